@@ -1,0 +1,204 @@
+"""`kriya`: the one entry point for operators, scripts and the terminal chat."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import terminal
+from bot.app import ConfigError, build_engine, open_database
+from bot.config import config
+from bot.demo import demo_programs
+from bot.program_files import ProgramFileError, check_rows, read_rows
+from conversations import domain, provinces
+from conversations.answers import parse_phone
+from conversations.messages import Inbound
+from storage import store
+from storage.db import SchemaOutdated, session_scope, upgrade
+from storage.models import User
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Kriya: government programs for Indonesia's craft businesses, on Telegram and WhatsApp.",
+)
+db_app = typer.Typer(no_args_is_help=True, help="The database.")
+programs_app = typer.Typer(no_args_is_help=True, help="Programs: import and list.")
+lapas_app = typer.Typer(no_args_is_help=True, help="Lapas (prisons) and their invite codes.")
+staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
+app.add_typer(db_app, name="db")
+app.add_typer(programs_app, name="programs")
+app.add_typer(lapas_app, name="lapas")
+app.add_typer(staff_app, name="staff")
+
+TERMINAL_USER = "local"
+
+
+class BadInput(Exception):
+    """The operator's mistake: reported in one line, exit status 2."""
+
+
+@app.command()
+def chat(
+    as_: Annotated[str, typer.Option("--as", help="Chat as this user id.")] = TERMINAL_USER,
+) -> None:
+    """Talk to the bot in the terminal (one answer a line; options by their number)."""
+    engine = build_engine(config())
+    interactive = sys.stdin.isatty()
+
+    def send(inbound: Inbound) -> None:
+        deliveries = engine.handle(inbound)
+        for delivery in deliveries:
+            typer.echo(terminal.render(delivery.message))
+            typer.echo("")
+        with session_scope(engine.database) as session:
+            store.mark_sent(session, [d.outbox_id for d in deliveries])
+
+    send(Inbound(channel="terminal", address=as_, new_conversation=True))
+    while True:
+        try:
+            line = input("> ") if interactive else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not interactive and line == "":
+            break
+        if line.strip():
+            send(Inbound(channel="terminal", address=as_, text=line.rstrip("\n")))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the newest schema."""
+    database = open_database(config(), migrate_empty=False)
+    before, after = upgrade(database)
+    if before == after:
+        typer.echo(f"database is up to date (revision {after})")
+    else:
+        typer.echo(f"database migrated from {before or 'empty'} to revision {after}")
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Add demo programs from the source articles, dated relative to today."""
+    database = open_database(config())
+    programs = demo_programs(date.today())
+    with session_scope(database) as session:
+        for values in programs:
+            store.upsert_program(session, values)
+    typer.echo(f"{len(programs)} demo programs added or updated")
+
+
+@programs_app.command("import")
+def programs_import(file: Path) -> None:
+    """Import programs from a CSV or YAML file (all rows or none)."""
+    try:
+        programs = check_rows(read_rows(file))
+    except ProgramFileError as error:
+        raise BadInput(f"{file}: nothing imported: {error}") from error
+    database = open_database(config())
+    with session_scope(database) as session:
+        for values in programs:
+            store.upsert_program(session, values)
+    typer.echo(f"{len(programs)} programs imported from {file}")
+
+
+@programs_app.command("list")
+def programs_list() -> None:
+    """List programs, one a line, starting with the id."""
+    from zoneinfo import ZoneInfo
+
+    database = open_database(config())
+    with session_scope(database) as session:
+        for program in store.all_programs(session):
+            zone = ZoneInfo(program.timezone)
+            start = program.starts_at.astimezone(zone)
+            label = provinces.ZONE_LABELS.get(program.timezone, program.timezone)
+            typer.echo(
+                f"{program.id}\t{program.kind}\t{start:%Y-%m-%d %H:%M} {label}\t"
+                f"{program.province}\t{program.title}"
+            )
+
+
+@lapas_app.command("add")
+def lapas_add(
+    name: str,
+    province: Annotated[str, typer.Option("--province", help="The Lapas' province.")],
+) -> None:
+    """Register a Lapas and print the invite code its officers type in the bot."""
+    found = provinces.exact(province) or provinces.match(province)[0]
+    if found is None:
+        raise BadInput(f"unknown province {province!r}")
+    if not name.strip():
+        raise BadInput("the Lapas needs a name")
+    database = open_database(config())
+    with session_scope(database) as session:
+        lapas = store.add_lapas(session, " ".join(name.split()), found.name)
+    typer.echo(f"{lapas.name} ({lapas.province}): invite code {lapas.invite_code}")
+
+
+@staff_app.command("add")
+def staff_add(
+    role: Annotated[str, typer.Option("--role", help="admin, curator or broadcaster")],
+    telegram: Annotated[str | None, typer.Option("--telegram", help="Telegram user id")] = None,
+    whatsapp: Annotated[str | None, typer.Option("--whatsapp", help="WhatsApp phone")] = None,
+) -> None:
+    """Give a user a staff role."""
+    if role not in domain.STAFF_ROLES:
+        raise BadInput(f"role must be one of {', '.join(domain.STAFF_ROLES)}")
+    if (telegram is None) == (whatsapp is None):
+        raise BadInput("give exactly one of --telegram ID or --whatsapp PHONE")
+    if telegram is not None:
+        if not telegram.strip().lstrip("-").isdigit():
+            raise BadInput("a Telegram id is a number, e.g. 123456789")
+        channel, address = "telegram", telegram.strip()
+    else:
+        phone = parse_phone(whatsapp or "")
+        if phone is None:
+            raise BadInput(f"{whatsapp!r} is not a valid Indonesian phone number")
+        channel, address = "whatsapp", phone
+    database = open_database(config())
+    with session_scope(database) as session:
+        user = store.user_at(session, channel, address)
+        if user is None:
+            user = User(channel=channel, address=address)
+            if channel == "whatsapp":
+                user.phone = address
+            session.add(user)
+        if role not in user.staff_roles:
+            user.staff_roles = [*user.staff_roles, role]
+    typer.echo(f"{channel} {address}: {', '.join(user.staff_roles)}")
+
+
+def main() -> None:
+    """Run the CLI: a user's mistake is one line on stderr, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except BadInput as error:
+        typer.echo(f"kriya: {error}", err=True)
+        sys.exit(2)
+    except (ConfigError, SchemaOutdated) as error:
+        typer.echo(f"kriya: {error}", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        typer.echo(f"kriya: database error: {reason}", err=True)
+        sys.exit(1)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        typer.echo("kriya: aborted", err=True)
+        sys.exit(1)
+    except Exception as error:  # click's usage errors and anything unforeseen
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        typer.echo(f"kriya: {type(error).__name__}: {error}", err=True)
+        sys.exit(1)

@@ -1,0 +1,289 @@
+"""The kinds of answer a step can take, each turning what was typed into a value or a
+friendly, specific reason why not."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+
+from conversations import provinces
+from conversations.i18n import N_
+from conversations.messages import Inbound, Option
+
+if TYPE_CHECKING:
+    from conversations.context import Context
+
+MAX_INPUT = 4096
+
+
+class Invalid(Exception):
+    """An answer that does not fit; `message` is already in the user's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def clean(text: str | None) -> str:
+    """Text as a person meant it: no control or invisible characters, single spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text[: MAX_INPUT * 2])
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf"))
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """A form for comparing typed words: case, accents and punctuation ignored."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+class Answer:
+    """Free text by default; subclasses narrow it."""
+
+    multiple = False
+    takes_photos = False
+
+    def options(self, ctx: Context) -> list[Option]:
+        return []
+
+    def parse(self, inbound: Inbound, ctx: Context) -> Any:
+        raise NotImplementedError
+
+
+def _text_of(inbound: Inbound, ctx: Context) -> str:
+    text = clean(inbound.text if inbound.text is not None else inbound.choice)
+    if not text:
+        raise Invalid(ctx._("Please type your answer as text."))
+    return text
+
+
+@dataclass
+class Text(Answer):
+    min_len: int = 1
+    max_len: int = 200
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        text = _text_of(inbound, ctx)
+        self.check_length(text, ctx)
+        if not any(c.isalnum() for c in text):
+            raise Invalid(ctx._("Please use letters or numbers, not only symbols or emoji."))
+        return text
+
+    def check_length(self, text: str, ctx: Context) -> None:
+        if len(text) > self.max_len:
+            raise Invalid(
+                ctx._("That is too long: at most {n} characters, yours has {m}.").format(
+                    n=self.max_len, m=len(text)
+                )
+            )
+        if len(text) < self.min_len:
+            message = ctx._("That is too short: at least {n} characters.")
+            raise Invalid(message.format(n=self.min_len))
+
+
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'’,-]+[^\W\d_]+)*\.?$")
+
+
+@dataclass
+class PersonName(Text):
+    """A person's name as Indonesians write it: 'Siti Nur'aini', 'I Gusti Ayu', 'H. Ahmad'."""
+
+    min_len: int = 2
+    max_len: int = 80
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        text = _text_of(inbound, ctx)
+        self.check_length(text, ctx)
+        if any(c.isdigit() for c in text):
+            raise Invalid(ctx._("A name has no digits. Please type your name in letters."))
+        if not any(c.isalpha() for c in text):
+            raise Invalid(ctx._("Please type your name in letters, not only symbols or emoji."))
+        if not _NAME_CHARS.match(text):
+            raise Invalid(
+                ctx._("A name may hold letters, spaces, dots, commas, dashes and apostrophes only.")
+            )
+        return text
+
+
+@dataclass
+class PlaceName(Text):
+    """A city or regency: 'Kota Mataram', 'Kab. Lombok Barat'."""
+
+    min_len: int = 2
+    max_len: int = 60
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        text = _text_of(inbound, ctx)
+        self.check_length(text, ctx)
+        if sum(c.isalpha() for c in text) < 2 or re.search(r"[<>{}\[\]*_=#@$%^|\\~`]", text):
+            raise Invalid(ctx._("Please type the name of your city or regency in letters."))
+        return text
+
+
+@dataclass
+class Phone(Answer):
+    """An Indonesian phone number written any common way; the value is E.164."""
+
+    region: str = "ID"
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        text = _text_of(inbound, ctx)
+        number = parse_phone(text, self.region)
+        if number is None:
+            raise Invalid(
+                ctx._("That is not a valid Indonesian phone number. Example: 0812 3456 7890.")
+            )
+        return number
+
+
+def parse_phone(text: str, region: str = "ID") -> str | None:
+    """E.164 for a valid number of `region` ('0812-3456-7890', '+62 812...', '62812...')."""
+    digits = re.sub(r"[^\d+]", "", text)
+    if len(digits) > 20:
+        return None
+    if digits.startswith("62") and region == "ID":
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.region_code_for_number(number) != region:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass
+class Province(Answer):
+    """One of the 38 provinces, typed any usual way ('ntb', 'Jatim', 'nusa tenggara barat')."""
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        text = _text_of(inbound, ctx)
+        found, candidates = provinces.match(text)
+        if found:
+            return found.name
+        if candidates:
+            names = ", ".join(p.name for p in candidates)
+            raise Invalid(ctx._("Which one do you mean: {names}? Please type it in full.").format(
+                names=names))
+        raise Invalid(
+            ctx._("I don't know the province \"{text}\". Example: Nusa Tenggara Barat or NTB.")
+            .format(text=text[:40])
+        )
+
+
+Options = Sequence[tuple[str, str]] | Callable[["Context"], Sequence[tuple[str, str]]]
+
+
+@dataclass
+class Choice(Answer):
+    """One of some options, answered by button, by number, or by the option's words."""
+
+    choices: Options = ()
+    words: dict[str, Iterable[str]] = field(default_factory=dict)
+
+    def options(self, ctx: Context) -> list[Option]:
+        pairs = self.choices(ctx) if callable(self.choices) else self.choices
+        return [Option(key, ctx._(label)) for key, label in pairs]
+
+    def parse(self, inbound: Inbound, ctx: Context) -> Any:
+        options = self.options(ctx)
+        if inbound.choice is not None:
+            for option in options:
+                if option.key == inbound.choice:
+                    return option.key
+            raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
+        text = _text_of(inbound, ctx)
+        key = self.match_one(text, options, ctx)
+        if key is None:
+            raise Invalid(self.refusal(ctx, len(options)))
+        return key
+
+    def refusal(self, ctx: Context, n: int) -> str:
+        return ctx._("Please choose one of the options: type a number from 1 to {n}.").format(n=n)
+
+    def match_one(self, text: str, options: list[Option], ctx: Context) -> str | None:
+        folded = fold(text)
+        if folded.isdigit():
+            position = int(folded)
+            return options[position - 1].key if 1 <= position <= len(options) else None
+        exact, prefix = [], []
+        for option in options:
+            names = {fold(option.key), fold(option.label), fold(_bare(option.label))}
+            names |= {fold(w) for w in self.words.get(option.key, ())}
+            names.discard("")
+            if folded in names:
+                exact.append(option.key)
+            elif len(folded) >= 3 and any(n.startswith(folded) for n in names):
+                prefix.append(option.key)
+        found = exact or prefix
+        return found[0] if len(set(found)) == 1 else None
+
+
+def _bare(label: str) -> str:
+    """'Rubber (karet)' -> 'karet' and the reverse, so either word is understood."""
+    inner = re.search(r"\(([^)]*)\)", label)
+    return inner.group(1) if inner else label
+
+
+@dataclass
+class MultiChoice(Choice):
+    """Several of some options: '1, 3', '1 3', 'tenun dan batik'."""
+
+    multiple = True
+
+    def parse(self, inbound: Inbound, ctx: Context) -> list[str]:
+        options = self.options(ctx)
+        if inbound.choice is not None:
+            keys = [k for k in inbound.choice.split(",") if k]
+            valid = {o.key for o in options}
+            if keys and all(k in valid for k in keys):
+                return list(dict.fromkeys(keys))
+            raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
+        text = _text_of(inbound, ctx)
+        chosen: list[str] = []
+        unknown: list[str] = []
+        for part in re.split(r"[,;/&+\n]|\b(?:dan|and)\b", text, flags=re.IGNORECASE):
+            part = part.strip()
+            if not part:
+                continue
+            key = self.match_one(part, options, ctx)
+            if key is not None:
+                chosen.append(key)
+                continue
+            words = part.split()
+            keys = [self.match_one(w, options, ctx) for w in words]
+            if len(words) > 1 and all(keys):
+                chosen.extend(k for k in keys if k)
+            else:
+                unknown.append(part)
+        if unknown or not chosen:
+            what = ", ".join(f'"{u[:30]}"' for u in unknown[:3])
+            message = ctx._("Please type the numbers of your choices, separated by commas "
+                            "(for example: 1, 3).")
+            if what:
+                message = ctx._("I did not understand {what}.").format(what=what) + " " + message
+            raise Invalid(message)
+        return list(dict.fromkeys(chosen))
+
+
+YES, NO = "yes", "no"
+
+
+def yes_no(yes_label: str = N_("Yes"), no_label: str = N_("No")) -> Choice:
+    return Choice(
+        choices=((YES, yes_label), (NO, no_label)),
+        words={
+            YES: ("ya", "y", "iya", "yes", "ok", "oke", "setuju", "benar", "betul"),
+            NO: ("tidak", "t", "tdk", "no", "n", "enggak", "nggak", "gak", "bukan", "salah"),
+        },
+    )

@@ -1,0 +1,42 @@
+"""What a step's prompt, validator and side effect can see while one message is handled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from conversations.i18n import Translator
+from conversations.messages import Inbound
+from storage.models import Conversation, User
+
+
+@dataclass
+class Settings:
+    """The few facts the engine needs from configuration."""
+
+    default_zone: str = "Asia/Jakarta"
+    consent_version: str = "2026-11"
+
+
+@dataclass
+class Context:
+    tr: Translator
+    answers: dict[str, Any]
+    inbound: Inbound
+    now: datetime
+    session: Session
+    conversation: Conversation
+    user: User | None
+    settings: Settings
+    forget: bool = False
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def _(self, message: str) -> str:
+        return self.tr._(message)
+
+    @property
+    def registered(self) -> bool:
+        return self.user is not None and self.user.registered_at is not None

@@ -1,0 +1,171 @@
+"""Flows: named state machines of named steps, declared as data.
+
+A step says what to ask, what kind of answer it takes, and where to go next. The engine
+does the asking, validating, re-asking and storing; a flow only owns its words and its
+side effects (`done`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conversations.answers import Answer
+    from conversations.context import Context
+
+END = "__end__"
+RETURN_KEY = "_return_to"
+
+Prompt = str | Callable[["Context"], str]
+
+
+@dataclass(frozen=True)
+class Start:
+    """A transition into another flow, at its first step."""
+
+    flow: str
+
+
+Target = str | Start
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A transition chosen by a pure function of the answers so far.
+
+    `targets` lists every place it can lead, so flows can be checked when loaded.
+    """
+
+    choose: Callable[[Mapping[str, Any]], Target]
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class EditField:
+    """Go to the step the user picked, then come back to `back_to`."""
+
+    key: str
+    back_to: str
+    targets: tuple[str, ...]
+
+
+Then = Target | Mapping[str, Target] | Branch | EditField | None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ask: Prompt
+    expects: Answer
+    then: Then = None
+    known: Callable[[Context], Any] | None = None
+    done: Callable[[Context], str | None] | None = None
+    max_tries: int | None = None
+    on_give_up: Prompt | None = None
+
+
+@dataclass
+class Flow:
+    name: str
+    steps: list[Step]
+    index: dict[str, Step] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {step.name: step for step in self.steps}
+
+    @property
+    def first(self) -> Step:
+        return self.steps[0]
+
+    def step(self, name: str) -> Step:
+        return self.index[name]
+
+    def qualified(self, step: str) -> str:
+        return f"{self.name}:{step}"
+
+
+class FlowError(ValueError):
+    """A flow definition that cannot work: found when flows are loaded, not by a user."""
+
+
+def targets_of(flow: Flow, step: Step) -> tuple[Target, ...]:
+    """Every place a step can lead to."""
+    then = step.then
+    if then is None:
+        position = flow.steps.index(step)
+        return (flow.steps[position + 1].name,) if position + 1 < len(flow.steps) else (END,)
+    if isinstance(then, str | Start):
+        return (then,)
+    if isinstance(then, Branch):
+        return then.targets
+    if isinstance(then, EditField):
+        return (*then.targets, then.back_to)
+    return tuple(then.values())
+
+
+def next_step(flow: Flow, step: Step, answers: dict[str, Any]) -> Target:
+    """Where to go once `step` has a valid answer. Pure: reads and edits only `answers`."""
+    back = answers.pop(RETURN_KEY, None)
+    then = step.then
+    if isinstance(then, EditField):
+        answers[RETURN_KEY] = then.back_to
+        return str(answers[then.key])
+    if back is not None:
+        return back
+    if then is None or isinstance(then, str | Start):
+        return targets_of(flow, step)[0]
+    if isinstance(then, Branch):
+        return then.choose(answers)
+    value = answers.get(step.name)
+    if value in then:
+        return then[value]
+    if "*" in then:
+        return then["*"]
+    raise FlowError(f"{flow.qualified(step.name)} has no transition for {value!r}")
+
+
+def check_flows(flows: Mapping[str, Flow]) -> None:
+    """Refuse flows with unknown targets, unreachable steps or no way to finish."""
+    for flow in flows.values():
+        if not flow.steps:
+            raise FlowError(f"flow {flow.name} has no steps")
+        if len(flow.index) != len(flow.steps):
+            raise FlowError(f"flow {flow.name} has two steps of the same name")
+        edges: dict[str, set[str]] = {}
+        for step in flow.steps:
+            edges[step.name] = set()
+            for target in targets_of(flow, step):
+                if isinstance(target, Start):
+                    if target.flow not in flows:
+                        raise FlowError(
+                            f"{flow.qualified(step.name)} starts unknown flow {target.flow}"
+                        )
+                    edges[step.name].add(END)
+                elif target == END:
+                    edges[step.name].add(END)
+                elif target not in flow.index:
+                    raise FlowError(f"{flow.qualified(step.name)} leads to unknown step {target}")
+                else:
+                    edges[step.name].add(target)
+            if step.known is not None:
+                # A step answered from what is known passes on to wherever it leads.
+                edges[step.name] |= {t for t in targets_of(flow, step) if isinstance(t, str)}
+        reachable = _reach(edges, flow.first.name)
+        unreachable = [s.name for s in flow.steps if s.name not in reachable]
+        if unreachable:
+            raise FlowError(f"flow {flow.name}: unreachable steps {', '.join(unreachable)}")
+        for name in reachable - {END}:
+            if END not in _reach(edges, name):
+                raise FlowError(f"{flow.qualified(name)} can never finish")
+
+
+def _reach(edges: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen

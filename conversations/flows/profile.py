@@ -1,0 +1,88 @@
+"""My data (UU PDP): see what is kept, change a field, or delete everything.
+
+    view -> field -> (one field) -> view
+         -> delete -> END
+"""
+
+from __future__ import annotations
+
+from conversations import domain
+from conversations.answers import NO, YES, Choice, yes_no
+from conversations.context import Context
+from conversations.flow import END, EditField, Flow, Step
+from conversations.flows import fields
+from conversations.i18n import N_, translator
+from conversations.provinces import zone_of
+from storage import store
+
+EDIT, DELETE, MENU = "edit", "delete", "menu"
+ARTISAN_FIELDS = ["name", "business", "province", "city", "categories", "phone"]
+OFFICER_FIELDS = ["name", "phone"]
+# Field name -> the User attribute it is stored in.
+COLUMNS = {"name": "name", "business": "business_name", "province": "province",
+           "city": "city", "categories": "categories", "phone": "phone"}
+
+
+def _fields(ctx: Context) -> list[str]:
+    role = ctx.user.role if ctx.user is not None else None
+    return ARTISAN_FIELDS if role == domain.ARTISAN else OFFICER_FIELDS
+
+
+def view_text(ctx: Context) -> str:
+    user = ctx.user
+    assert user is not None
+    values = {field: getattr(user, column) for field, column in COLUMNS.items()}
+    lines = [ctx._("The data we keep about you:"), fields.summary(ctx, values, _fields(ctx))]
+    if user.role == domain.LAPAS_OFFICER:
+        lapas = store.lapas_by_id(ctx.session, user.lapas_id)
+        lines.append(ctx._("Lapas: {name}").format(name=lapas.name if lapas else "-"))
+    role = ctx._(domain.ROLES[user.role]) if user.role in domain.ROLES else "-"
+    lines.append(ctx._("Registered as: {role}").format(role=role))
+    if user.consent_at is not None:
+        lines.append(ctx._("Consent given: {date}").format(date=ctx.tr.date(user.consent_at)))
+    return "\n".join(lines)
+
+
+def _field_choices(ctx: Context) -> list[tuple[str, str]]:
+    return [(f, fields.LABELS[f]) for f in _fields(ctx)]
+
+
+def _save(ctx: Context) -> str | None:
+    user = ctx.user
+    assert user is not None
+    field = ctx.answers["field"]
+    setattr(user, COLUMNS[field], ctx.answers[field])
+    user.updated_at = ctx.now
+    if field == "province":
+        # The user's zone follows their province.
+        ctx.tr = translator(ctx.tr.lang, zone_of(user.province, ctx.settings.default_zone))
+    return ctx._("Saved.")
+
+
+def _delete(ctx: Context) -> str | None:
+    if ctx.answers["delete"] != YES:
+        return None
+    ctx.forget = True
+    return ctx._("All your data has been deleted. Thank you for using Kriya. "
+                 "Send a message any time to register again.")
+
+
+profile = Flow("profile", [
+    Step("view", view_text,
+         Choice(choices=((EDIT, N_("Change my data")), (DELETE, N_("Delete all my data")),
+                         (MENU, N_("Main menu"))),
+                words={EDIT: ("ubah", "ganti", "change"), DELETE: ("hapus", "delete")}),
+         then={EDIT: "field", DELETE: "delete", MENU: END}),
+    Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
+         then=EditField("field", back_to="view", targets=tuple(ARTISAN_FIELDS))),
+    fields.name(then="view", done=_save),
+    fields.business(then="view", done=_save),
+    fields.province(then="view", done=_save),
+    fields.city(then="view", done=_save),
+    fields.categories(then="view", done=_save),
+    fields.phone(then="view", done=_save, from_channel=False),
+    Step("delete", N_("Delete all your data? Your registration and everything you sent "
+                      "will be erased. This cannot be undone."),
+         yes_no(N_("Yes, delete everything"), N_("No, keep my data")),
+         then={YES: END, NO: "view"}, done=_delete),
+])

@@ -1,0 +1,102 @@
+"""Translations and the formatting of dates, times, money and numbers for one user.
+
+Source strings are English; `locales/<lang>/LC_MESSAGES/kriya.po` holds each language.
+The catalogs are read straight from the .po files, so there is no compiled file to forget.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from conversations.provinces import ZONE_LABELS
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "kriya"
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+def N_(message: str) -> str:
+    """Marks a string for translation where it is defined; it is translated where shown."""
+    return message
+
+
+@cache
+def _catalog(lang: str) -> _gettext.NullTranslations:
+    path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return _gettext.NullTranslations()
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything language- and zone-dependent about talking to one user."""
+
+    lang: str
+    zone: str
+
+    def _(self, message: str) -> str:
+        return _catalog(self.lang).gettext(message) if message else message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _catalog(self.lang).ngettext(singular, plural, n)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    @property
+    def zone_label(self) -> str:
+        return ZONE_LABELS.get(self.zone, self.zone)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def date(self, moment: datetime) -> str:
+        """'Selasa, 21 Maret 2027' in the user's zone."""
+        return format_date(self.local(moment), "EEEE, d MMMM y", locale=self.lang)
+
+    def short_date(self, moment: datetime) -> str:
+        return format_date(self.local(moment), "d MMM y", locale=self.lang)
+
+    def time(self, moment: datetime) -> str:
+        """'10.00 WITA': Indonesians write hours and minutes with a dot."""
+        pattern = "HH.mm" if self.lang == "id" else "HH:mm"
+        return f"{format_time(self.local(moment), pattern, locale=self.lang)} {self.zone_label}"
+
+    def datetime(self, moment: datetime) -> str:
+        """'Selasa, 21 Maret 2027 pukul 10.00 WITA'."""
+        return self._("{date} at {time}").format(date=self.date(moment), time=self.time(moment))
+
+    def money(self, rupiah: int) -> str:
+        """'Rp150.000'."""
+        return "Rp" + format_decimal(rupiah, format="#,##0", locale=self.lang)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.lang)
+
+    def duration(self, delta: timedelta) -> str:
+        """'3 hari', '5 jam'."""
+        return format_timedelta(delta, threshold=1.0, locale=self.lang, format="long")
+
+
+def translator(lang: str | None, zone: str) -> Translator:
+    return Translator(lang if lang in LANGUAGES else DEFAULT_LANGUAGE, zone)

@@ -1,0 +1,81 @@
+"""What comes in from a channel and what goes out to one, free of any platform's types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo a user sent: a channel reference until the media store has fetched it."""
+
+    ref: str
+    mime: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from one person on one channel."""
+
+    channel: str
+    address: str
+    text: str | None = None
+    choice: str | None = None
+    photos: tuple[Photo, ...] = ()
+    message_id: str | None = None
+    phone: str | None = None
+    profile_name: str | None = None
+    new_conversation: bool = False
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to show. `options` are answers the user may pick (by button or number)."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    multiple: bool = False
+    media: tuple[str, ...] = ()
+    step: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": self.text}
+        if self.options:
+            payload["options"] = [[o.key, o.label] for o in self.options]
+        if self.multiple:
+            payload["multiple"] = True
+        if self.media:
+            payload["media"] = list(self.media)
+        if self.step:
+            payload["step"] = self.step
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outbound:
+        return cls(
+            text=payload["text"],
+            options=tuple(Option(k, label) for k, label in payload.get("options", ())),
+            multiple=bool(payload.get("multiple")),
+            media=tuple(payload.get("media", ())),
+            step=payload.get("step"),
+        )
+
+
+@dataclass
+class Delivery:
+    """An outbound message together with the outbox row that carries it."""
+
+    outbox_id: int
+    channel: str
+    address: str
+    message: Outbound = field(compare=False)

@@ -1,0 +1,170 @@
+"""The tables of Kriya. Every lasting fact is a row here; nothing lives only in memory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment, stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a datetime without a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(**kwargs: Any) -> Any:
+    """A timezone-aware timestamp column (stored as UTC)."""
+    nullable = kwargs.pop("nullable", False)
+    index = kwargs.pop("index", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **kwargs)
+
+
+class User(SQLModel, table=True):
+    """A person who talks to the bot on one channel (artisan, Lapas officer or staff)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_users_channel_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    role: str | None = Field(default=None, max_length=16)
+    staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    name: str | None = Field(default=None, max_length=80)
+    business_name: str | None = Field(default=None, max_length=80)
+    province: str | None = Field(default=None, max_length=40)
+    city: str | None = Field(default=None, max_length=60)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    phone: str | None = Field(default=None, max_length=16, index=True)
+    language: str = Field(default="id", max_length=8)
+    lapas_id: int | None = Field(default=None, foreign_key="lapas.id", ondelete="SET NULL")
+    consent_at: datetime | None = _ts(default=None, nullable=True)
+    consent_version: str | None = Field(default=None, max_length=16)
+    opted_out: bool = Field(default=False)
+    unreachable: bool = Field(default=False)
+    registered_at: datetime | None = _ts(default=None, nullable=True)
+    last_inbound_at: datetime | None = _ts(default=None, nullable=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class Lapas(SQLModel, table=True):
+    """A prison (Lembaga Pemasyarakatan) whose workshop makes products.
+
+    Its officers join the bot with the invite code.
+    """
+
+    __tablename__ = "lapas"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    province: str = Field(max_length=40)
+    invite_code: str = Field(max_length=16, unique=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Program(SQLModel, table=True):
+    """A government program: seminar, training, mentoring, curation, exhibition and the like."""
+
+    __tablename__ = "programs"
+    __table_args__ = (Index("ix_programs_upcoming", "ends_at", "registration_deadline"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16, index=True)
+    title: str = Field(max_length=200)
+    organiser: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=4000)
+    venue: str = Field(default="", max_length=200)
+    province: str = Field(default="nasional", max_length=40, index=True)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    starts_at: datetime = _ts()
+    ends_at: datetime = _ts()
+    timezone: str = Field(max_length=40)
+    registration_deadline: datetime | None = _ts(default=None, nullable=True)
+    quota: int | None = Field(default=None)
+    audience: str = Field(default="both", max_length=8)
+    requires_curated_product: bool = Field(default=False)
+    funding_routes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """Where one chat address stands in a flow. One row per (channel, address).
+
+    `version` grows by one with every handled message: it orders replies and guards
+    against two workers writing from the same old state.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("channel", "address", name="uq_conversations_channel_address"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
+    flow: str | None = Field(default=None, max_length=40)
+    step: str | None = Field(default=None, max_length=80)
+    status: str = Field(default="idle", max_length=16)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="id", max_length=8)
+    version: int = Field(default=0)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message on its way out. Written in the same transaction as the state that caused it."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_pending", "status", "priority", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
+    kind: str = Field(max_length=24)
+    priority: int = Field(default=0)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(max_length=200, unique=True)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    not_before: datetime | None = _ts(default=None, nullable=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+    sent_at: datetime | None = _ts(default=None, nullable=True)
+
+
+class HandledInbound(SQLModel, table=True):
+    """Platform message ids already handled, so a retried webhook is not handled twice."""
+
+    __tablename__ = "handled_inbound"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    message_id: str = Field(primary_key=True, max_length=100)
+    handled_at: datetime = _ts(default_factory=utcnow, index=True)

@@ -1,0 +1,190 @@
+"""Reads and writes that the conversation engine, the flows and the CLI share.
+
+Queries are SQLAlchemy expressions that run the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, case, cast, delete, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Conversation,
+    HandledInbound,
+    Lapas,
+    OutboxMessage,
+    Program,
+    User,
+    utcnow,
+)
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _insert(session: Session, model: type) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def first_time_seen(session: Session, channel: str, message_id: str) -> bool:
+    """Record a platform message id; False when it was handled before (a retried webhook)."""
+    stmt = _insert(session, HandledInbound).values(
+        channel=channel, message_id=message_id, handled_at=utcnow()
+    ).on_conflict_do_nothing()
+    return session.execute(stmt).rowcount == 1
+
+
+def lock_conversation(session: Session, channel: str, address: str) -> Conversation:
+    """The conversation row of an address, created if new and locked until commit.
+
+    On PostgreSQL the row lock serialises two messages of one user across processes;
+    SQLite's BEGIN IMMEDIATE already does so for the whole database.
+    """
+    session.execute(
+        _insert(session, Conversation)
+        .values(channel=channel, address=address, answers={}, updated_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    stmt = (
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.address == address)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(stmt).one()
+
+
+def user_at(session: Session, channel: str, address: str) -> User | None:
+    return session.exec(
+        select(User).where(User.channel == channel, User.address == address)
+    ).first()
+
+
+def add_outbox(session: Session, rows: Iterable[OutboxMessage]) -> list[OutboxMessage]:
+    rows = list(rows)
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def mark_sent(session: Session, ids: Sequence[int], when: datetime | None = None) -> None:
+    if not ids:
+        return
+    when = when or utcnow()
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(status="sent", sent_at=when, updated_at=when, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+def forget_user(session: Session, user: User) -> None:
+    """Delete a person and everything kept about them (UU PDP: the right to erasure)."""
+    session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    session.execute(delete(Conversation).where(Conversation.user_id == user.id))
+    session.execute(
+        delete(Conversation).where(
+            Conversation.channel == user.channel, Conversation.address == user.address
+        )
+    )
+    session.delete(user)
+    session.flush()
+
+
+# Lapas
+
+def new_invite_code() -> str:
+    return "-".join(
+        "".join(secrets.choice(INVITE_ALPHABET) for _ in range(4)) for _ in range(2)
+    )
+
+
+def add_lapas(session: Session, name: str, province: str) -> Lapas:
+    lapas = Lapas(name=name, province=province, invite_code=new_invite_code())
+    session.add(lapas)
+    session.flush()
+    return lapas
+
+
+def lapas_by_code(session: Session, code: str) -> Lapas | None:
+    wanted = "".join(c for c in code.upper() if c.isalnum())
+    if len(wanted) != 8:
+        return None
+    return session.exec(
+        select(Lapas).where(Lapas.invite_code == f"{wanted[:4]}-{wanted[4:]}")
+    ).first()
+
+
+# Programs
+
+def upsert_program(session: Session, values: dict[str, Any]) -> Program:
+    program = session.get(Program, values["id"])
+    if program is None:
+        program = Program(**values)
+        session.add(program)
+    else:
+        for key, value in values.items():
+            setattr(program, key, value)
+        program.updated_at = utcnow()
+    session.flush()
+    return program
+
+
+def all_programs(session: Session) -> list[Program]:
+    return list(session.exec(select(Program).order_by(Program.starts_at, Program.id)))
+
+
+def upcoming_programs(
+    session: Session,
+    now: datetime,
+    *,
+    provinces: Sequence[str] | None = None,
+    kind: str | None = None,
+    audience: str | None = None,
+    words: Sequence[str] = (),
+    offset: int = 0,
+    limit: int = 5,
+) -> tuple[list[Program], int]:
+    """Programs not yet over, open ones first, nearest deadline first; and how many in all."""
+    conditions: list[Any] = [Program.ends_at >= now]
+    if provinces:
+        conditions.append(col(Program.province).in_(provinces))
+    if kind:
+        conditions.append(Program.kind == kind)
+    if audience:
+        conditions.append(col(Program.audience).in_((audience, "both")))
+    haystack = (
+        Program.title, Program.description, Program.organiser, Program.venue,
+        Program.province, Program.kind,
+    )
+    for word in words:
+        pattern = f"%{word.lower()}%"
+        conditions.append(
+            or_(
+                *(func.lower(column).like(pattern) for column in haystack),
+                func.lower(cast(Program.categories, String)).like(pattern),
+            )
+        )
+    closed = case(
+        (
+            or_(col(Program.registration_deadline).is_(None), Program.registration_deadline >= now),
+            0,
+        ),
+        else_=1,
+    )
+    order = (closed, func.coalesce(Program.registration_deadline, Program.starts_at), Program.id)
+    total = session.exec(select(func.count()).select_from(Program).where(*conditions)).one()
+    found = session.exec(
+        select(Program).where(*conditions).order_by(*order).offset(offset).limit(limit)
+    )
+    return list(found), int(total)
+
+
+def lapas_by_id(session: Session, lapas_id: int | None) -> Lapas | None:
+    return session.get(Lapas, lapas_id) if lapas_id is not None else None
