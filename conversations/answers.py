@@ -59,7 +59,10 @@ class Answer:
 
 
 def _text_of(inbound: Inbound, ctx: Context) -> str:
-    text = clean(inbound.text if inbound.text is not None else inbound.choice)
+    if inbound.choice is not None:
+        # A button press can only answer a question with buttons: this one is from before.
+        raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
+    text = clean(inbound.text)
     if not text:
         raise Invalid(ctx._("Please type your answer as text."))
     return text
@@ -186,47 +189,65 @@ Options = Sequence[tuple[str, str]] | Callable[["Context"], Sequence[tuple[str, 
 
 @dataclass
 class Choice(Answer):
-    """One of some options, answered by button, by number, or by the option's words."""
+    """One of some options, answered by button, by number, or by the option's words
+    (in either language)."""
 
     choices: Options = ()
     words: dict[str, Iterable[str]] = field(default_factory=dict)
 
+    def pairs(self, ctx: Context) -> Sequence[tuple[str, str]]:
+        return self.choices(ctx) if callable(self.choices) else self.choices
+
     def options(self, ctx: Context) -> list[Option]:
-        pairs = self.choices(ctx) if callable(self.choices) else self.choices
-        return [Option(key, ctx._(label)) for key, label in pairs]
+        return [Option(key, ctx._(label)) for key, label in self.pairs(ctx)]
 
     def parse(self, inbound: Inbound, ctx: Context) -> Any:
-        options = self.options(ctx)
+        pairs = self.pairs(ctx)
         if inbound.choice is not None:
-            for option in options:
-                if option.key == inbound.choice:
-                    return option.key
+            if inbound.choice in {key for key, _ in pairs}:
+                return inbound.choice
             raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
         text = _text_of(inbound, ctx)
-        key = self.match_one(text, options, ctx)
+        key = self.match_one(text, pairs, ctx)
         if key is None:
-            raise Invalid(self.refusal(ctx, len(options)))
+            raise Invalid(self.refusal(ctx, len(pairs)))
         return key
 
     def refusal(self, ctx: Context, n: int) -> str:
         return ctx._("Please choose one of the options: type a number from 1 to {n}.").format(n=n)
 
-    def match_one(self, text: str, options: list[Option], ctx: Context) -> str | None:
+    def _names(self, key: str, label: str, ctx: Context) -> set[str]:
+        names = {key, label, ctx._(label), _bare(label), _bare(ctx._(label))}
+        names |= set(self.words.get(key, ()))
+        return {fold(n) for n in names} - {""}
+
+    def match_one(
+        self, text: str, pairs: Sequence[tuple[str, str]], ctx: Context
+    ) -> str | None:
+        """The key `text` names: its number, its words exactly, a unique beginning of them,
+        or a unique option whose words stand whole in the text ("saya petugas lapas")."""
         folded = fold(text)
         if folded.isdigit():
             position = int(folded)
-            return options[position - 1].key if 1 <= position <= len(options) else None
-        exact, prefix = [], []
-        for option in options:
-            names = {fold(option.key), fold(option.label), fold(_bare(option.label))}
-            names |= {fold(w) for w in self.words.get(option.key, ())}
-            names.discard("")
-            if folded in names:
-                exact.append(option.key)
-            elif len(folded) >= 3 and any(n.startswith(folded) for n in names):
-                prefix.append(option.key)
-        found = exact or prefix
-        return found[0] if len(set(found)) == 1 else None
+            return pairs[position - 1][0] if 1 <= position <= len(pairs) else None
+        exact: set[str] = set()
+        prefix: set[str] = set()
+        inside: set[str] = set()
+        padded = f" {folded} "
+        for key, label in pairs:
+            for name in self._names(key, label, ctx):
+                if folded == name:
+                    exact.add(key)
+                elif len(folded) >= 3 and name.startswith(folded):
+                    prefix.add(key)
+                elif len(name) >= 4 and f" {name} " in padded:
+                    inside.add(key)
+        for found in (exact, prefix, inside):
+            if len(found) == 1:
+                return found.pop()
+            if found:
+                return None
+        return None
 
 
 def _bare(label: str) -> str:
@@ -242,10 +263,10 @@ class MultiChoice(Choice):
     multiple = True
 
     def parse(self, inbound: Inbound, ctx: Context) -> list[str]:
-        options = self.options(ctx)
+        pairs = self.pairs(ctx)
         if inbound.choice is not None:
             keys = [k for k in inbound.choice.split(",") if k]
-            valid = {o.key for o in options}
+            valid = {key for key, _ in pairs}
             if keys and all(k in valid for k in keys):
                 return list(dict.fromkeys(keys))
             raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
@@ -256,12 +277,12 @@ class MultiChoice(Choice):
             part = part.strip()
             if not part:
                 continue
-            key = self.match_one(part, options, ctx)
+            key = self.match_one(part, pairs, ctx)
             if key is not None:
                 chosen.append(key)
                 continue
             words = part.split()
-            keys = [self.match_one(w, options, ctx) for w in words]
+            keys = [self.match_one(w, pairs, ctx) for w in words]
             if len(words) > 1 and all(keys):
                 chosen.extend(k for k in keys if k)
             else:

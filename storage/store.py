@@ -34,10 +34,13 @@ def _insert(session: Session, model: type) -> Any:
 
 def first_time_seen(session: Session, channel: str, message_id: str) -> bool:
     """Record a platform message id; False when it was handled before (a retried webhook)."""
-    stmt = _insert(session, HandledInbound).values(
-        channel=channel, message_id=message_id, handled_at=utcnow()
-    ).on_conflict_do_nothing()
-    return session.execute(stmt).rowcount == 1
+    stmt = (
+        _insert(session, HandledInbound)
+        .values(channel=channel, message_id=message_id, handled_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(HandledInbound.message_id)
+    )
+    return session.execute(stmt).first() is not None
 
 
 def lock_conversation(session: Session, channel: str, address: str) -> Conversation:
@@ -87,6 +90,11 @@ def mark_sent(session: Session, ids: Sequence[int], when: datetime | None = None
 def forget_user(session: Session, user: User) -> None:
     """Delete a person and everything kept about them (UU PDP: the right to erasure)."""
     session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.channel == user.channel, OutboxMessage.address == user.address
+        )
+    )
     session.execute(delete(Conversation).where(Conversation.user_id == user.id))
     session.execute(
         delete(Conversation).where(

@@ -1,0 +1,101 @@
+"""Flows as data: transitions are pure, and broken flows are refused when loaded."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversations.answers import Choice, Text
+from conversations.flow import (
+    END,
+    RETURN_KEY,
+    Branch,
+    EditField,
+    Flow,
+    FlowError,
+    Start,
+    Step,
+    check_flows,
+    next_step,
+)
+from conversations.flows import FLOWS
+from conversations.flows.registration import registration
+
+
+def step(name, then=None, answer=None):
+    return Step(name, "?", answer or Text(), then=then)
+
+
+def test_next_step_follows_the_list_then_ends():
+    flow = Flow("f", [step("a"), step("b")])
+    assert next_step(flow, flow.step("a"), {}) == "b"
+    assert next_step(flow, flow.step("b"), {}) == END
+
+
+def test_next_step_by_answer_with_a_default():
+    flow = Flow("f", [step("a", then={"x": "b", "*": END}), step("b")])
+    assert next_step(flow, flow.step("a"), {"a": "x"}) == "b"
+    assert next_step(flow, flow.step("a"), {"a": "other"}) == END
+
+
+def test_next_step_by_a_pure_function_of_the_answers():
+    choose = Branch(lambda answers: "b" if answers["a"] == "artisan" else "c", ("b", "c"))
+    flow = Flow("f", [step("a", then=choose), step("b", then=END), step("c")])
+    assert next_step(flow, flow.step("a"), {"a": "artisan"}) == "b"
+    assert next_step(flow, flow.step("a"), {"a": "lapas"}) == "c"
+
+
+def test_editing_a_field_returns_to_the_summary():
+    flow = Flow("f", [
+        step("name", then="confirm"),
+        step("city", then="confirm"),
+        step("confirm", then={"save": END, "edit": "field"}),
+        step("field", then=EditField("field", back_to="confirm", targets=("name", "city"))),
+    ])
+    answers = {"field": "city"}
+    assert next_step(flow, flow.step("field"), answers) == "city"
+    assert answers[RETURN_KEY] == "confirm"
+    assert next_step(flow, flow.step("city"), answers) == "confirm"
+    assert RETURN_KEY not in answers
+
+
+def test_registration_steps_for_an_artisan_and_an_officer():
+    artisan = {"consent": "agree", "role": "artisan"}
+    officer = {"consent": "agree", "role": "lapas"}
+    assert next_step(registration, registration.step("consent"), artisan) == "role"
+    assert next_step(registration, registration.step("consent"), {"consent": "decline"}) == END
+    assert next_step(registration, registration.step("role"), artisan) == "name"
+    assert next_step(registration, registration.step("role"), officer) == "invite_code"
+    assert next_step(registration, registration.step("name"), artisan) == "business"
+    assert next_step(registration, registration.step("name"), officer) == "phone"
+
+
+def test_the_shipped_flows_are_sound():
+    check_flows(FLOWS)
+    for flow in FLOWS.values():
+        assert all(":" not in s.name for s in flow.steps)
+
+
+def test_a_flow_leading_to_an_unknown_step_is_refused():
+    with pytest.raises(FlowError, match="unknown step"):
+        check_flows({"f": Flow("f", [step("a", then="nowhere")])})
+
+
+def test_a_flow_starting_an_unknown_flow_is_refused():
+    with pytest.raises(FlowError, match="unknown flow"):
+        check_flows({"f": Flow("f", [step("a", then=Start("ghost"))])})
+
+
+def test_an_unreachable_step_is_refused():
+    with pytest.raises(FlowError, match="unreachable steps b"):
+        check_flows({"f": Flow("f", [step("a", then=END), step("b")])})
+
+
+def test_a_flow_that_can_never_finish_is_refused():
+    loop = Choice(choices=(("again", "Again"),))
+    with pytest.raises(FlowError, match="never finish"):
+        check_flows({"f": Flow("f", [step("a"), step("b", then={"again": "a"}, answer=loop)])})
+
+
+def test_two_steps_of_one_name_are_refused():
+    with pytest.raises(FlowError, match="same name"):
+        check_flows({"f": Flow("f", [step("a"), step("a")])})
