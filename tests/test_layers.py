@@ -1,0 +1,27 @@
+"""The layers stay apart: conversations never import a channel's library, storage imports
+nothing above it (the contracts live in pyproject.toml), and the code is ruff-clean."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).parent / name)
+    return found
+
+
+def test_import_contracts_hold():
+    result = subprocess.run([_tool("lint-imports")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run([_tool("ruff"), "check", "."], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
