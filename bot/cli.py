@@ -194,11 +194,13 @@ def main() -> None:
     except typer.Abort:
         typer.echo("kriya: aborted", err=True)
         sys.exit(1)
-    except Exception as error:  # click's usage errors and anything unforeseen
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+    except Exception as error:
+        # Usage errors come from the click that Typer bundles: they know how to show
+        # themselves and carry exit status 2.
+        show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            if type(error).__name__ != "NoArgsIsHelpError":  # the help is already shown
+                show()
+            sys.exit(code)
         typer.echo(f"kriya: {type(error).__name__}: {error}", err=True)
         sys.exit(1)

@@ -167,3 +167,18 @@ def test_the_quick_start_works_in_an_empty_folder(tmp_path):
     chat = kriya(env_url, "chat", stdin="1\n", cwd=tmp_path)
     assert chat.returncode == 0
     assert (tmp_path / "kriya.db").exists()
+
+
+@pytest.mark.parametrize("args", [("nosuch",), ("programs", "import"), ("chat", "--bogus")])
+def test_usage_mistakes_exit_2_with_usage_help(tmp_path, args):
+    result = kriya(f"sqlite:///{tmp_path}/k.db", *args)
+    assert result.returncode == 2
+    assert "Usage:" in result.stderr
+    no_traceback(result)
+
+
+def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path):
+    result = kriya("postgresql://kriya@127.0.0.1:1/none", "programs", "list")
+    assert result.returncode == 1
+    assert result.stderr.startswith("kriya: database error")
+    no_traceback(result)
