@@ -16,13 +16,13 @@ from sqlalchemy import Engine as Database
 from conversations.answers import Invalid, clean, fold
 from conversations.context import Context, Settings
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
-from conversations.i18n import translator
+from conversations.i18n import Translator, translator
 from conversations.messages import Delivery, Inbound, Outbound
 from conversations.provinces import zone_of
 from conversations.replies import help_text, switch_language
 from storage import store
 from storage.db import session_scope
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage, User, utcnow
 
 # After this long away, a half-finished question is asked again instead of taking the
 # new message as its answer ("halo" after a night away is not a business name).
@@ -110,7 +110,7 @@ class Engine:
             replies = Turn(self, ctx).run()
             return self._persist(ctx, replies)
 
-    def _translator(self, lang: str, user) -> object:
+    def _translator(self, lang: str, user: User | None) -> Translator:
         province = user.province if user is not None else None
         return translator(lang, zone_of(province, self.settings.default_zone))
 
