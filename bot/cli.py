@@ -58,7 +58,7 @@ def chat(
             typer.echo(terminal.render(delivery.message))
             typer.echo("")
         with session_scope(engine.database) as session:
-            store.mark_sent(session, [d.outbox_id for d in deliveries])
+            store.mark_sent(session, [d.key for d in deliveries])
 
     send(Inbound(channel="terminal", address=as_, new_conversation=True))
     while True:
@@ -172,6 +172,7 @@ def staff_add(
             session.add(user)
         if role not in user.staff_roles:
             user.staff_roles = [*user.staff_roles, role]
+        store.link_conversation(session, user)
     typer.echo(f"{channel} {address}: {', '.join(user.staff_roles)}")
 
 

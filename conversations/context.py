@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from conversations.i18n import Translator
 from conversations.messages import Inbound
-from storage.models import Conversation, User
+from storage.models import User
+from storage.store import ConversationState
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Context:
     inbound: Inbound
     now: datetime
     session: Session
-    conversation: Conversation
+    conversation: ConversationState
     user: User | None
     settings: Settings
     forget: bool = False

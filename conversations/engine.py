@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
+from sqlmodel import Session
 
 from conversations.answers import Invalid, clean, fold
 from conversations.context import Context, Settings
@@ -21,8 +23,7 @@ from conversations.messages import Delivery, Inbound, Outbound
 from conversations.provinces import zone_of
 from conversations.replies import help_text, switch_language
 from storage import store
-from storage.db import session_scope
-from storage.models import OutboxMessage, User, utcnow
+from storage.models import User, utcnow
 
 # After this long away, a half-finished question is asked again instead of taking the
 # new message as its answer ("halo" after a night away is not a business name).
@@ -87,16 +88,23 @@ class Engine:
 
     def handle(self, inbound: Inbound) -> list[Delivery]:
         now = inbound.received_at or self.clock()
-        with session_scope(self.database) as session:
+        with self.database.begin() as conn, Session(
+            bind=conn, join_transaction_mode="conditional_savepoint", expire_on_commit=False
+        ) as session:
+            # One transaction on one connection: the hot statements run on it directly, the
+            # flows' ORM work joins it, and it commits when this block ends.
             if inbound.message_id and not store.first_time_seen(
-                session, inbound.channel, inbound.message_id
+                conn, inbound.channel, inbound.message_id
             ):
                 return []
-            conversation = store.lock_conversation(session, inbound.channel, inbound.address)
-            user = store.user_at(session, inbound.channel, inbound.address)
+            conversation = store.lock_conversation(conn, inbound.channel, inbound.address)
+            user = store.user_by_id(session, conversation.user_id)
+            if conversation.created:
+                # Staff added from the command line have a user row before their first word.
+                user = store.user_at(session, inbound.channel, inbound.address)
             if user is not None:
-                user.last_inbound_at = now
                 conversation.language = user.language
+            conversation.last_inbound_at = now
             ctx = Context(
                 tr=self._translator(conversation.language, user),
                 answers=dict(conversation.answers or {}),
@@ -108,20 +116,24 @@ class Engine:
                 settings=self.settings,
             )
             replies = Turn(self, ctx).run()
-            return self._persist(ctx, replies)
+            deliveries = self._persist(ctx, conn, replies)
+            session.flush()
+            return deliveries
 
     def _translator(self, lang: str, user: User | None) -> Translator:
         province = user.province if user is not None else None
         return translator(lang, zone_of(province, self.settings.default_zone))
 
-    def _persist(self, ctx: Context, replies: list[Outbound]) -> list[Delivery]:
+    def _persist(
+        self, ctx: Context, conn: Connection, replies: list[Outbound]
+    ) -> list[Delivery]:
         session, conversation, inbound = ctx.session, ctx.conversation, ctx.inbound
         user_id = None
         if ctx.forget and ctx.user is not None:
             store.forget_user(session, ctx.user)
         elif ctx.user is None and conversation.flow is None:
             # Someone who has not agreed to anything leaves no conversation behind.
-            session.delete(conversation)
+            store.delete_conversation(conn, conversation)
         else:
             if ctx.user is not None:
                 if ctx.user.id is None:
@@ -130,30 +142,23 @@ class Engine:
                 user_id = ctx.user.id
                 conversation.user_id = user_id
             conversation.answers = dict(ctx.answers)
-            conversation.version += 1
             conversation.updated_at = ctx.now
-        base = inbound.message_id or uuid.uuid4().hex
-        rows = store.add_outbox(
-            session,
-            (
-                OutboxMessage(
-                    channel=inbound.channel,
-                    address=inbound.address,
-                    user_id=user_id,
-                    kind="reply",
-                    priority=REPLY_PRIORITY,
-                    payload=reply.to_payload(),
-                    idempotency_key=f"reply:{inbound.channel}:{base}:{i}",
-                    created_at=ctx.now,
-                    updated_at=ctx.now,
-                )
-                for i, reply in enumerate(replies)
-            ),
-        )
-        return [
-            Delivery(row.id or 0, row.channel, row.address, reply)
-            for row, reply in zip(rows, replies, strict=True)
+            store.save_conversation(conn, conversation)
+        base = f"reply:{inbound.channel}:{inbound.message_id or uuid.uuid4().hex}"
+        deliveries = [
+            Delivery(f"{base}:{i}", inbound.channel, inbound.address, reply)
+            for i, reply in enumerate(replies)
         ]
+        store.add_outbox(conn, [
+            {
+                "channel": inbound.channel, "address": inbound.address, "user_id": user_id,
+                "kind": "reply", "priority": REPLY_PRIORITY, "payload": d.message.to_payload(),
+                "idempotency_key": d.key, "status": "pending", "attempts": 0,
+                "created_at": ctx.now, "updated_at": ctx.now,
+            }
+            for d in deliveries
+        ])
+        return deliveries
 
 
 class Turn:

@@ -94,7 +94,13 @@ class Translator:
         return format_decimal(value, locale=self.lang)
 
     def duration(self, delta: timedelta) -> str:
-        """'3 hari', '5 jam'."""
+        """'3 hari', '5 jam': whole units, rounded down, so time left is never overstated."""
+        if delta >= timedelta(days=1):
+            delta = timedelta(days=delta.days)
+        elif delta >= timedelta(hours=1):
+            delta = timedelta(hours=delta.seconds // 3600)
+        else:
+            delta = timedelta(minutes=max(1, delta.seconds // 60))
         return format_timedelta(delta, threshold=1.0, locale=self.lang, format="long")
 
 

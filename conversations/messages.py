@@ -75,7 +75,7 @@ class Outbound:
 class Delivery:
     """An outbound message together with the outbox row that carries it."""
 
-    outbox_id: int
+    key: str
     channel: str
     address: str
     message: Outbound = field(compare=False)

@@ -14,6 +14,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def no_items() -> list[Any]:
+    # Not the builtin `list`: pydantic inspects a default factory's signature on every
+    # construction, and builtins make that slow.
+    return []
+
+
+def no_fields() -> dict[str, Any]:
+    return {}
+
+
 class UTCDateTime(TypeDecorator):
     """A moment, stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
 
@@ -50,12 +60,12 @@ class User(SQLModel, table=True):
     channel: str = Field(max_length=16)
     address: str = Field(max_length=64)
     role: str | None = Field(default=None, max_length=16)
-    staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    staff_roles: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     name: str | None = Field(default=None, max_length=80)
     business_name: str | None = Field(default=None, max_length=80)
     province: str | None = Field(default=None, max_length=40)
     city: str | None = Field(default=None, max_length=60)
-    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     phone: str | None = Field(default=None, max_length=16, index=True)
     language: str = Field(default="id", max_length=8)
     lapas_id: int | None = Field(default=None, foreign_key="lapas.id", ondelete="SET NULL")
@@ -64,7 +74,6 @@ class User(SQLModel, table=True):
     opted_out: bool = Field(default=False)
     unreachable: bool = Field(default=False)
     registered_at: datetime | None = _ts(default=None, nullable=True)
-    last_inbound_at: datetime | None = _ts(default=None, nullable=True)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 
@@ -97,7 +106,7 @@ class Program(SQLModel, table=True):
     description: str = Field(default="", max_length=4000)
     venue: str = Field(default="", max_length=200)
     province: str = Field(default="nasional", max_length=40, index=True)
-    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     starts_at: datetime = _ts()
     ends_at: datetime = _ts()
     timezone: str = Field(max_length=40)
@@ -106,7 +115,7 @@ class Program(SQLModel, table=True):
     audience: str = Field(default="both", max_length=8)
     requires_curated_product: bool = Field(default=False)
     funding_routes: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
+        default_factory=no_items, sa_column=Column(JSON, nullable=False)
     )
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
@@ -131,9 +140,12 @@ class Conversation(SQLModel, table=True):
     flow: str | None = Field(default=None, max_length=40)
     step: str | None = Field(default=None, max_length=80)
     status: str = Field(default="idle", max_length=16)
-    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(
+        default_factory=no_fields, sa_column=Column(JSON, nullable=False)
+    )
     language: str = Field(default="id", max_length=8)
     version: int = Field(default=0)
+    last_inbound_at: datetime | None = _ts(default=None, nullable=True)
     updated_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -149,7 +161,9 @@ class OutboxMessage(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
     kind: str = Field(max_length=24)
     priority: int = Field(default=0)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(
+        default_factory=no_fields, sa_column=Column(JSON, nullable=False)
+    )
     idempotency_key: str = Field(max_length=200, unique=True)
     status: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)

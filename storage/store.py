@@ -6,17 +6,24 @@ Queries are SQLAlchemy expressions that run the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+# The statements every message runs live in storage.hot; they are part of this interface.
+from storage.hot import ConversationState as ConversationState
+from storage.hot import add_outbox as add_outbox
+from storage.hot import delete_conversation as delete_conversation
+from storage.hot import first_time_seen as first_time_seen
+from storage.hot import lock_conversation as lock_conversation
+from storage.hot import save_conversation as save_conversation
+from storage.hot import user_at as user_at
+from storage.hot import user_by_id as user_by_id
 from storage.models import (
     Conversation,
-    HandledInbound,
     Lapas,
     OutboxMessage,
     Program,
@@ -27,63 +34,25 @@ from storage.models import (
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def _insert(session: Session, model: type) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
-
-
-def first_time_seen(session: Session, channel: str, message_id: str) -> bool:
-    """Record a platform message id; False when it was handled before (a retried webhook)."""
-    stmt = (
-        _insert(session, HandledInbound)
-        .values(channel=channel, message_id=message_id, handled_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(HandledInbound.message_id)
-    )
-    return session.execute(stmt).first() is not None
-
-
-def lock_conversation(session: Session, channel: str, address: str) -> Conversation:
-    """The conversation row of an address, created if new and locked until commit.
-
-    On PostgreSQL the row lock serialises two messages of one user across processes;
-    SQLite's BEGIN IMMEDIATE already does so for the whole database.
-    """
-    session.execute(
-        _insert(session, Conversation)
-        .values(channel=channel, address=address, answers={}, updated_at=utcnow())
-        .on_conflict_do_nothing()
-    )
-    stmt = (
-        select(Conversation)
-        .where(Conversation.channel == channel, Conversation.address == address)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(stmt).one()
-
-
-def user_at(session: Session, channel: str, address: str) -> User | None:
-    return session.exec(
-        select(User).where(User.channel == channel, User.address == address)
-    ).first()
-
-
-def add_outbox(session: Session, rows: Iterable[OutboxMessage]) -> list[OutboxMessage]:
-    rows = list(rows)
-    session.add_all(rows)
-    session.flush()
-    return rows
-
-
-def mark_sent(session: Session, ids: Sequence[int], when: datetime | None = None) -> None:
-    if not ids:
+def mark_sent(session: Session, keys: Sequence[str], when: datetime | None = None) -> None:
+    if not keys:
         return
     when = when or utcnow()
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids))
+        .where(col(OutboxMessage.idempotency_key).in_(keys))
         .values(status="sent", sent_at=when, updated_at=when, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+def link_conversation(session: Session, user: User) -> None:
+    """Tie an address's conversation to a user row created outside the chat (staff)."""
+    session.flush()
+    session.execute(
+        update(Conversation)
+        .where(Conversation.channel == user.channel, Conversation.address == user.address,
+               col(Conversation.user_id).is_(None))
+        .values(user_id=user.id)
     )
 
 

@@ -101,7 +101,6 @@ def save_user(ctx: Context) -> str | None:
     user.consent_at = datetime.fromisoformat(answers["consent_at"])
     user.consent_version = ctx.settings.consent_version
     user.registered_at = ctx.now
-    user.last_inbound_at = ctx.now
     user.updated_at = ctx.now
     ctx.user = user
     return ctx._("Thank you, {name}! You are registered.").format(name=user.name)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:37:01.649982
+Create Date: 2026-11-23
 """
 
 from alembic import op
@@ -80,7 +80,6 @@ def upgrade() -> None:
     sa.Column('opted_out', sa.Boolean(), nullable=False),
     sa.Column('unreachable', sa.Boolean(), nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_inbound_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['lapas_id'], ['lapas.id'], ondelete='SET NULL'),
@@ -101,6 +100,7 @@ def upgrade() -> None:
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('last_inbound_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
