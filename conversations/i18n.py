@@ -14,10 +14,11 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 from conversations.provinces import ZONE_LABELS
 
@@ -94,15 +95,15 @@ class Translator:
         return format_decimal(value, locale=self.lang)
 
     def duration(self, delta: timedelta) -> str:
-        """'3 hari', '5 jam': whole units, rounded down, so time left is never overstated."""
+        """'20 hari', '5 jam': one whole unit, rounded down, so time left is never
+        overstated (no '3 minggu' for 20 days)."""
         if delta >= timedelta(days=1):
-            delta = timedelta(days=delta.days)
+            amount, unit = delta.days, "duration-day"
         elif delta >= timedelta(hours=1):
-            delta = timedelta(hours=delta.seconds // 3600)
+            amount, unit = delta.seconds // 3600, "duration-hour"
         else:
-            delta = timedelta(minutes=max(1, delta.seconds // 60))
-        return format_timedelta(delta, threshold=1.0, locale=self.lang, format="long")
-
+            amount, unit = max(1, delta.seconds // 60), "duration-minute"
+        return format_unit(amount, unit, length="long", locale=self.lang)
 
 def translator(lang: str | None, zone: str) -> Translator:
     return Translator(lang if lang in LANGUAGES else DEFAULT_LANGUAGE, zone)

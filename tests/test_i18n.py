@@ -67,7 +67,10 @@ def test_money_and_time_left():
     tr = translator("id", "Asia/Jakarta")
     assert tr.money(150000) == "Rp150.000"
     assert tr.money(1500000) == "Rp1.500.000"
-    assert tr.duration(timedelta(days=3, hours=2)) == "3 hari"
+    assert tr.duration(timedelta(days=3, hours=22)) == "3 hari"  # never rounded up
+    assert tr.duration(timedelta(days=20)) == "20 hari"
+    assert tr.duration(timedelta(hours=5, minutes=59)) == "5 jam"
+    assert tr.duration(timedelta(seconds=20)) == "1 menit"
     assert translator("en", "Asia/Jakarta").money(150000) == "Rp150,000"
 
 
