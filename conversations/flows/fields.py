@@ -18,6 +18,13 @@ from conversations.i18n import N_
 
 Done = Callable[[Context], str | None] | None
 
+# What each role is asked, in order, and can change later.
+ARTISAN_FIELDS = ["name", "business", "province", "city", "categories", "phone"]
+OFFICER_FIELDS = ["name", "phone"]
+# Field name -> the User attribute it is stored in.
+COLUMNS = {"name": "name", "business": "business_name", "province": "province",
+           "city": "city", "categories": "categories", "phone": "phone"}
+
 # Field name -> its label in summaries and in "which one do you want to change?".
 LABELS = {
     "name": N_("Name"),

@@ -16,22 +16,17 @@ from conversations.provinces import zone_of
 from storage import store
 
 EDIT, DELETE, MENU = "edit", "delete", "menu"
-ARTISAN_FIELDS = ["name", "business", "province", "city", "categories", "phone"]
-OFFICER_FIELDS = ["name", "phone"]
-# Field name -> the User attribute it is stored in.
-COLUMNS = {"name": "name", "business": "business_name", "province": "province",
-           "city": "city", "categories": "categories", "phone": "phone"}
 
 
 def _fields(ctx: Context) -> list[str]:
     role = ctx.user.role if ctx.user is not None else None
-    return ARTISAN_FIELDS if role == domain.ARTISAN else OFFICER_FIELDS
+    return fields.ARTISAN_FIELDS if role == domain.ARTISAN else fields.OFFICER_FIELDS
 
 
 def view_text(ctx: Context) -> str:
     user = ctx.user
     assert user is not None
-    values = {field: getattr(user, column) for field, column in COLUMNS.items()}
+    values = {field: getattr(user, column) for field, column in fields.COLUMNS.items()}
     lines = [ctx._("The data we keep about you:"), fields.summary(ctx, values, _fields(ctx))]
     if user.role == domain.LAPAS_OFFICER:
         lapas = store.lapas_by_id(ctx.session, user.lapas_id)
@@ -51,7 +46,7 @@ def _save(ctx: Context) -> str | None:
     user = ctx.user
     assert user is not None
     field = ctx.answers["field"]
-    setattr(user, COLUMNS[field], ctx.answers[field])
+    setattr(user, fields.COLUMNS[field], ctx.answers[field])
     user.updated_at = ctx.now
     if field == "province":
         # The user's zone follows their province.
@@ -74,7 +69,7 @@ profile = Flow("profile", [
                 words={EDIT: ("ubah", "ganti", "change"), DELETE: ("hapus", "delete")}),
          then={EDIT: "field", DELETE: "delete", MENU: END}),
     Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
-         then=EditField("field", back_to="view", targets=tuple(ARTISAN_FIELDS))),
+         then=EditField("field", back_to="view", targets=tuple(fields.ARTISAN_FIELDS))),
     fields.name(then="view", done=_save),
     fields.business(then="view", done=_save),
     fields.province(then="view", done=_save),

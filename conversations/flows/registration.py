@@ -21,8 +21,6 @@ from storage.models import User
 
 AGREE, DECLINE = "agree", "decline"
 SAVE, EDIT = "save", "edit"
-ARTISAN_FIELDS = ["name", "business", "province", "city", "categories", "phone"]
-OFFICER_FIELDS = ["name", "phone"]
 INVITE_TRIES = 3
 
 
@@ -62,7 +60,7 @@ class InviteCode(Text):
 
 
 def _fields_of(answers) -> list[str]:
-    return ARTISAN_FIELDS if answers.get("role") == domain.ARTISAN else OFFICER_FIELDS
+    return fields.ARTISAN_FIELDS if answers.get("role") == domain.ARTISAN else fields.OFFICER_FIELDS
 
 
 def confirm_text(ctx: Context) -> str:
@@ -138,5 +136,5 @@ registration = Flow("registration", [
                        EDIT: ("ubah", "ganti", "salah", "change", "edit")}),
          then={SAVE: END, EDIT: "field"}, done=save_user),
     Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
-         then=EditField("field", back_to="confirm", targets=tuple(ARTISAN_FIELDS))),
+         then=EditField("field", back_to="confirm", targets=tuple(fields.ARTISAN_FIELDS))),
 ])
