@@ -72,6 +72,19 @@ def chat(
             send(Inbound(channel="terminal", address=as_, text=line.rstrip("\n")))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the webhooks of every configured channel, with the outbox dispatcher."""
+    import uvicorn
+
+    from bot.server import create_app
+
+    uvicorn.run(create_app(config()), host=host, port=port, log_level="info")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database or migrate it to the newest schema."""

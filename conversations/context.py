@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -20,6 +20,9 @@ class Settings:
 
     default_zone: str = "Asia/Jakarta"
     consent_version: str = "2026-11"
+    # How long the request that produced a reply has to send it before the outbox
+    # dispatcher may (a process that died mid-request loses no reply).
+    reply_lease: timedelta | None = None
 
 
 @dataclass

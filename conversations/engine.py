@@ -19,7 +19,7 @@ from conversations.answers import Invalid, clean, fold
 from conversations.context import Context, Settings
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
 from conversations.i18n import Translator, translator
-from conversations.messages import Delivery, Inbound, Outbound
+from conversations.messages import Delivery, Inbound, Outbound, step_tag
 from conversations.provinces import zone_of
 from conversations.replies import help_text, switch_language
 from storage import store
@@ -104,6 +104,9 @@ class Engine:
                 user = store.user_at(session, inbound.channel, inbound.address)
             if user is not None:
                 conversation.language = user.language
+                if user.unreachable:
+                    # They wrote again: whatever stopped delivery before has been undone.
+                    user.unreachable = False
             conversation.last_inbound_at = now
             ctx = Context(
                 tr=self._translator(conversation.language, user),
@@ -144,6 +147,8 @@ class Engine:
             conversation.answers = dict(ctx.answers)
             conversation.updated_at = ctx.now
             store.save_conversation(conn, conversation)
+        lease = self.settings.reply_lease
+        not_before = self.clock() + lease if lease else None
         base = f"reply:{inbound.channel}:{inbound.message_id or uuid.uuid4().hex}"
         deliveries = [
             Delivery(f"{base}:{i}", inbound.channel, inbound.address, reply)
@@ -154,6 +159,7 @@ class Engine:
                 "channel": inbound.channel, "address": inbound.address, "user_id": user_id,
                 "kind": "reply", "priority": REPLY_PRIORITY, "payload": d.message.to_payload(),
                 "idempotency_key": d.key, "status": "pending", "attempts": 0,
+                "not_before": not_before,
                 "created_at": ctx.now, "updated_at": ctx.now,
             }
             for d in deliveries
@@ -177,11 +183,19 @@ class Turn:
         if active is None:
             return self._begin()
         flow, step = active
+        if self._stale_button(flow, step):
+            notice = self.ctx._("That button belongs to an earlier question. "
+                                "Here is the current one:")
+            return [self.ask(step, before=notice)]
         idle = self.ctx.now - self.conversation.updated_at
         if flow.name != MENU_FLOW and idle > RESUME_AFTER and self.ctx.inbound.choice is None:
             return [self.ask(step, before=self.ctx._("Welcome back! Let's continue where we "
                                                      "left off."))]
         return self._answer(flow, step)
+
+    def _stale_button(self, flow: Flow, step: Step) -> bool:
+        tag = self.ctx.inbound.choice_step
+        return tag is not None and tag != step_tag(flow.qualified(step.name))
 
     # Where the conversation stands
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,12 +25,19 @@ class Inbound:
     address: str
     text: str | None = None
     choice: str | None = None
+    choice_step: str | None = None
     photos: tuple[Photo, ...] = ()
     message_id: str | None = None
     phone: str | None = None
     profile_name: str | None = None
     new_conversation: bool = False
     received_at: datetime | None = None
+
+
+def step_tag(step: str | None) -> str:
+    """A short, stable tag of a question, carried by its buttons so that a tap on an old
+    message can be told apart from an answer to the current question."""
+    return hashlib.blake2s((step or "").encode(), digest_size=4).hexdigest()[:6]
 
 
 @dataclass(frozen=True)

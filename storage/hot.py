@@ -118,7 +118,8 @@ class Statements:
 
 
 OUTBOX_FIELDS = ("channel", "address", "user_id", "kind", "priority", "payload",
-                 "idempotency_key", "status", "attempts", "created_at", "updated_at")
+                 "idempotency_key", "status", "attempts", "not_before", "created_at",
+                 "updated_at")
 
 
 @lru_cache(maxsize=32)

@@ -5,9 +5,10 @@ Queries are SQLAlchemy expressions that run the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, or_, update
@@ -165,3 +166,66 @@ def upcoming_programs(
 
 def lapas_by_id(session: Session, lapas_id: int | None) -> Lapas | None:
     return session.get(Lapas, lapas_id) if lapas_id is not None else None
+
+
+# Outbox delivery
+
+MAX_ATTEMPTS = 8
+
+
+def due_outbox(
+    session: Session, channel: str, now: datetime, limit: int = 100
+) -> list[OutboxMessage]:
+    """Messages of a channel ready to go: replies first, then oldest first."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            or_(col(OutboxMessage.not_before).is_(None), OutboxMessage.not_before <= now),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off with jitter: about 2, 4, 8 ... seconds, at most five minutes."""
+    base = min(2 ** max(attempts, 1), 300)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def record_delivery(
+    session: Session, key: str, status: str, error: str | None, now: datetime,
+    wait: timedelta | None = None,
+) -> None:
+    """Write how a delivery went. `status` is sent, retry, blocked or failed. A retry waits
+    `wait` (the platform's word) or a growing back-off; past MAX_ATTEMPTS it fails for good
+    with its last reason."""
+    message = session.exec(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+    ).first()
+    if message is None:
+        return  # the person asked for their data to be deleted meanwhile
+    message.attempts += 1
+    message.updated_at = now
+    message.last_error = error[:500] if error else None
+    if status == "sent":
+        message.status, message.sent_at, message.not_before = "sent", now, None
+    elif status == "retry" and message.attempts < MAX_ATTEMPTS:
+        message.status = "pending"
+        message.not_before = now + (wait or retry_delay(message.attempts))
+    elif status == "blocked":
+        message.status = "blocked"
+        set_reachable(session, message.channel, message.address, False)
+    else:
+        message.status = "failed"
+
+
+def set_reachable(session: Session, channel: str, address: str, reachable: bool) -> None:
+    session.execute(
+        update(User)
+        .where(User.channel == channel, User.address == address)
+        .values(unreachable=not reachable, updated_at=utcnow())
+    )

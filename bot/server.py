@@ -1,0 +1,183 @@
+"""`kriya serve`: one Starlette app for every webhook, with the outbox dispatcher beside it.
+
+Conversation handling is synchronous database work, so it runs in worker threads; different
+users are handled at the same time, and two messages of one user wait for each other on the
+conversation row's lock (in the database, so this holds across server processes too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+from bot import telegram as tg
+from bot.app import build_engine, open_database
+from bot.config import Config
+from conversations.engine import Engine
+from storage import store
+from storage.db import ping, session_scope
+from storage.models import utcnow
+
+log = logging.getLogger("kriya.serve")
+REPLY_LEASE = timedelta(seconds=30)
+IDLE_POLL = 1.0  # seconds between looks at the outbox when it is empty
+
+
+def webhook_secret(config: Config) -> str:
+    """The configured secret, or one derived from the token so every process agrees."""
+    if config.telegram_webhook_secret:
+        return config.telegram_webhook_secret
+    token = config.telegram_bot_token or ""
+    return hashlib.sha256(f"kriya-webhook:{token}".encode()).hexdigest()[:48]
+
+
+@dataclass
+class TelegramService:
+    engine: Engine
+    bot: Bot
+    secret: str
+
+    async def webhook(self, request: Request) -> Response:
+        token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(token.encode(), self.secret.encode()):
+            return Response(status_code=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.bot)
+        except Exception:  # a body Telegram would never send: nothing to handle
+            return JSONResponse({"ok": False, "error": "not a Telegram update"}, 400)
+        await self.process(update)
+        return JSONResponse({"ok": True})
+
+    async def process(self, update: Update) -> None:
+        incoming = tg.read_update(update)
+        if incoming.callback_query_id is not None:
+            await tg.acknowledge(self.bot, incoming.callback_query_id)
+        if incoming.reachability is not None:
+            change = incoming.reachability
+            await run_in_threadpool(self._set_reachable, change.address, change.reachable)
+        if incoming.inbound is None:
+            return
+        deliveries = await run_in_threadpool(self.engine.handle, incoming.inbound)
+        for delivery in deliveries:
+            outcome = await tg.send(self.bot, delivery.address, delivery.message.to_payload())
+            await run_in_threadpool(self._record, delivery.key, outcome)
+            if outcome.status != "sent":
+                break  # keep the order: the rest go after it, through the dispatcher
+
+    def _set_reachable(self, address: str, reachable: bool) -> None:
+        with session_scope(self.engine.database) as session:
+            store.set_reachable(session, tg.CHANNEL, address, reachable)
+
+    def _record(self, key: str, outcome: tg.Outcome) -> None:
+        wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
+        with session_scope(self.engine.database) as session:
+            store.record_delivery(session, key, outcome.status, outcome.error, utcnow(), wait)
+
+    async def dispatch_once(self) -> int:
+        """Send what is due on Telegram; returns how many were tried."""
+        due = await run_in_threadpool(self._due)
+        for key, address, payload in due:
+            outcome = await tg.send(self.bot, address, payload)
+            await run_in_threadpool(self._record, key, outcome)
+            if outcome.retry_after:
+                await asyncio.sleep(min(outcome.retry_after, 60))
+        return len(due)
+
+    def _due(self) -> list[tuple[str, str, dict]]:
+        with session_scope(self.engine.database) as session:
+            return [(m.idempotency_key, m.address, m.payload)
+                    for m in store.due_outbox(session, tg.CHANNEL, utcnow())]
+
+    async def dispatcher(self) -> None:
+        while True:
+            try:
+                sent = await self.dispatch_once()
+            except Exception:  # keep delivering; the row stays pending for the next round
+                log.exception("outbox delivery failed")
+                sent = 0
+            if not sent:
+                await asyncio.sleep(IDLE_POLL)
+
+    async def poll(self) -> None:
+        """Long polling, for development without a public URL."""
+        await self.bot.delete_webhook()
+        offset = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=25, allowed_updates=tg.UPDATE_TYPES
+                )
+            except TelegramError as error:
+                log.warning("getUpdates failed: %s", error)
+                await asyncio.sleep(3)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await self.process(update)
+
+
+async def healthz(request: Request) -> Response:
+    ok = await run_in_threadpool(ping, request.app.state.database)
+    body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "down"}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def create_app(config: Config) -> Starlette:
+    database = open_database(config)
+    engine = build_engine(config, database)
+    engine.settings.reply_lease = REPLY_LEASE
+    telegram: TelegramService | None = None
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    if config.telegram_bot_token:
+        bot = tg.make_bot(config.telegram_bot_token, config.telegram_api_base_url,
+                          config.telegram_file_base_url)
+        telegram = TelegramService(engine, bot, webhook_secret(config))
+        routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tasks: list[asyncio.Task] = []
+        if telegram is not None:
+            await telegram.bot.initialize()
+            await tg.register_commands(telegram.bot)
+            if config.public_url:
+                await telegram.bot.set_webhook(
+                    url=config.public_url.rstrip("/") + "/telegram/webhook",
+                    secret_token=telegram.secret,
+                    allowed_updates=tg.UPDATE_TYPES,
+                )
+            else:
+                tasks.append(asyncio.create_task(telegram.poll()))
+            tasks.append(asyncio.create_task(telegram.dispatcher()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if telegram is not None:
+                await telegram.bot.shutdown()
+            database.dispose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.database = database
+    app.state.engine = engine
+    app.state.telegram = telegram
+    return app

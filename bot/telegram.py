@@ -1,0 +1,202 @@
+"""The Telegram channel: Bot API updates in, outbox messages out, through python-telegram-bot.
+
+This module only translates. An update becomes an `Inbound` (or a change of reachability);
+an outbox payload becomes `sendMessage` calls with HTML-escaped text and inline buttons.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from conversations.i18n import N_, translator
+from conversations.messages import Inbound, Outbound, Photo, step_tag
+
+CHANNEL = "telegram"
+UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
+CALLBACK_LIMIT = 64  # bytes, the Bot API's limit for callback_data
+COMMANDS = (("start", N_("Start again where you left off")), ("menu", N_("Main menu")),
+            ("bantuan", N_("Help")), ("bahasa", N_("Switch language (Bahasa Indonesia / English)")))
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """The user blocked the bot (False) or let it back in (True)."""
+
+    address: str
+    reachable: bool
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What one update asks of us: a message to handle and/or a button tap to acknowledge."""
+
+    inbound: Inbound | None = None
+    callback_query_id: str | None = None
+    reachability: Reachability | None = None
+
+
+def make_bot(token: str, api_base_url: str, file_base_url: str) -> Bot:
+    return Bot(token=token, base_url=api_base_url, base_file_url=file_base_url)
+
+
+# In: updates
+
+def _largest_photo(message: Any) -> Photo | None:
+    if message.photo:
+        best = max(message.photo, key=lambda size: size.width * size.height)
+        return Photo(ref=best.file_id, mime="image/jpeg", size=best.file_size)
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        return Photo(ref=document.file_id, mime=document.mime_type, size=document.file_size)
+    return None
+
+
+def read_update(update: Update) -> Incoming:
+    """The channel-neutral meaning of a Telegram update (private chats only)."""
+    message_id = f"update:{update.update_id}"
+    member = update.my_chat_member
+    if member is not None:
+        status = member.new_chat_member.status
+        address = str(member.chat.id)
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            return Incoming(reachability=Reachability(address, False))
+        return Incoming(reachability=Reachability(address, True))
+    query = update.callback_query
+    if query is not None:
+        chat = query.message.chat if query.message is not None else None
+        address = str(chat.id if chat is not None else query.from_user.id)
+        tag, _, key = (query.data or "").partition("|")
+        inbound = Inbound(channel=CHANNEL, address=address, choice=key or None,
+                          choice_step=tag or None, message_id=message_id,
+                          profile_name=query.from_user.first_name)
+        return Incoming(inbound=inbound if key else None, callback_query_id=query.id)
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return Incoming()
+    text = message.text or message.caption
+    photo = _largest_photo(message)
+    start = bool(text) and text.split(maxsplit=1)[0].split("@")[0] == "/start"
+    inbound = Inbound(
+        channel=CHANNEL,
+        address=str(message.chat.id),
+        text=None if start else text,
+        photos=(photo,) if photo else (),
+        message_id=message_id,
+        profile_name=message.from_user.first_name if message.from_user else None,
+        new_conversation=start,
+        received_at=message.date,
+    )
+    return Incoming(inbound=inbound)
+
+
+# Out: messages
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line ends or spaces where possible and
+    never inside an HTML entity such as &amp;."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut < limit // 2:
+            cut = limit
+            entity = rest.rfind("&", 0, cut)
+            if entity > cut - 10 and rest.find(";", entity, cut) == -1:
+                cut = entity
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ")
+    pieces.append(rest)
+    return pieces
+
+
+def callback_data(step: str | None, key: str, position: int) -> str:
+    data = f"{step_tag(step)}|{key}"
+    if len(data.encode()) > CALLBACK_LIMIT:
+        data = f"{step_tag(step)}|{position}"  # the engine also understands a number
+    return data
+
+
+def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
+    if not message.options:
+        return None
+    rows = [
+        [InlineKeyboardButton(f"{n}. {option.label}"[:100],
+                              callback_data=callback_data(message.step, option.key, n))]
+        for n, option in enumerate(message.options, 1)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def render(message: Outbound) -> list[dict[str, Any]]:
+    """The sendMessage calls for one message: text in pieces, buttons on the last one."""
+    pieces = split_text(html.escape(message.text, quote=False))
+    calls: list[dict[str, Any]] = [
+        {"text": piece, "parse_mode": ParseMode.HTML} for piece in pieces
+    ]
+    markup = keyboard(message)
+    if markup is not None:
+        calls[-1]["reply_markup"] = markup
+    return calls
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery went: sent, retry later, blocked by the user, or failed for good."""
+
+    status: str
+    error: str | None = None
+    retry_after: float | None = None
+
+
+async def send(bot: Bot, address: str, payload: dict[str, Any]) -> Outcome:
+    message = Outbound.from_payload(payload)
+    try:
+        for call in render(message):
+            await bot.send_message(chat_id=int(address), **call)
+    except RetryAfter as error:
+        wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return Outcome("retry", f"flood control: retry after {seconds:g} s", seconds)
+    except Forbidden as error:
+        return Outcome("blocked", error.message)
+    except BadRequest as error:
+        return Outcome("failed", error.message)
+    except NetworkError as error:  # includes TimedOut
+        return Outcome("retry", f"network: {error.message}")
+    except TelegramError as error:
+        return Outcome("retry", error.message)
+    return Outcome("sent")
+
+
+async def acknowledge(bot: Bot, callback_query_id: str) -> None:
+    """Every button tap is answered, or the user's client shows a spinner."""
+    # An old or already answered query is nothing the user can act on.
+    with contextlib.suppress(TelegramError):
+        await bot.answer_callback_query(callback_query_id)
+
+
+async def register_commands(bot: Bot) -> None:
+    for lang in ("id", "en"):
+        tr = translator(lang, "Asia/Jakarta")
+        commands = [BotCommand(name, tr._(description)) for name, description in COMMANDS]
+        await bot.set_my_commands(commands, language_code=lang)
+    await bot.set_my_commands(
+        [BotCommand(name, translator("id", "Asia/Jakarta")._(description))
+         for name, description in COMMANDS]
+    )

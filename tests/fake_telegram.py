@@ -1,0 +1,159 @@
+"""A local stand-in for the Telegram Bot API: a real HTTP server on loopback that reads the
+bodies python-telegram-bot sends, records every call, and can be told to refuse."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+BOT = {"id": 777000, "is_bot": True, "first_name": "Kriya", "username": "kriya_test_bot",
+       "can_join_groups": False, "can_read_all_group_messages": False,
+       "supports_inline_queries": False}
+# Telegram refuses HTML it cannot parse; an unescaped '<' or '&' is the usual cause.
+_ALLOWED_TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+);")
+
+
+def parses_as_html(text: str) -> bool:
+    stripped = _ENTITY.sub("", _ALLOWED_TAG.sub("", text))
+    return "<" not in stripped and ">" not in stripped and "&" not in stripped
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-token"
+    calls: list[Call] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
+    flood: int = 0  # answer this many sendMessage calls with 429
+    retry_after: int = 1
+    files: dict[str, bytes] = field(default_factory=dict)
+    port: int = 0
+    _message_id: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def file_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == "sendMessage"
+                and (chat_id is None or int(c.params["chat_id"]) == chat_id)]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    async def _api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        if request.path_params["token"] != self.token:
+            return _error(401, "Unauthorized")
+        form = await request.form()
+        params: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            try:
+                params[key] = json.loads(value) if isinstance(value, str) else value
+            except json.JSONDecodeError:
+                params[key] = value
+            if key == "text":
+                params[key] = value
+        with self._lock:
+            self.calls.append(Call(method, params))
+        handler = getattr(self, f"_{method}", None)
+        return handler(params) if handler else _ok(True)
+
+    def _getMe(self, params):  # noqa: N802 - the Bot API's method names
+        return _ok(BOT)
+
+    def _sendMessage(self, params):  # noqa: N802
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        with self._lock:
+            if self.flood > 0:
+                self.flood -= 1
+                return _error(429, f"Too Many Requests: retry after {self.retry_after}",
+                              {"retry_after": self.retry_after})
+            self._message_id += 1
+            message_id = self._message_id
+        if params.get("parse_mode") == "HTML" and not parses_as_html(params["text"]):
+            return _error(400, "Bad Request: can't parse entities: unsupported start tag")
+        if len(params["text"]) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        return _ok({"message_id": message_id, "date": int(time.time()), "text": params["text"],
+                    "chat": {"id": chat_id, "type": "private"}, "from": BOT})
+
+    def _getFile(self, params):  # noqa: N802
+        file_id = params["file_id"]
+        content = self.files.get(file_id, b"")
+        return _ok({"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(content), "file_path": f"photos/{file_id}.jpg"})
+
+    async def _file(self, request: Request) -> Response:
+        file_id = request.path_params["path"].rsplit("/", 1)[-1].removesuffix(".jpg")
+        return Response(self.files.get(file_id, b""), media_type="image/jpeg")
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/bot{token}/{method}", self._api, methods=["POST", "GET"]),
+            Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+        ])
+
+
+def _ok(result: Any) -> JSONResponse:
+    return JSONResponse({"ok": True, "result": result})
+
+
+def _error(code: int, description: str, parameters: dict | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return JSONResponse(body, status_code=code)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """Runs a uvicorn server for an ASGI app in a thread on loopback."""
+
+    def __init__(self, app: Any, port: int, lifespan: str = "off") -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                lifespan=lifespan)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the fake server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

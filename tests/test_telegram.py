@@ -1,0 +1,229 @@
+"""Telegram, end to end: the real python-telegram-bot library against a local fake Bot API,
+updates posted to `kriya serve`'s webhook on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from bot.config import Config
+from bot.server import create_app
+from bot.telegram import callback_data, split_text
+from storage.models import Conversation, OutboxMessage, User
+from tests.fake_telegram import FakeTelegram, ServerThread, free_port
+
+SECRET = "s3cret-webhook-token"
+CHAT = 424242
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram(port=free_port())
+    with ServerThread(fake.app(), fake.port):
+        yield fake
+
+
+@pytest.fixture
+def kriya(fake, database_url) -> Iterator[Any]:
+    fake.calls.clear()
+    fake.blocked.clear()
+    fake.flood = 0
+    config = Config(
+        KRIYA_DATABASE_URL=database_url, KRIYA_PUBLIC_URL="https://kriya.example.id",
+        TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.api_base, TELEGRAM_FILE_BASE_URL=fake.file_base,
+    )
+    app = create_app(config)
+    port = free_port()
+    with ServerThread(app, port, lifespan="on"), httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=20
+    ) as client:
+        client.app = app
+        yield client
+
+
+class User_:
+    """A Telegram user tapping and typing; update ids grow as Telegram's do."""
+
+    next_update = 1000
+
+    def __init__(self, client: httpx.Client, fake: FakeTelegram, chat_id: int = CHAT,
+                 name: str = "Siti") -> None:
+        self.client, self.fake, self.chat_id, self.name = client, fake, chat_id, name
+
+    def _post(self, body: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        return self.client.post("/telegram/webhook", json=body, headers=headers)
+
+    def update_id(self) -> int:
+        User_.next_update += 1
+        return User_.next_update
+
+    def who(self) -> dict[str, Any]:
+        return {"id": self.chat_id, "is_bot": False, "first_name": self.name}
+
+    def says(self, text: str, update_id: int | None = None, **kw) -> httpx.Response:
+        uid = update_id or self.update_id()
+        return self._post({"update_id": uid, "message": {
+            "message_id": uid, "date": int(time.time()), "text": text, "from": self.who(),
+            "chat": {"id": self.chat_id, "type": "private", "first_name": self.name}}}, **kw)
+
+    def taps(self, data: str) -> httpx.Response:
+        uid = self.update_id()
+        return self._post({"update_id": uid, "callback_query": {
+            "id": f"cb{uid}", "from": self.who(), "chat_instance": "ci", "data": data,
+            "message": {"message_id": 1, "date": int(time.time()), "text": "...",
+                        "chat": {"id": self.chat_id, "type": "private"}}}})
+
+    def last(self) -> dict[str, Any]:
+        return self.fake.sent(self.chat_id)[-1]
+
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = self.last().get("reply_markup") or {"inline_keyboard": []}
+        return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+    def tap(self, label_part: str) -> httpx.Response:
+        for text, data in self.buttons():
+            if label_part.lower() in text.lower():
+                return self.taps(data)
+        raise AssertionError(f"no button {label_part!r} in {self.buttons()}")
+
+
+def db_rows(client, model) -> list[Any]:
+    with Session(client.app.state.database) as session:
+        return list(session.exec(select(model)))
+
+
+def test_start_sets_the_webhook_with_its_secret_and_registers_commands(kriya, fake):
+    setup = {c.method: c.params for c in fake.calls}
+    assert setup["setWebhook"]["url"] == "https://kriya.example.id/telegram/webhook"
+    assert setup["setWebhook"]["secret_token"] == SECRET
+    assert "callback_query" in setup["setWebhook"]["allowed_updates"]
+    languages = {c.params.get("language_code") for c in fake.calls if c.method == "setMyCommands"}
+    assert {"id", "en"} <= languages
+    assert kriya.get("/healthz").status_code == 200
+
+
+def test_a_whole_registration_by_buttons_and_text(kriya, fake):
+    siti = User_(kriya, fake)
+    assert siti.says("/start").status_code == 200
+    assert "UU" in siti.last()["text"]
+    assert siti.last()["parse_mode"] == "HTML"
+    assert all(len(d.encode()) <= 64 for _, d in siti.buttons())
+    siti.tap("setuju")
+    assert any(c.method == "answerCallbackQuery" for c in fake.calls)
+    siti.tap("Perajin")
+    siti.says("Siti Aminah")
+    siti.says("<Batik & Co>")
+    siti.says("ntb")
+    siti.says("Kota Mataram")
+    siti.tap("Tenun")
+    siti.says("0812 3456 7890")
+    summary = siti.last()["text"]
+    assert "&lt;Batik &amp; Co&gt;" in summary  # arrives intact, not as a parse error
+    siti.tap("simpan")
+    [user] = db_rows(kriya, User)
+    assert user.business_name == "<Batik & Co>" and user.province == "Nusa Tenggara Barat"
+    assert "Cari program" in [t.split(". ", 1)[1] for t, _ in siti.buttons()]
+    statuses = {m.status for m in db_rows(kriya, OutboxMessage)}
+    assert statuses == {"sent"}
+
+
+def test_a_wrong_or_missing_secret_is_refused(kriya, fake):
+    siti = User_(kriya, fake)
+    assert siti.says("/start", secret="wrong").status_code == 403
+    assert siti.says("/start", secret=None).status_code == 403
+    assert fake.sent(CHAT) == []
+    assert db_rows(kriya, Conversation) == []
+
+
+def test_a_repeated_update_is_handled_once(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start", update_id=5001)
+    siti.says("/start", update_id=5001)
+    assert len(fake.sent(CHAT)) == 1
+
+
+def test_a_stale_button_gets_a_notice_and_changes_nothing(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    consent_buttons = siti.buttons()
+    siti.tap("setuju")
+    siti.tap("Perajin")
+    before = db_rows(kriya, Conversation)[0]
+    siti.taps(consent_buttons[1][1])  # "I do not agree", from the first message
+    after = db_rows(kriya, Conversation)[0]
+    assert after.step == before.step == "registration:name"
+    assert after.answers == before.answers
+    assert "sebelumnya" in siti.last()["text"]
+
+
+def test_a_user_who_blocked_the_bot_is_marked_unreachable(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    fake.blocked.add(CHAT)
+    siti.tap("setuju")
+    [blocked] = [m for m in db_rows(kriya, OutboxMessage) if m.status == "blocked"]
+    assert "blocked" in (blocked.last_error or "")
+    fake.blocked.clear()
+    siti.tap("Perajin")  # they came back: writing again delivers again
+    assert "nama" in siti.last()["text"].lower()
+
+
+def test_blocking_reported_by_telegram_marks_a_registered_user(kriya, fake):
+    siti = User_(kriya, fake)
+    for step in ("/start", "1", "1", "Siti", "Batik Siti", "ntb", "Mataram", "4",
+                 "081234567890", "1"):
+        siti.says(step)
+    uid = siti.update_id()
+    siti._post({"update_id": uid, "my_chat_member": {
+        "chat": {"id": CHAT, "type": "private"}, "from": siti.who(), "date": int(time.time()),
+        "old_chat_member": {"status": "member", "user": {**siti.who(), "id": 777000,
+                                                          "is_bot": True}},
+        "new_chat_member": {"status": "kicked", "until_date": 0,
+                            "user": {**siti.who(), "id": 777000, "is_bot": True}}}})
+    [user] = db_rows(kriya, User)
+    assert user.unreachable is True
+    siti.says("menu")
+    [user] = db_rows(kriya, User)
+    assert user.unreachable is False
+
+
+def test_flood_control_is_waited_out_and_the_reply_still_arrives(kriya, fake):
+    siti = User_(kriya, fake)
+    fake.flood = 1
+    fake.retry_after = 1
+    siti.says("/start")
+    [row] = db_rows(kriya, OutboxMessage)
+    assert row.status == "pending" and "retry after" in (row.last_error or "")
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        [row] = db_rows(kriya, OutboxMessage)
+        if row.status == "sent":
+            break
+        time.sleep(0.2)
+    assert row.status == "sent"
+    assert "UU" in siti.last()["text"]
+
+
+def test_ten_updates_of_one_user_at_once_are_handled_one_after_another(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        responses = list(pool.map(lambda _: siti.says("bantuan"), range(10)))
+    assert [r.status_code for r in responses] == [200] * 10
+    [conversation] = db_rows(kriya, Conversation)
+    assert conversation.version == 11  # every update applied to the state the one before left
+    assert len(fake.sent(CHAT)) == 11
+
+
+def test_long_text_is_split_and_buttons_fit_in_64_bytes():
+    pieces = split_text("baris\n" * 1500)
+    assert len(pieces) == 3 and all(len(p) <= 4096 for p in pieces)
+    assert len(callback_data("finder:results", "p:" + "x" * 60, 3).encode()) <= 64
