@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from starlette.applications import Starlette
@@ -28,8 +28,10 @@ from bot import telegram as tg
 from bot.app import build_engine, open_database
 from bot.config import Config
 from conversations.engine import Engine
+from conversations.messages import Inbound
 from storage import store
 from storage.db import ping, session_scope
+from storage.media import MediaStore
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.serve")
@@ -45,11 +47,40 @@ def webhook_secret(config: Config) -> str:
     return hashlib.sha256(f"kriya-webhook:{token}".encode()).hexdigest()[:48]
 
 
+ALBUM_WAIT = 1.5  # seconds to wait for the rest of an album after its first photo
+
+
+class Albums:
+    """Collects the updates of one album (one media_group_id) into one inbound message.
+
+    The first update of an album waits a moment and then carries every photo that came;
+    the others only add their photo. Kept in this process: Telegram sends an album's
+    updates one right after the other, to the same webhook.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[str, str], list[Inbound]] = {}
+
+    async def collect(self, album: str, inbound: Inbound) -> Inbound | None:
+        key = (inbound.address, album)
+        if key in self.pending:
+            self.pending[key].append(inbound)
+            return None
+        self.pending[key] = [inbound]
+        await asyncio.sleep(ALBUM_WAIT)
+        parts = self.pending.pop(key)
+        text = next((p.text for p in parts if p.text), None)
+        photos = tuple(photo for part in parts for photo in part.photos)
+        return replace(inbound, text=text, photos=photos, message_id=f"album:{album}")
+
+
 @dataclass
 class TelegramService:
     engine: Engine
     bot: Bot
     secret: str
+    media: MediaStore
+    albums: Albums = field(default_factory=Albums)
 
     async def webhook(self, request: Request) -> Response:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -70,9 +101,17 @@ class TelegramService:
         if incoming.reachability is not None:
             change = incoming.reachability
             await run_in_threadpool(self._set_reachable, change.address, change.reachable)
-        if incoming.inbound is None:
+        inbound = incoming.inbound
+        if inbound is None:
             return
-        deliveries = await run_in_threadpool(self.engine.handle, incoming.inbound)
+        if incoming.album is not None:
+            inbound = await self.albums.collect(incoming.album, inbound)
+            if inbound is None:
+                return
+        if inbound.photos:
+            photos = [await tg.fetch_photo(self.bot, self.media, p) for p in inbound.photos]
+            inbound = replace(inbound, photos=tuple(photos))
+        deliveries = await run_in_threadpool(self.engine.handle, inbound)
         for delivery in deliveries:
             outcome = await tg.send(self.bot, delivery.address, delivery.message.to_payload())
             await run_in_threadpool(self._record, delivery.key, outcome)
@@ -146,7 +185,8 @@ def create_app(config: Config) -> Starlette:
     if config.telegram_bot_token:
         bot = tg.make_bot(config.telegram_bot_token, config.telegram_api_base_url,
                           config.telegram_file_base_url)
-        telegram = TelegramService(engine, bot, webhook_secret(config))
+        media = MediaStore(config.media_dir)
+        telegram = TelegramService(engine, bot, webhook_secret(config), media)
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
 
     @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from conversations.i18n import N_, translator
 from conversations.messages import Inbound, Outbound, Photo, step_tag
+from storage.media import MediaStore
 
 CHANNEL = "telegram"
 UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
@@ -47,6 +48,7 @@ class Incoming:
     inbound: Inbound | None = None
     callback_query_id: str | None = None
     reachability: Reachability | None = None
+    album: str | None = None  # several updates sharing a media_group_id are one answer
 
 
 def make_bot(token: str, api_base_url: str, file_base_url: str) -> Bot:
@@ -100,7 +102,26 @@ def read_update(update: Update) -> Incoming:
         new_conversation=start,
         received_at=message.date,
     )
-    return Incoming(inbound=inbound)
+    return Incoming(inbound=inbound, album=message.media_group_id)
+
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API will not hand over bigger files
+
+
+async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo) -> Photo:
+    """Download a photo with getFile into the media store; the new ref is its stored path."""
+    if photo.size is not None and photo.size > DOWNLOAD_LIMIT:
+        return replace(photo, too_large=True)
+    try:
+        remote = await bot.get_file(photo.ref)
+        if remote.file_size is not None and remote.file_size > DOWNLOAD_LIMIT:
+            return replace(photo, too_large=True)
+        data = bytes(await remote.download_as_bytearray())
+    except BadRequest as error:
+        if "too big" in error.message.lower():
+            return replace(photo, too_large=True)
+        raise
+    return Photo(ref=media.save(data, photo.mime), mime=photo.mime, size=len(data))
 
 
 # Out: messages

@@ -268,6 +268,9 @@ class Turn:
 
     def _answer(self, flow: Flow, step: Step) -> list[Outbound]:
         ctx = self.ctx
+        if any(photo.too_large for photo in ctx.inbound.photos):
+            return [self.ask(step, error=ctx._("That file is too big: at most 20 MB. Please "
+                                               "send a smaller photo."))]
         if ctx.inbound.photos and not ctx.inbound.text and not step.expects.takes_photos:
             return [self.ask(step, error=ctx._("Thank you, but a photo is not needed here. "
                                                "Please answer with text."))]

@@ -15,6 +15,7 @@ class Photo:
     ref: str
     mime: str | None = None
     size: int | None = None
+    too_large: bool = False
 
 
 @dataclass(frozen=True)

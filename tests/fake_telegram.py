@@ -3,6 +3,7 @@ bodies python-telegram-bot sends, records every call, and can be told to refuse.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -41,9 +42,11 @@ class FakeTelegram:
     token: str = "123456:TEST-token"
     calls: list[Call] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
+    missing: set[int] = field(default_factory=set)  # chats that answer 400
     flood: int = 0  # answer this many sendMessage calls with 429
     retry_after: int = 1
     files: dict[str, bytes] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # served by getUpdates
     port: int = 0
     _message_id: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,8 +81,19 @@ class FakeTelegram:
                 params[key] = value
         with self._lock:
             self.calls.append(Call(method, params))
+        if method == "getUpdates":
+            return await self._get_updates(params)
         handler = getattr(self, f"_{method}", None)
         return handler(params) if handler else _ok(True)
+
+    async def _get_updates(self, params: dict[str, Any]) -> Response:
+        offset = int(params.get("offset") or 0)
+        for _ in range(20):  # long polling, but never longer than a second here
+            ready = [u for u in self.updates if u["update_id"] >= offset]
+            if ready:
+                return _ok(ready)
+            await asyncio.sleep(0.05)
+        return _ok([])
 
     def _getMe(self, params):  # noqa: N802 - the Bot API's method names
         return _ok(BOT)
@@ -88,6 +102,8 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.missing:
+            return _error(400, "Bad Request: chat not found")
         with self._lock:
             if self.flood > 0:
                 self.flood -= 1

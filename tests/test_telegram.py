@@ -30,14 +30,16 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def kriya(fake, database_url) -> Iterator[Any]:
+def kriya(fake, database_url, tmp_path) -> Iterator[Any]:
     fake.calls.clear()
     fake.blocked.clear()
+    fake.missing.clear()
     fake.flood = 0
     config = Config(
         KRIYA_DATABASE_URL=database_url, KRIYA_PUBLIC_URL="https://kriya.example.id",
         TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_API_BASE_URL=fake.api_base, TELEGRAM_FILE_BASE_URL=fake.file_base,
+        KRIYA_MEDIA_DIR=str(tmp_path / "media"),
     )
     app = create_app(config)
     port = free_port()
@@ -45,6 +47,7 @@ def kriya(fake, database_url) -> Iterator[Any]:
         base_url=f"http://127.0.0.1:{port}", timeout=20
     ) as client:
         client.app = app
+        client.media = tmp_path / "media"
         yield client
 
 
@@ -80,6 +83,26 @@ class User_:
             "id": f"cb{uid}", "from": self.who(), "chat_instance": "ci", "data": data,
             "message": {"message_id": 1, "date": int(time.time()), "text": "...",
                         "chat": {"id": self.chat_id, "type": "private"}}}})
+
+    def sends_photo(self, file_id: str, size: int, album: str | None = None,
+                    as_document: bool = False) -> httpx.Response:
+        uid = self.update_id()
+        message: dict[str, Any] = {
+            "message_id": uid, "date": int(time.time()), "from": self.who(),
+            "chat": {"id": self.chat_id, "type": "private"}}
+        if as_document:
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                                   "mime_type": "image/png", "file_size": size}
+        else:
+            message["photo"] = [
+                {"file_id": f"{file_id}-thumb", "file_unique_id": f"t{file_id}", "width": 90,
+                 "height": 67, "file_size": 900},
+                {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 1280,
+                 "height": 960, "file_size": size},
+            ]
+        if album:
+            message["media_group_id"] = album
+        return self._post({"update_id": uid, "message": message})
 
     def last(self) -> dict[str, Any]:
         return self.fake.sent(self.chat_id)[-1]
@@ -227,3 +250,73 @@ def test_long_text_is_split_and_buttons_fit_in_64_bytes():
     pieces = split_text("baris\n" * 1500)
     assert len(pieces) == 3 and all(len(p) <= 4096 for p in pieces)
     assert len(callback_data("finder:results", "p:" + "x" * 60, 3).encode()) <= 64
+
+
+def stored_files(client) -> list[bytes]:
+    return sorted(p.read_bytes() for p in client.media.rglob("*") if p.is_file())
+
+
+def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_kept(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    siti.tap("setuju")
+    siti.tap("Perajin")
+    replies_before = len(fake.sent(CHAT))
+    fake.files.update({f"p{n}": f"photo {n} bytes".encode() for n in range(3)})
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        responses = list(pool.map(
+            lambda n: siti.sends_photo(f"p{n}", 2000, album="album-1"), range(3)))
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert len(fake.sent(CHAT)) == replies_before + 1  # one answer, one reply
+    assert "foto" in siti.last()["text"].lower()  # a photo is not what this step takes
+    assert stored_files(kriya) == [b"photo 0 bytes", b"photo 1 bytes", b"photo 2 bytes"]
+    fetched = [c.params["file_id"] for c in fake.calls if c.method == "getFile"]
+    assert sorted(fetched) == ["p0", "p1", "p2"]  # the largest size, never the thumbnail
+
+
+def test_an_image_sent_as_a_file_counts_as_a_photo(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    fake.files["doc1"] = b"png bytes"
+    siti.sends_photo("doc1", 9, as_document=True)
+    assert stored_files(kriya) == [b"png bytes"]
+
+
+def test_a_photo_over_20_mb_gets_a_clear_message(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    siti.sends_photo("huge", 25 * 1024 * 1024)
+    assert "20 MB" in siti.last()["text"]
+    assert "getFile" not in fake.methods()
+
+
+def test_without_a_public_url_updates_are_long_polled(fake, database_url, tmp_path):
+    fake.calls.clear()
+    fake.updates = [{"update_id": 9001, "message": {
+        "message_id": 1, "date": int(time.time()), "text": "/start",
+        "from": {"id": 5150, "is_bot": False, "first_name": "Budi"},
+        "chat": {"id": 5150, "type": "private"}}}]
+    config = Config(
+        KRIYA_DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.api_base, TELEGRAM_FILE_BASE_URL=fake.file_base,
+        KRIYA_MEDIA_DIR=str(tmp_path / "media"),
+    )
+    try:
+        with ServerThread(create_app(config), free_port(), lifespan="on"):
+            deadline = time.monotonic() + 10
+            while not fake.sent(5150) and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        fake.updates = []
+    assert "deleteWebhook" in fake.methods() and "setWebhook" not in fake.methods()
+    assert "UU" in fake.sent(5150)[0]["text"]
+
+
+def test_a_bad_request_is_recorded_with_its_reason_and_not_retried(kriya, fake):
+    siti = User_(kriya, fake)
+    fake.missing.add(CHAT)
+    siti.says("/start")
+    time.sleep(1.5)  # the dispatcher looks at the outbox every second
+    [row] = db_rows(kriya, OutboxMessage)
+    assert row.status == "failed" and "chat not found" in (row.last_error or "").lower()
+    assert len([c for c in fake.calls if c.method == "sendMessage"]) == 1

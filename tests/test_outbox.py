@@ -1,0 +1,57 @@
+"""What the outbox records when a delivery goes wrong: retries back off and then stop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from storage import store
+from storage.db import session_scope
+from storage.models import OutboxMessage, User
+
+NOW = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
+
+
+def queue(database, key="k1") -> None:
+    with session_scope(database) as session:
+        session.add(User(channel="telegram", address="42", name="Siti"))
+        session.add(OutboxMessage(channel="telegram", address="42", kind="reminder",
+                                  payload={"text": "hi"}, idempotency_key=key))
+
+
+def row(database) -> OutboxMessage:
+    with Session(database) as session:
+        return session.exec(select(OutboxMessage)).one()
+
+
+def test_transient_failures_back_off_then_fail_with_the_last_reason(database):
+    queue(database)
+    waits = []
+    for attempt in range(1, store.MAX_ATTEMPTS + 1):
+        with session_scope(database) as session:
+            store.record_delivery(session, "k1", "retry", f"network: try {attempt}", NOW)
+        message = row(database)
+        if message.status == "pending":
+            waits.append((message.not_before - NOW).total_seconds())
+    assert message.status == "failed" and message.last_error == f"network: try {attempt}"
+    assert message.attempts == store.MAX_ATTEMPTS
+    assert waits == sorted(waits) and waits[0] < 3 and waits[-1] > 60
+
+
+def test_a_platform_wait_is_respected(database):
+    queue(database)
+    from datetime import timedelta
+
+    with session_scope(database) as session:
+        store.record_delivery(session, "k1", "retry", "flood", NOW, timedelta(seconds=7))
+    assert row(database).not_before == NOW + timedelta(seconds=7)
+
+
+def test_blocked_marks_the_user_unreachable(database):
+    queue(database)
+    with session_scope(database) as session:
+        store.record_delivery(session, "k1", "blocked", "Forbidden: bot was blocked", NOW)
+    assert row(database).status == "blocked"
+    with Session(database) as session:
+        assert session.exec(select(User)).one().unreachable is True
