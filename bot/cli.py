@@ -82,7 +82,8 @@ def serve(
 
     from bot.server import create_app
 
-    uvicorn.run(create_app(config()), host=host, port=port, log_level="info")
+    # No access log: a line per webhook call costs time and tells an operator nothing.
+    uvicorn.run(create_app(config()), host=host, port=port, log_level="info", access_log=False)
 
 
 @db_app.command("upgrade")

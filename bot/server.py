@@ -12,10 +12,13 @@ import contextlib
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,12 +32,13 @@ from bot.app import build_engine, open_database
 from bot.config import Config
 from conversations.engine import Engine
 from conversations.messages import Inbound
-from storage import store
+from storage import hot, store
 from storage.db import ping, session_scope
 from storage.media import MediaStore
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.serve")
+T = TypeVar("T")
 REPLY_LEASE = timedelta(seconds=30)
 IDLE_POLL = 1.0  # seconds between looks at the outbox when it is empty
 
@@ -81,6 +85,14 @@ class TelegramService:
     secret: str
     media: MediaStore
     albums: Albums = field(default_factory=Albums)
+    # SQLite has one writer: more threads only queue on its lock while holding the GIL.
+    db_threads: int = 1
+
+    def __post_init__(self) -> None:
+        self._limiter = anyio.CapacityLimiter(self.db_threads)
+
+    async def _db(self, function: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
 
     async def webhook(self, request: Request) -> Response:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -100,7 +112,7 @@ class TelegramService:
             await tg.acknowledge(self.bot, incoming.callback_query_id)
         if incoming.reachability is not None:
             change = incoming.reachability
-            await run_in_threadpool(self._set_reachable, change.address, change.reachable)
+            await self._db(self._set_reachable, change.address, change.reachable)
         inbound = incoming.inbound
         if inbound is None:
             return
@@ -111,28 +123,39 @@ class TelegramService:
         if inbound.photos:
             photos = [await tg.fetch_photo(self.bot, self.media, p) for p in inbound.photos]
             inbound = replace(inbound, photos=tuple(photos))
-        deliveries = await run_in_threadpool(self.engine.handle, inbound)
+        deliveries = await self._db(self.engine.handle, inbound)
+        outcomes: list[tuple[str, tg.Outcome]] = []
         for delivery in deliveries:
             outcome = await tg.send(self.bot, delivery.address, delivery.message.to_payload())
-            await run_in_threadpool(self._record, delivery.key, outcome)
+            outcomes.append((delivery.key, outcome))
             if outcome.status != "sent":
                 break  # keep the order: the rest go after it, through the dispatcher
+        if outcomes:
+            await self._db(self._record, outcomes)
 
     def _set_reachable(self, address: str, reachable: bool) -> None:
         with session_scope(self.engine.database) as session:
             store.set_reachable(session, tg.CHANNEL, address, reachable)
 
-    def _record(self, key: str, outcome: tg.Outcome) -> None:
-        wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
+    def _record(self, outcomes: list[tuple[str, tg.Outcome]]) -> None:
+        now = utcnow()
+        if all(outcome.status == "sent" for _, outcome in outcomes):
+            with self.engine.database.begin() as conn:  # the usual case, kept lean
+                hot.mark_sent(conn, [key for key, _ in outcomes], now)
+            return
         with session_scope(self.engine.database) as session:
-            store.record_delivery(session, key, outcome.status, outcome.error, utcnow(), wait)
+            store.mark_sent(session, [key for key, o in outcomes if o.status == "sent"], now)
+            for key, outcome in outcomes:
+                if outcome.status != "sent":
+                    wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
+                    store.record_delivery(session, key, outcome.status, outcome.error, now, wait)
 
     async def dispatch_once(self) -> int:
         """Send what is due on Telegram; returns how many were tried."""
-        due = await run_in_threadpool(self._due)
+        due = await self._db(self._due)
         for key, address, payload in due:
             outcome = await tg.send(self.bot, address, payload)
-            await run_in_threadpool(self._record, key, outcome)
+            await self._db(self._record, [(key, outcome)])
             if outcome.retry_after:
                 await asyncio.sleep(min(outcome.retry_after, 60))
         return len(due)
@@ -186,7 +209,8 @@ def create_app(config: Config) -> Starlette:
         bot = tg.make_bot(config.telegram_bot_token, config.telegram_api_base_url,
                           config.telegram_file_base_url)
         media = MediaStore(config.media_dir)
-        telegram = TelegramService(engine, bot, webhook_secret(config), media)
+        threads = 1 if database.dialect.name == "sqlite" else 8
+        telegram = TelegramService(engine, bot, webhook_secret(config), media, db_threads=threads)
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
 
     @contextlib.asynccontextmanager

@@ -22,6 +22,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.telegram_http import AiohttpRequest
 from conversations.i18n import N_, translator
 from conversations.messages import Inbound, Outbound, Photo, step_tag
 from storage.media import MediaStore
@@ -52,7 +53,10 @@ class Incoming:
 
 
 def make_bot(token: str, api_base_url: str, file_base_url: str) -> Bot:
-    return Bot(token=token, base_url=api_base_url, base_file_url=file_base_url)
+    return Bot(
+        token=token, base_url=api_base_url, base_file_url=file_base_url,
+        request=AiohttpRequest(), get_updates_request=AiohttpRequest(pool_size=1, timeout=40),
+    )
 
 
 # In: updates

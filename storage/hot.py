@@ -115,6 +115,7 @@ class Statements:
     select_user_by_id: Prepared
     select_user_at: Prepared
     insert_outbox: Prepared
+    mark_sent: Prepared
 
 
 OUTBOX_FIELDS = ("channel", "address", "user_id", "kind", "priority", "payload",
@@ -172,6 +173,14 @@ def _statements(dialect: Dialect) -> Statements:
         insert_outbox=Prepared(
             insert(OUTBOX).values({name: bindparam(name, type_=OUTBOX.c[name].type)
                                    for name in OUTBOX_FIELDS}),
+            dialect,
+        ),
+        mark_sent=Prepared(
+            update(OUTBOX)
+            .where(OUTBOX.c.idempotency_key == bindparam("key"))
+            .values(status="sent", attempts=OUTBOX.c.attempts + 1, last_error=None,
+                    sent_at=bindparam("at", type_=OUTBOX.c.sent_at.type),
+                    updated_at=bindparam("at2", type_=OUTBOX.c.updated_at.type)),
             dialect,
         ),
     )
@@ -253,3 +262,10 @@ def add_outbox(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Queue messages (plain column values); their idempotency keys identify them later."""
     if rows:
         statements(conn).insert_outbox.run_many(conn, rows)
+
+
+def mark_sent(conn: Connection, keys: list[str], when: datetime) -> None:
+    """Messages delivered: the commonest write after a message, so kept cheap."""
+    if keys:
+        statements(conn).mark_sent.run_many(conn, [{"key": k, "at": when, "at2": when}
+                                                    for k in keys])

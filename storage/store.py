@@ -15,6 +15,7 @@ from sqlalchemy import String, case, cast, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 # The statements every message runs live in storage.hot; they are part of this interface.
+from storage import hot
 from storage.hot import ConversationState as ConversationState
 from storage.hot import add_outbox as add_outbox
 from storage.hot import delete_conversation as delete_conversation
@@ -36,14 +37,7 @@ INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def mark_sent(session: Session, keys: Sequence[str], when: datetime | None = None) -> None:
-    if not keys:
-        return
-    when = when or utcnow()
-    session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.idempotency_key).in_(keys))
-        .values(status="sent", sent_at=when, updated_at=when, attempts=OutboxMessage.attempts + 1)
-    )
+    hot.mark_sent(session.connection(), list(keys), when or utcnow())
 
 
 def link_conversation(session: Session, user: User) -> None:
