@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,9 @@ from bot.telegram_http import AiohttpRequest
 from conversations.i18n import N_, translator
 from conversations.messages import Inbound, Outbound, Photo, step_tag
 from storage.media import MediaStore
+
+# Durations from PTB as timedelta, the form its next major version makes the only one.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 CHANNEL = "telegram"
 UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
