@@ -320,3 +320,28 @@ def test_a_bad_request_is_recorded_with_its_reason_and_not_retried(kriya, fake):
     [row] = db_rows(kriya, OutboxMessage)
     assert row.status == "failed" and "chat not found" in (row.last_error or "").lower()
     assert len([c for c in fake.calls if c.method == "sendMessage"]) == 1
+
+
+def test_two_servers_on_one_database_apply_one_users_updates_in_turn(kriya, fake, tmp_path):
+    """Behind a load balancer two `kriya serve` processes share the database; the row lock
+    on the conversation, not anything in memory, keeps one user's updates in order."""
+    other_config = Config(
+        KRIYA_DATABASE_URL=str(kriya.app.state.database.url.render_as_string(
+            hide_password=False)),
+        KRIYA_PUBLIC_URL="https://kriya.example.id", TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE_URL=fake.api_base,
+        TELEGRAM_FILE_BASE_URL=fake.file_base, KRIYA_MEDIA_DIR=str(tmp_path / "media"),
+    )
+    port = free_port()
+    with ServerThread(create_app(other_config), port, lifespan="on"), httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=20
+    ) as other:
+        first, second = User_(kriya, fake), User_(other, fake)
+        first.says("/start")
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            responses = list(pool.map(
+                lambda n: (first if n % 2 else second).says("bantuan"), range(10)))
+    assert [r.status_code for r in responses] == [200] * 10
+    [conversation] = db_rows(kriya, Conversation)
+    assert conversation.version == 11
+    assert len(fake.sent(CHAT)) == 11
