@@ -33,7 +33,7 @@ from bot.config import Config
 from conversations.engine import Engine
 from conversations.messages import Inbound
 from storage import hot, store
-from storage.db import ping, session_scope
+from storage.db import connection_and_session, ping, session_scope
 from storage.media import MediaStore
 from storage.models import utcnow
 
@@ -139,12 +139,9 @@ class TelegramService:
 
     def _record(self, outcomes: list[tuple[str, tg.Outcome]]) -> None:
         now = utcnow()
-        if all(outcome.status == "sent" for _, outcome in outcomes):
-            with self.engine.database.begin() as conn:  # the usual case, kept lean
-                hot.mark_sent(conn, [key for key, _ in outcomes], now)
-            return
-        with session_scope(self.engine.database) as session:
-            store.mark_sent(session, [key for key, o in outcomes if o.status == "sent"], now)
+        with connection_and_session(self.engine.database) as (conn, session):
+            # Delivered is the usual outcome: one prepared statement for all of them.
+            hot.mark_sent(conn, [key for key, o in outcomes if o.status == "sent"], now)
             for key, outcome in outcomes:
                 if outcome.status != "sent":
                     wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
-from sqlmodel import Session
 
 from conversations.answers import Invalid, clean, fold
 from conversations.context import Context, Settings
@@ -23,6 +22,7 @@ from conversations.messages import Delivery, Inbound, Outbound, step_tag
 from conversations.provinces import zone_of
 from conversations.replies import help_text, switch_language
 from storage import store
+from storage.db import connection_and_session
 from storage.models import User, utcnow
 
 # After this long away, a half-finished question is asked again instead of taking the
@@ -88,11 +88,7 @@ class Engine:
 
     def handle(self, inbound: Inbound) -> list[Delivery]:
         now = inbound.received_at or self.clock()
-        with self.database.begin() as conn, Session(
-            bind=conn, join_transaction_mode="conditional_savepoint", expire_on_commit=False
-        ) as session:
-            # One transaction on one connection: the hot statements run on it directly, the
-            # flows' ORM work joins it, and it commits when this block ends.
+        with connection_and_session(self.database) as (conn, session):
             if inbound.message_id and not store.first_time_seen(
                 conn, inbound.channel, inbound.message_id
             ):
@@ -119,9 +115,7 @@ class Engine:
                 settings=self.settings,
             )
             replies = Turn(self, ctx).run()
-            deliveries = self._persist(ctx, conn, replies)
-            session.flush()
-            return deliveries
+            return self._persist(ctx, conn, replies)
 
     def _translator(self, lang: str, user: User | None) -> Translator:
         province = user.province if user is not None else None

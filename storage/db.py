@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -74,6 +74,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def connection_and_session(database: Engine) -> Iterator[tuple[Connection, Session]]:
+    """One transaction on one connection, committed when the block ends: prepared statements
+    run on the connection, ORM work on the session joined to the same transaction."""
+    with database.begin() as conn, Session(
+        bind=conn, join_transaction_mode="conditional_savepoint", expire_on_commit=False
+    ) as session:
+        yield conn, session
+        session.flush()
 
 
 def _alembic_config(engine: Engine) -> Config:

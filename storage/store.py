@@ -52,14 +52,16 @@ def link_conversation(session: Session, user: User) -> None:
 
 
 def forget_user(session: Session, user: User) -> None:
-    """Delete a person and everything kept about them (UU PDP: the right to erasure)."""
-    session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    """Delete a person and everything kept about them (UU PDP: the right to erasure).
+
+    Every row of their chat carries its address, including replies sent before they
+    registered; rows tied by user_id go with the user through the foreign keys' cascade.
+    """
     session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.channel == user.channel, OutboxMessage.address == user.address
         )
     )
-    session.execute(delete(Conversation).where(Conversation.user_id == user.id))
     session.execute(
         delete(Conversation).where(
             Conversation.channel == user.channel, Conversation.address == user.address
@@ -197,6 +199,9 @@ def record_delivery(
     """Write how a delivery went. `status` is sent, retry, blocked or failed. A retry waits
     `wait` (the platform's word) or a growing back-off; past MAX_ATTEMPTS it fails for good
     with its last reason."""
+    if status == "sent":
+        mark_sent(session, [key], now)
+        return
     message = session.exec(
         select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
     ).first()
@@ -205,9 +210,7 @@ def record_delivery(
     message.attempts += 1
     message.updated_at = now
     message.last_error = error[:500] if error else None
-    if status == "sent":
-        message.status, message.sent_at, message.not_before = "sent", now, None
-    elif status == "retry" and message.attempts < MAX_ATTEMPTS:
+    if status == "retry" and message.attempts < MAX_ATTEMPTS:
         message.status = "pending"
         message.not_before = now + (wait or retry_delay(message.attempts))
     elif status == "blocked":
