@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from bot.telegram_http import AiohttpRequest
-from conversations.i18n import N_, translator
+from conversations.i18n import DEFAULT_LANGUAGE, N_, translator
 from conversations.messages import Inbound, Outbound, Photo, step_tag
 from storage.media import MediaStore
 
@@ -232,7 +232,5 @@ async def register_commands(bot: Bot) -> None:
         tr = translator(lang, "Asia/Jakarta")
         commands = [BotCommand(name, tr._(description)) for name, description in COMMANDS]
         await bot.set_my_commands(commands, language_code=lang)
-    await bot.set_my_commands(
-        [BotCommand(name, translator("id", "Asia/Jakarta")._(description))
-         for name, description in COMMANDS]
-    )
+        if lang == DEFAULT_LANGUAGE:  # for clients in any other language
+            await bot.set_my_commands(commands)
