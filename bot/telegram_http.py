@@ -4,9 +4,14 @@ PTB talks to the Bot API through a replaceable request class. Its default (httpx
 more processor time per call than everything else Kriya does for a message; aiohttp's
 client does the same work for a fraction of it. Errors map to PTB's own, so the Bot and
 its error handling are unchanged.
+
+Calls without files go as one JSON body, which the Bot API takes as well as a form and
+which costs a fraction of url-encoding every parameter; uploads stay multipart.
 """
 
 from __future__ import annotations
+
+import json
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -55,9 +60,12 @@ class AiohttpRequest(BaseRequest):
         # Long polling asks for a read timeout longer than its own poll; keep that slack.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._timeout, sock_read=read)
         try:
+            body, content_type = _body(request_data)
+            headers = {"User-Agent": self.USER_AGENT}
+            if content_type:
+                headers["Content-Type"] = content_type
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                method, url, data=body, timeout=timeout, headers=headers
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -66,16 +74,19 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+def _body(
+    request_data: RequestData | None,
+) -> tuple[aiohttp.FormData | bytes | None, str | None]:
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     files = request_data.multipart_data
     if not files:
-        return fields
+        # `parameters` holds plain values (objects already turned into dicts), so the body
+        # is the nested JSON the Bot API documents, not JSON strings inside JSON.
+        return json.dumps(request_data.parameters).encode(), "application/json"
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime) in files.items():
         form.add_field(name, content, filename=filename or name, content_type=mime)
-    return form
+    return form, None

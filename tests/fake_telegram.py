@@ -70,9 +70,13 @@ class FakeTelegram:
         method = request.path_params["method"]
         if request.path_params["token"] != self.token:
             return _error(401, "Unauthorized")
-        form = await request.form()
         params: dict[str, Any] = {}
-        for key, value in form.multi_items():
+        if request.headers.get("content-type", "").startswith("application/json"):
+            params = await request.json()  # values already typed: nothing to decode
+            items = []
+        else:
+            items = (await request.form()).multi_items()
+        for key, value in items:
             try:
                 params[key] = json.loads(value) if isinstance(value, str) else value
             except json.JSONDecodeError:
