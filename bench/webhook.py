@@ -7,10 +7,15 @@ posting its next answer only after the webhook returned the previous one. Latenc
 from the moment an update is posted to the moment its first reply reaches the fake Bot API.
 A few users register one at a time first, to warm the server up; they are not counted.
 
-The load is closed: C users always have an update in flight, so once the server is saturated
-a request waits about C / (updates per second) and the latencies are mostly queueing.
+By default the load is open, as people make it: updates arrive at a set rate (300 a second)
+whatever the server does, from users who each take a moment between answers, over at most
+40 connections as Telegram uses. The target is judged on that load. `--concurrency C` makes
+it closed instead, C users always with an update in flight, which shows the most the server
+can take; there a request waits about C / (updates per second), so its latencies are mostly
+the queue the load itself builds.
 
-    python bench/webhook.py [--users N] [--concurrency C]
+    python bench/webhook.py [--rate R] [--seconds S] [--think S]
+    python bench/webhook.py --concurrency C [--users N]
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import heapq
+import itertools
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -53,6 +61,7 @@ START_TIMEOUT = 30.0  # seconds for either server to answer
 REQUEST_TIMEOUT = 30.0
 LOAD_TIMEOUT = 100.0  # the whole load phase
 STOP_TIMEOUT = 10.0
+MAX_CONNECTIONS = 40  # Telegram's default max_connections for a webhook
 
 
 class BenchmarkFailed(RuntimeError):
@@ -209,54 +218,141 @@ class Connection:
         await self.writer.wait_closed()
 
 
-async def register(connection: Connection, user: int, chat_id: int, posts: list[Post]) -> None:
-    """One complete registration; each answer waits for the webhook to take the one before."""
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    for number, answer in enumerate(ANSWERS):
-        body = json.dumps(update(user * len(ANSWERS) + number + 1, chat_id, answer)).encode()
-        sent_at = time.time()
-        try:
-            status, reply = await asyncio.wait_for(
-                connection.post("/telegram/webhook", body, headers), REQUEST_TIMEOUT
-            )
-        except TimeoutError as error:
-            raise BenchmarkFailed(f"chat {chat_id}: no answer to {answer!r} within "
-                                  f"{REQUEST_TIMEOUT:g} s") from error
-        returned_at = time.time()
-        check(status == 200, f"chat {chat_id}: {answer!r} answered {status}: {reply!r}")
-        posts.append(Post(chat_id, sent_at, returned_at))
+class Pool:
+    """Keep-alive connections to the webhook, at most `size` at once (Telegram's own
+    max_connections for a webhook is 40 by default); a post waits for a free one."""
 
+    def __init__(self, port: int, size: int) -> None:
+        self.port, self.free = port, asyncio.Queue[Connection]()
+        self.slots = asyncio.Semaphore(size)
+        self.all: list[Connection] = []
 
-async def register_all(port: int, chats: list[int], first_user: int,
-                       concurrency: int) -> list[Post]:
-    posts: list[Post] = []
-    pending = iter(enumerate(chats, first_user))
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        async with self.slots:
+            if self.free.empty():
+                connection = await Connection.open(self.port)
+                self.all.append(connection)
+            else:
+                connection = self.free.get_nowait()
+            try:
+                return await connection.post("/telegram/webhook", body, HEADERS)
+            finally:
+                self.free.put_nowait(connection)
 
-    async def worker() -> None:
-        connection = await Connection.open(port)
-        try:
-            # One shared iterator: a worker takes the next user as soon as its own is done.
-            for user, chat_id in pending:
-                await register(connection, user, chat_id, posts)
-        finally:
+    async def close(self) -> None:
+        for connection in self.all:
             await connection.close()
 
-    workers = [worker() for _ in range(min(concurrency, len(chats)))]
-    await asyncio.wait_for(asyncio.gather(*workers), LOAD_TIMEOUT)
+
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+async def answer(pool: Pool, user: int, chat_id: int, number: int, posts: list[Post]) -> None:
+    """Post one answer and wait until the webhook has taken it."""
+    text = ANSWERS[number]
+    body = json.dumps(update(user * len(ANSWERS) + number + 1, chat_id, text)).encode()
+    sent_at = time.time()  # before waiting for a connection: that wait counts too
+    try:
+        status, reply = await asyncio.wait_for(pool.post(body), REQUEST_TIMEOUT)
+    except TimeoutError as error:
+        raise BenchmarkFailed(f"chat {chat_id}: no answer to {text!r} within "
+                              f"{REQUEST_TIMEOUT:g} s") from error
+    check(status == 200, f"chat {chat_id}: {text!r} answered {status}: {reply!r}")
+    posts.append(Post(chat_id, sent_at, time.time()))
+
+
+async def closed_load(port: int, chats: list[int], first_user: int,
+                      concurrency: int) -> list[Post]:
+    """`concurrency` users always have an update in flight: the most the server can do."""
+    posts: list[Post] = []
+    pending = iter(enumerate(chats, first_user))
+    pool = Pool(port, concurrency)
+
+    async def worker() -> None:
+        # One shared iterator: a worker takes the next user as soon as its own is done.
+        for user, chat_id in pending:
+            for number in range(len(ANSWERS)):
+                await answer(pool, user, chat_id, number, posts)
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))),
+                               LOAD_TIMEOUT)
+    finally:
+        await pool.close()
     return posts
 
 
-def run_load(port: int, users: int, concurrency: int) -> tuple[list[Post], float]:
-    """Warm up, then the measured registrations; returns their posts and the wall time."""
+async def open_load(port: int, first_user: int, rate: float, think: float,
+                    seconds: float) -> tuple[list[Post], int]:
+    """Updates arrive at `rate` a second for `seconds`, whatever the server does, as they
+    do from people; returns the posts and how many users sent their last answer.
+
+    Each user answers after a pause of `think` seconds on average (exponentially spread, as
+    people's are) once the webhook took their previous answer, so many users are part way
+    through at once, at different steps. A slot goes to the user who has been ready
+    longest, or to a new user when nobody is. Latencies are then the server's own, not a
+    queue the load built; a server that cannot keep up shows it in them.
+    """
+    posts: list[Post] = []
+    pool = Pool(port, MAX_CONNECTIONS)
+    loop = asyncio.get_running_loop()
+    ready: list[tuple[float, int, int, int]] = []  # (ready at, user, chat, next answer)
+    users = itertools.count(first_user)
+    in_flight: set[asyncio.Task[None]] = set()
+    failures: list[Exception] = []
+    finished = 0
+    pauses = random.Random(7)  # the same pauses on every run
+
+    async def one(user: int, chat_id: int, number: int) -> None:
+        nonlocal finished
+        try:
+            await answer(pool, user, chat_id, number, posts)
+        except Exception as error:  # stops the load at the next slot
+            failures.append(error)
+            return
+        if number + 1 == len(ANSWERS):
+            finished += 1
+        else:
+            pause = pauses.expovariate(1 / think) if think else 0.0
+            heapq.heappush(ready, (loop.time() + pause, user, chat_id, number + 1))
+
+    start = loop.time()
+    for slot in range(round(rate * seconds)):
+        await asyncio.sleep(max(0.0, start + slot / rate - loop.time()))
+        if failures:
+            break
+        if ready and ready[0][0] <= loop.time():
+            _, user, chat_id, number = heapq.heappop(ready)
+        else:
+            user = next(users)
+            chat_id, number = FIRST_CHAT + user, 0
+        task = asyncio.create_task(one(user, chat_id, number))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+    await asyncio.wait_for(asyncio.gather(*in_flight), REQUEST_TIMEOUT)
+    await pool.close()
+    if failures:
+        raise failures[0]
+    return posts, finished
+
+
+def run_load(port: int, users: int, rate: float, think: float, seconds: float,
+             concurrency: int | None) -> tuple[list[Post], float, int]:
+    """Warm up, then the measured load; returns its posts, the wall time and how many
+    users finished registering."""
     warmup = [WARMUP_CHAT + n for n in range(WARMUP_USERS)]
-    asyncio.run(register_all(port, warmup, 0, 1))
-    chats = [FIRST_CHAT + n for n in range(users)]
+    asyncio.run(closed_load(port, warmup, 0, 1))
     start = time.perf_counter()
     try:
-        posts = asyncio.run(register_all(port, chats, WARMUP_USERS, concurrency))
+        if concurrency is None:
+            posts, finished = asyncio.run(open_load(port, WARMUP_USERS, rate, think, seconds))
+        else:
+            chats = [FIRST_CHAT + WARMUP_USERS + n for n in range(users)]
+            posts = asyncio.run(closed_load(port, chats, WARMUP_USERS, concurrency))
+            finished = users
     except TimeoutError as error:
         raise BenchmarkFailed(f"the load did not finish within {LOAD_TIMEOUT:g} s") from error
-    return posts, time.perf_counter() - start
+    return posts, time.perf_counter() - start, finished
 
 
 # Figures
@@ -302,24 +398,28 @@ def count_registered(database_url: str) -> int:
         database.dispose()
 
 
-def report(posts: list[Post], wall: float, stats: dict[str, Any]) -> None:
+def report(posts: list[Post], wall: float, stats: dict[str, Any], judged: bool) -> None:
     latencies = reply_latencies(posts, [(int(c), float(t)) for c, t in stats["sent"]])
     requests = [post.returned_at - post.sent_at for post in posts]
     rate = len(posts) / wall
     p99 = percentile_ms(latencies, 99)
-    verdict = "met" if rate >= TARGET_RATE and p99 < TARGET_P99_MS else "NOT met"
-    print(
+    line = (
         f"updates/s {rate:.0f}   webhook->reply p50 {percentile_ms(latencies, 50):.1f} ms  "
         f"p99 {p99:.1f} ms   request p50 {percentile_ms(requests, 50):.1f} ms "
-        f"p99 {percentile_ms(requests, 99):.1f} ms   "
-        f"(target >={TARGET_RATE:.0f} updates/s, p99 < {TARGET_P99_MS:g} ms: {verdict})"
+        f"p99 {percentile_ms(requests, 99):.1f} ms"
     )
+    if judged:
+        # 2 % slack on the rate: the load's own timer slips a little over its last slots.
+        verdict = "met" if rate >= TARGET_RATE * 0.98 and p99 < TARGET_P99_MS else "NOT met"
+        line += f"   (target >={TARGET_RATE:.0f} updates/s, p99 < {TARGET_P99_MS:g} ms: {verdict})"
+    print(line)
 
 
 # Command line
 
 
-def benchmark(users: int, concurrency: int) -> None:
+def benchmark(users: int, rate: float, think: float, seconds: float,
+              concurrency: int | None) -> None:
     fake_port, kriya_port = free_port(), free_port()
     fake_url, kriya_url = f"http://{HOST}:{fake_port}", f"http://{HOST}:{kriya_port}"
     with tempfile.TemporaryDirectory(prefix="kriya-bench-webhook-") as name:
@@ -336,23 +436,35 @@ def benchmark(users: int, concurrency: int) -> None:
                 wait_until_ready(f"{kriya_url}/healthz", kriya, kriya_log)
                 check("setWebhook" in fake_stats(fake_url)["methods"],
                       "kriya serve did not register its webhook")
-                posts, wall = run_load(kriya_port, users, concurrency)
-                report(posts, wall, fake_stats(fake_url))
+                posts, wall, finished = run_load(kriya_port, users, rate, think, seconds,
+                                                 concurrency)
+                report(posts, wall, fake_stats(fake_url), judged=concurrency is None)
                 registered = count_registered(f"sqlite:///{folder / 'bench.db'}")
-                print(f"registered {registered}/{users}")
-                check(registered == users, f"{registered} users registered, expected {users}")
+                print(f"users who sent every answer: {finished}, registered: {registered}")
+                check(registered == finished,
+                      f"{registered} users registered, {finished} sent every answer")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=300, metavar="N",
-                        help="users registering during the measurement (default: 300)")
-    parser.add_argument("--concurrency", type=int, default=50, metavar="C",
-                        help="users registering at the same time (default: 50)")
+    parser.add_argument("--seconds", type=float, default=20.0, metavar="S",
+                        help="how long updates arrive at the rate (default: 20)")
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, metavar="R",
+                        help=f"updates a second arriving (default: {TARGET_RATE:g})")
+    parser.add_argument("--think", type=float, default=1.0, metavar="S",
+                        help="mean seconds a user takes before the next answer (default: 1)")
+    parser.add_argument("--concurrency", type=int, metavar="C",
+                        help="instead of a rate: C users with an update always in flight, "
+                             "to find the most the server can take")
+    parser.add_argument("--users", type=int, default=600, metavar="N",
+                        help="with --concurrency: users who register (default: 600)")
     parser.add_argument("--fake-bot-api", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.users < 2 or args.concurrency < 1:
-        parser.error("--users must be at least 2 and --concurrency at least 1")
+    if args.users < 2 or args.rate <= 0 or args.think < 0 or args.seconds < 1:
+        parser.error("--users must be at least 2, --rate above 0, --think not negative "
+                     "and --seconds at least 1")
+    if args.concurrency is not None and args.concurrency < 1:
+        parser.error("--concurrency must be at least 1")
     return args
 
 
@@ -361,13 +473,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.fake_bot_api is not None:
         serve_fake_bot_api(args.fake_bot_api)
         return 0
+    load = (f"{args.rate:g} updates/s arriving for {args.seconds:g} s, {args.think:g} s "
+            "between a user's answers on average" if args.concurrency is None else
+            f"{args.users} users, {args.concurrency} always with an update in flight")
     print(
-        f"webhook benchmark: {args.users} users x {len(ANSWERS)} updates, concurrency "
-        f"{args.concurrency}, kriya serve (uvicorn, 1 worker) on SQLite, "
-        "fake Bot API in its own process"
+        f"webhook benchmark: registrations of {len(ANSWERS)} updates each, {load}; "
+        "kriya serve (uvicorn, 1 worker) on SQLite, fake Bot API in its own process"
     )
     try:
-        benchmark(args.users, args.concurrency)
+        benchmark(args.users, args.rate, args.think, args.seconds, args.concurrency)
     except BenchmarkFailed as error:
         print(f"FAILED: {error}")
         return 1
