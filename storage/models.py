@@ -172,6 +172,12 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
     sent_at: datetime | None = _ts(default=None, nullable=True)
+    # What the platform says after it took the message (WhatsApp status callbacks): its id
+    # for the message, the latest state (queued, sent, delivered, read, failed, undelivered)
+    # and the platform's error code when it failed.
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    delivery_status: str | None = Field(default=None, max_length=16)
+    error_code: str | None = Field(default=None, max_length=16)
 
 
 class HandledInbound(SQLModel, table=True):

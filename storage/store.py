@@ -194,12 +194,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 def record_delivery(
     session: Session, key: str, status: str, error: str | None, now: datetime,
-    wait: timedelta | None = None,
+    wait: timedelta | None = None, provider_id: str | None = None,
+    error_code: str | None = None,
 ) -> None:
     """Write how a delivery went. `status` is sent, retry, blocked or failed. A retry waits
     `wait` (the platform's word) or a growing back-off; past MAX_ATTEMPTS it fails for good
-    with its last reason."""
-    if status == "sent":
+    with its last reason. `provider_id` is the platform's id for a message it took."""
+    if status == "sent" and provider_id is None:
         mark_sent(session, [key], now)
         return
     message = session.exec(
@@ -207,6 +208,13 @@ def record_delivery(
     ).first()
     if message is None:
         return  # the person asked for their data to be deleted meanwhile
+    if status == "sent":
+        message.status, message.sent_at, message.updated_at = "sent", now, now
+        message.attempts += 1
+        message.provider_id = provider_id
+        message.delivery_status = message.delivery_status or "queued"
+        return
+    message.error_code = error_code
     message.attempts += 1
     message.updated_at = now
     message.last_error = error[:500] if error else None
@@ -218,6 +226,52 @@ def record_delivery(
         set_reachable(session, message.channel, message.address, False)
     else:
         message.status = "failed"
+
+
+# A platform's delivery states in the order they happen; a late callback never moves a
+# message back (Twilio's callbacks can arrive out of order).
+DELIVERY_ORDER = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
+                  "read": 5, "failed": 6, "undelivered": 6}
+
+
+def record_status(
+    session: Session, provider_id: str, status: str, error_code: str | None, now: datetime
+) -> OutboxMessage | None:
+    """A platform's report on a message it took; returns the message, if it is ours."""
+    message = session.exec(
+        select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)
+    ).first()
+    if message is None:
+        return None
+    current = DELIVERY_ORDER.get(message.delivery_status or "", -1)
+    if DELIVERY_ORDER.get(status, -1) >= current:
+        message.delivery_status = status
+        message.updated_at = now
+        if error_code:
+            message.error_code = error_code
+    return message
+
+
+def last_inbound(session: Session, channel: str, addresses: Sequence[str]) -> dict[str, datetime]:
+    """When each address last wrote to us, for those that ever did."""
+    if not addresses:
+        return {}
+    rows = session.exec(
+        select(Conversation.address, Conversation.last_inbound_at).where(
+            Conversation.channel == channel, col(Conversation.address).in_(list(addresses)),
+            col(Conversation.last_inbound_at).is_not(None),
+        )
+    )
+    return {address: at for address, at in rows if at is not None}
+
+
+def registered_user_with_phone(session: Session, phone: str, not_on: str) -> User | None:
+    """Someone registered on another channel with this phone number, if anyone."""
+    return session.exec(
+        select(User).where(User.phone == phone, User.channel != not_on,
+                           col(User.registered_at).is_not(None))
+        .order_by(User.id)
+    ).first()
 
 
 def set_reachable(session: Session, channel: str, address: str, reachable: bool) -> None:

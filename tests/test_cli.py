@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from storage.db import make_engine
+from storage.db import head_revision, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def test_db_upgrade_creates_and_then_reports_up_to_date(tmp_path):
     url = f"sqlite:///{tmp_path}/fresh.db"
     first = kriya(url, "db", "upgrade")
     assert first.returncode == 0, first.stderr
-    assert "0001" in first.stdout
+    assert head_revision() in first.stdout
     again = kriya(url, "db", "upgrade")
     assert "up to date" in again.stdout
 
