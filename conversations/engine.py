@@ -262,9 +262,14 @@ class Turn:
 
     def _answer(self, flow: Flow, step: Step) -> list[Outbound]:
         ctx = self.ctx
-        if any(photo.too_large for photo in ctx.inbound.photos):
-            return [self.ask(step, error=ctx._("That file is too big: at most 20 MB. Please "
-                                               "send a smaller photo."))]
+        if any(photo.not_image for photo in ctx.inbound.photos):
+            return [self.ask(step, error=ctx._("That file is not a photo. Please send "
+                                               "photos as JPG or PNG images."))]
+        too_large = [photo for photo in ctx.inbound.photos if photo.too_large]
+        if too_large:
+            return [self.ask(step, error=ctx._(
+                "That file is too big: at most {limit} MB. Please send a smaller photo."
+            ).format(limit=too_large[0].limit_mb))]
         if ctx.inbound.photos and not ctx.inbound.text and not step.expects.takes_photos:
             return [self.ask(step, error=ctx._("Thank you, but a photo is not needed here. "
                                                "Please answer with text."))]

@@ -16,6 +16,8 @@ class Photo:
     mime: str | None = None
     size: int | None = None
     too_large: bool = False
+    limit_mb: int = 20  # the channel's limit, for the message when it is too large
+    not_image: bool = False  # a file of another kind (a PDF, a video) where a photo goes
 
 
 @dataclass(frozen=True)

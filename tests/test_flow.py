@@ -63,8 +63,12 @@ def test_registration_steps_for_an_artisan_and_an_officer():
     officer = {"consent": "agree", "role": "lapas"}
     assert next_step(registration, registration.step("consent"), artisan) == "role"
     assert next_step(registration, registration.step("consent"), {"consent": "decline"}) == END
-    assert next_step(registration, registration.step("role"), artisan) == "name"
+    assert next_step(registration, registration.step("role"), artisan) == "name_offer"
     assert next_step(registration, registration.step("role"), officer) == "invite_code"
+    offer = registration.step("name_offer")
+    assert next_step(registration, offer, {**artisan, "name_offer": "no"}) == "name"
+    assert next_step(registration, offer, {**artisan, "name_offer": "yes"}) == "business"
+    assert next_step(registration, offer, {**officer, "name_offer": "Siti Aminah"}) == "phone"
     assert next_step(registration, registration.step("name"), artisan) == "business"
     assert next_step(registration, registration.step("name"), officer) == "phone"
 

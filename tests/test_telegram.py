@@ -195,7 +195,7 @@ def test_a_stale_button_gets_a_notice_and_changes_nothing(kriya, fake):
     before = db_rows(kriya, Conversation)[0]
     siti.taps(consent_buttons[1][1])  # "I do not agree", from the first message
     after = db_rows(kriya, Conversation)[0]
-    assert after.step == before.step == "registration:name"
+    assert after.step == before.step == "registration:name_offer"
     assert after.answers == before.answers
     assert "sebelumnya" in siti.last()["text"]
 

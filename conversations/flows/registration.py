@@ -1,21 +1,28 @@
 """Registration: consent first (UU PDP), then who you are.
 
-    consent -> role -> artisan:  name -> business -> province -> city -> categories -> phone
-                       officer:  invite_code -> name -> phone
-            -> confirm (save, or change one field and come back)
+    [same_person] -> consent -> role -> artisan:  [name_offer] -> name -> business -> province
+                                                   -> city -> categories -> [phone]
+                                        officer:  invite_code -> [name_offer] -> name -> [phone]
+                  -> confirm (save, or change one field and come back)
+
+Steps in brackets are skipped when the channel cannot help: `same_person` when no one with
+this phone number registered on another channel, `name_offer` when the channel does not tell
+the sender's profile name, `phone` when it does not vouch for their number.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from conversations import domain
-from conversations.answers import Choice, Invalid, Text
+from conversations.answers import NO, YES, Choice, Invalid, PersonName, Text, yes_no
 from conversations.context import Context
 from conversations.flow import END, Branch, EditField, Flow, Step
 from conversations.flows import fields
-from conversations.i18n import N_
+from conversations.i18n import N_, translator
 from conversations.messages import Inbound
+from conversations.provinces import zone_of
 from storage import store
 from storage.models import User
 
@@ -108,7 +115,102 @@ def _after_name(answers) -> str:
     return "business" if answers.get("role") == domain.ARTISAN else "phone"
 
 
+# The same person on another channel: a WhatsApp sender whose number someone registered
+# with on Telegram is offered that registration instead of a second one.
+
+
+def _registered_elsewhere(ctx: Context) -> User | None:
+    phone = ctx.inbound.phone
+    if not phone or ctx.user is not None:
+        return None
+    return store.registered_user_with_phone(ctx.session, phone, not_on=ctx.inbound.channel)
+
+
+def _no_one_elsewhere(ctx: Context) -> str | None:
+    return None if _registered_elsewhere(ctx) is not None else NO
+
+
+def same_person_text(ctx: Context) -> str:
+    other = _registered_elsewhere(ctx)
+    return ctx._(
+        "This number is already registered with Kriya on {channel} as {name}. Is that you? "
+        "If so, you can carry on here with the same data."
+    ).format(channel=(other.channel.capitalize() if other else "-"),
+             name=(other.name if other else "-"))
+
+
+def _link(ctx: Context) -> str | None:
+    if ctx.answers["same_person"] != YES:
+        return None
+    other = _registered_elsewhere(ctx)
+    if other is None:  # deleted in between: register as anyone new
+        ctx.answers["same_person"] = NO
+        return None
+    ctx.user = other  # this conversation now belongs to them: their data, their language
+    ctx.conversation.language = other.language
+    ctx.tr = translator(other.language, zone_of(other.province, ctx.settings.default_zone))
+    return ctx._("Welcome back, {name}! You can use Kriya here as well; your data is "
+                 "the same on both.").format(name=other.name)
+
+
+# The profile name the channel tells (WhatsApp's ProfileName), offered instead of asked.
+
+
+def _offer_name(ctx: Context) -> str | None:
+    profile = (ctx.inbound.profile_name or "").strip()
+    if not profile:
+        return NO  # nothing to offer: ask for the name
+    try:
+        offered = PersonName().parse(replace_text(ctx.inbound, profile), ctx)
+    except Invalid:  # an emoji or a shop name as a profile name: ask instead
+        return NO
+    # Kept with the answers: it is what "yes" refers to, whatever the next message carries.
+    ctx.answers["offered_name"] = offered
+    return None
+
+
+def name_offer_text(ctx: Context) -> str:
+    return ctx._("Is your name {name}? Reply 1 if it is, or type your full name.").format(
+        name=ctx.answers.get("offered_name", "-"))
+
+
+class NameOrYes(PersonName):
+    """"Yes" (by number, button or word) for the offered name, "no", or the name typed."""
+
+    def options(self, ctx: Context) -> list:
+        return _YES_NO.options(ctx)
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        try:
+            return _YES_NO.parse(inbound, ctx)
+        except Invalid:
+            return super().parse(inbound, ctx)
+
+
+_YES_NO = yes_no(N_("Yes, that is my name"), N_("No"))
+
+
+def _took_name(ctx: Context) -> str | None:
+    answer = ctx.answers["name_offer"]
+    if answer == YES:
+        ctx.answers["name"] = ctx.answers["offered_name"]
+    elif answer != NO:
+        ctx.answers["name"] = answer  # they typed their name instead
+    return None
+
+
+def _after_offer(answers) -> str:
+    return "name" if answers.get("name_offer") == NO else _after_name(answers)
+
+
+def replace_text(inbound: Inbound, text: str) -> Inbound:
+    return dataclasses.replace(inbound, text=text, choice=None, photos=())
+
+
 registration = Flow("registration", [
+    Step("same_person", same_person_text,
+         yes_no(N_("Yes, that is me"), N_("No, register me")),
+         then={YES: END, NO: "consent"}, known=_no_one_elsewhere, done=_link),
     Step("consent", consent_text,
          Choice(choices=((AGREE, N_("I agree")), (DECLINE, N_("I do not agree"))),
                 words={AGREE: ("setuju", "ya", "yes", "ok", "agree"),
@@ -118,12 +220,15 @@ registration = Flow("registration", [
          Choice(choices=tuple(domain.ROLES.items()),
                 words={domain.ARTISAN: ("perajin", "pengrajin", "ikm", "ukm", "umkm"),
                        domain.LAPAS_OFFICER: ("lapas", "petugas", "officer")}),
-         then={domain.ARTISAN: "name", domain.LAPAS_OFFICER: "invite_code"}),
+         then={domain.ARTISAN: "name_offer", domain.LAPAS_OFFICER: "invite_code"}),
     Step("invite_code", N_("Please type the invite code of your Lapas, given to you by staff."),
-         InviteCode(max_len=20), then="name", max_tries=INVITE_TRIES,
+         InviteCode(max_len=20), then="name_offer", max_tries=INVITE_TRIES,
          on_give_up=N_("The invite code was wrong three times. Please contact the staff of "
                        "your regional office (Kanwil) or the trade office for the right code, "
                        "then send a message here again.")),
+    Step("name_offer", name_offer_text, NameOrYes(),
+         then=Branch(_after_offer, ("name", "business", "phone")), known=_offer_name,
+         done=_took_name),
     fields.name(then=Branch(_after_name, ("business", "phone"))),
     fields.business(),
     fields.province(),
