@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
+from dotenv import dotenv_values
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,15 @@ class Config(BaseSettings):
         "https://api.twilio.com", validation_alias="TWILIO_API_BASE_URL"
     )
     twilio_rate: float = Field(20, validation_alias="TWILIO_RATE")
+
+    def twilio_templates(self) -> dict[str, str]:
+        """Content SIDs by message kind, from every `TWILIO_TEMPLATE_<KIND>` variable (the
+        environment over `.env`): {"reminder": "HX...", "broadcast": "HX..."}."""
+        prefix = "TWILIO_TEMPLATE_"
+        found = {**dotenv_values(".env"), **os.environ}
+        return {name[len(prefix):].lower(): value.strip() for name, value in found.items()
+                if name.startswith(prefix) and len(name) > len(prefix) and value
+                and value.strip()}
 
 
 @cache

@@ -16,11 +16,12 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
 import anyio
 import anyio.to_thread
+import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,12 +29,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 from telegram.error import TelegramError
+from twilio.request_validator import RequestValidator
 
 from bot import telegram as tg
-from bot.app import build_engine, open_database
+from bot import whatsapp as wa
+from bot.app import ConfigError, build_engine, open_database
 from bot.config import Config
+from bot.delivery import Outcome
 from conversations.engine import Engine
-from conversations.messages import Inbound
+from conversations.messages import Inbound, Photo
 from storage import hot, store
 from storage.db import connection_and_session, ping, session_scope
 from storage.media import MediaStore
@@ -43,7 +47,6 @@ log = logging.getLogger("kriya.serve")
 T = TypeVar("T")
 REPLY_LEASE = timedelta(seconds=30)
 OK_BODY = b'{"ok":true}'
-SENT = tg.Outcome("sent")
 IDLE_POLL = 1.0  # seconds between looks at the outbox when it is empty
 
 
@@ -82,30 +85,132 @@ class Albums:
         return replace(inbound, text=text, photos=photos, message_id=f"album:{album}")
 
 
+@dataclass(frozen=True)
+class Due:
+    """An outbox row ready to go, with what a channel needs to send it."""
+
+    key: str
+    address: str
+    kind: str
+    payload: dict[str, Any]
+    last_inbound: datetime | None = None
+
+
 @dataclass
-class TelegramService:
+class ChannelService:
+    """What every channel's part of `kriya serve` shares: database work, sending the
+    replies of a message at once, marking them, and the outbox dispatcher."""
+
     engine: Engine
-    bot: Bot
-    secret: str
-    media: MediaStore
-    albums: Albums = field(default_factory=Albums)
     # Worker threads for database work; 0 runs it on the event loop itself, which suits
     # SQLite: it has one writer, a message's transaction takes about a millisecond, and a
     # thread would only add hand-offs of the GIL (it halved the webhook's throughput).
     db_threads: int = 0
 
+    channel: ClassVar[str] = ""
+    needs_window: ClassVar[bool] = False  # whether sending depends on the last inbound
+
     def __post_init__(self) -> None:
         self._limiter = anyio.CapacityLimiter(max(1, self.db_threads))
-        # Keys of replies that reached Telegram, marked sent in batches by `marker`: one
-        # transaction for many replies instead of one more per update. Until it is marked,
-        # a reply's lease keeps the dispatcher from sending it again.
-        self._delivered: list[str] = []
+        # Replies that reached the platform, recorded in batches by `marker`: one
+        # transaction for many replies instead of one more per message. Until it is
+        # recorded, a reply's lease keeps the dispatcher from sending it again.
+        self._delivered: list[tuple[str, Outcome]] = []
         self._have_delivered = asyncio.Event()
 
     async def _db(self, function: Callable[..., T], *args: Any) -> T:
         if not self.db_threads:
             return function(*args)
         return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
+
+    async def send(self, due: Due) -> Outcome:
+        raise NotImplementedError
+
+    async def reply(self, inbound: Inbound) -> None:
+        """Handle one message and send its replies straight away, in order."""
+        deliveries = await self._db(self.engine.handle, inbound)
+        now = utcnow()
+        for delivery in deliveries:
+            due = Due(delivery.key, delivery.address, "reply", delivery.message.to_payload(),
+                      last_inbound=now)
+            outcome = await self.send(due)
+            if outcome.status != "sent":
+                await self._db(self._record, [(delivery.key, outcome)])
+                break  # keep the order: the rest go after it, through the dispatcher
+            self._delivered.append((delivery.key, outcome))
+            self._have_delivered.set()
+
+    async def marker(self) -> None:
+        """Records delivered replies, as many at a time as have come since the last."""
+        while True:
+            await self._have_delivered.wait()
+            await self.mark_delivered()
+
+    async def mark_delivered(self) -> None:
+        self._have_delivered.clear()
+        outcomes, self._delivered = self._delivered, []
+        if outcomes:
+            try:
+                await self._db(self._record, outcomes)
+            except Exception:  # the leases run out and the dispatcher sends them again
+                log.exception("could not record %d replies as sent", len(outcomes))
+
+    def _set_reachable(self, address: str, reachable: bool) -> None:
+        with session_scope(self.engine.database) as session:
+            store.set_reachable(session, self.channel, address, reachable)
+
+    def _record(self, outcomes: list[tuple[str, Outcome]]) -> None:
+        now = utcnow()
+        with connection_and_session(self.engine.database) as (conn, session):
+            # Delivered is the usual outcome: one prepared statement for all of them.
+            plain = [key for key, o in outcomes if o.status == "sent" and not o.provider_id]
+            hot.mark_sent(conn, plain, now)
+            for key, outcome in outcomes:
+                if outcome.status != "sent" or outcome.provider_id:
+                    wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
+                    store.record_delivery(session, key, outcome.status, outcome.error, now, wait,
+                                          outcome.provider_id, outcome.error_code)
+
+    async def dispatch_once(self) -> int:
+        """Send what is due on this channel; returns how many were tried."""
+        due = await self._db(self._due)
+        for item in due:
+            outcome = await self.send(item)
+            await self._db(self._record, [(item.key, outcome)])
+            if outcome.retry_after:
+                await asyncio.sleep(min(outcome.retry_after, 60))
+        return len(due)
+
+    def _due(self) -> list[Due]:
+        with session_scope(self.engine.database) as session:
+            rows = store.due_outbox(session, self.channel, utcnow())
+            windows = (store.last_inbound(session, self.channel, [m.address for m in rows])
+                       if self.needs_window and rows else {})
+            return [Due(m.idempotency_key, m.address, m.kind, m.payload,
+                        windows.get(m.address)) for m in rows]
+
+    async def dispatcher(self) -> None:
+        while True:
+            try:
+                sent = await self.dispatch_once()
+            except Exception:  # keep delivering; the row stays pending for the next round
+                log.exception("%s outbox delivery failed", self.channel)
+                sent = 0
+            if not sent:
+                await asyncio.sleep(IDLE_POLL)
+
+
+@dataclass
+class TelegramService(ChannelService):
+    bot: Bot = field(kw_only=True)
+    secret: str = field(kw_only=True)
+    media: MediaStore = field(kw_only=True)
+    albums: Albums = field(default_factory=Albums, kw_only=True)
+
+    channel: ClassVar[str] = tg.CHANNEL
+
+    async def send(self, due: Due) -> Outcome:
+        return await tg.send(self.bot, due.address, due.payload)
 
     async def webhook(self, request: Request) -> Response:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -136,68 +241,7 @@ class TelegramService:
         if inbound.photos:
             photos = [await tg.fetch_photo(self.bot, self.media, p) for p in inbound.photos]
             inbound = replace(inbound, photos=tuple(photos))
-        deliveries = await self._db(self.engine.handle, inbound)
-        for delivery in deliveries:
-            outcome = await tg.send(self.bot, delivery.address, delivery.message.to_payload())
-            if outcome.status != "sent":
-                await self._db(self._record, [(delivery.key, outcome)])
-                break  # keep the order: the rest go after it, through the dispatcher
-            self._delivered.append(delivery.key)
-            self._have_delivered.set()
-
-    async def marker(self) -> None:
-        """Marks delivered replies sent, as many at a time as have come since the last."""
-        while True:
-            await self._have_delivered.wait()
-            await self.mark_delivered()
-
-    async def mark_delivered(self) -> None:
-        self._have_delivered.clear()
-        keys, self._delivered = self._delivered, []
-        if keys:
-            try:
-                await self._db(self._record, [(key, SENT) for key in keys])
-            except Exception:  # the leases run out and the dispatcher sends them again
-                log.exception("could not mark %d replies sent", len(keys))
-
-    def _set_reachable(self, address: str, reachable: bool) -> None:
-        with session_scope(self.engine.database) as session:
-            store.set_reachable(session, tg.CHANNEL, address, reachable)
-
-    def _record(self, outcomes: list[tuple[str, tg.Outcome]]) -> None:
-        now = utcnow()
-        with connection_and_session(self.engine.database) as (conn, session):
-            # Delivered is the usual outcome: one prepared statement for all of them.
-            hot.mark_sent(conn, [key for key, o in outcomes if o.status == "sent"], now)
-            for key, outcome in outcomes:
-                if outcome.status != "sent":
-                    wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
-                    store.record_delivery(session, key, outcome.status, outcome.error, now, wait)
-
-    async def dispatch_once(self) -> int:
-        """Send what is due on Telegram; returns how many were tried."""
-        due = await self._db(self._due)
-        for key, address, payload in due:
-            outcome = await tg.send(self.bot, address, payload)
-            await self._db(self._record, [(key, outcome)])
-            if outcome.retry_after:
-                await asyncio.sleep(min(outcome.retry_after, 60))
-        return len(due)
-
-    def _due(self) -> list[tuple[str, str, dict]]:
-        with session_scope(self.engine.database) as session:
-            return [(m.idempotency_key, m.address, m.payload)
-                    for m in store.due_outbox(session, tg.CHANNEL, utcnow())]
-
-    async def dispatcher(self) -> None:
-        while True:
-            try:
-                sent = await self.dispatch_once()
-            except Exception:  # keep delivering; the row stays pending for the next round
-                log.exception("outbox delivery failed")
-                sent = 0
-            if not sent:
-                await asyncio.sleep(IDLE_POLL)
+        await self.reply(inbound)
 
     async def poll(self) -> None:
         """Long polling, for development without a public URL."""
@@ -217,6 +261,155 @@ class TelegramService:
                 await self.process(update)
 
 
+TWIML_EMPTY = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
+MEDIA_WAIT = 2.5  # seconds to wait for more photos after a message with one
+
+
+class Gatherer:
+    """Messages with photos from one sender a few seconds apart, as one answer.
+
+    WhatsApp sends each photo of a batch as its own message. The first waits a moment and
+    then carries every photo that came; the others only add theirs. A message id seen twice
+    (a retried webhook) is added once.
+    """
+
+    def __init__(self, wait: float = MEDIA_WAIT) -> None:
+        self.wait = wait
+        self.pending: dict[str, list[wa.Incoming]] = {}
+
+    async def collect(self, incoming: wa.Incoming) -> list[wa.Incoming] | None:
+        address = incoming.inbound.address
+        if address in self.pending:
+            parts = self.pending[address]
+            if all(p.inbound.message_id != incoming.inbound.message_id for p in parts):
+                parts.append(incoming)
+            return None
+        self.pending[address] = [incoming]
+        await asyncio.sleep(self.wait)
+        return self.pending.pop(address)
+
+
+@dataclass
+class WhatsAppService(ChannelService):
+    account_sid: str = field(kw_only=True)
+    auth_token: str = field(kw_only=True)
+    from_: str = field(kw_only=True)
+    public_url: str = field(kw_only=True)
+    api_base_url: str = field(kw_only=True)
+    templates: dict[str, str] = field(kw_only=True)
+    media: MediaStore = field(kw_only=True)
+    gatherer: Gatherer = field(default_factory=Gatherer, kw_only=True)
+    # Made in `start`: their HTTP sessions belong to the running event loop.
+    sender: wa.Sender | None = field(default=None, kw_only=True)
+    http: httpx.AsyncClient | None = field(default=None, kw_only=True)
+
+    channel: ClassVar[str] = wa.CHANNEL
+    needs_window: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.validator = RequestValidator(self.auth_token)
+        self.auth = (self.account_sid, self.auth_token)
+
+    async def start(self) -> None:
+        client = wa.make_client(self.account_sid, self.auth_token, self.api_base_url)
+        callback = self.public_url.rstrip("/") + "/whatsapp/status"
+        self.sender = wa.Sender(client, self.from_, callback, self.templates)
+        self.http = httpx.AsyncClient()
+
+    async def stop(self) -> None:
+        if self.sender is not None:
+            await wa.close_client(self.sender.client)
+        if self.http is not None:
+            await self.http.aclose()
+
+    async def send(self, due: Due) -> Outcome:
+        assert self.sender is not None, "WhatsAppService.start() was not awaited"
+        window_open = wa.in_window(due.last_inbound, utcnow())
+        return await self.sender.send(due.address, due.kind, due.payload, window_open)
+
+    async def _signed_form(self, request: Request, path: str) -> dict[str, str] | None:
+        """The form of a request Twilio signed, or None for anything else."""
+        form = await request.form()
+        params = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+        signature = request.headers.get("X-Twilio-Signature", "")
+        # Signed over the public URL: behind a proxy the URL this app sees is another one.
+        url = self.public_url.rstrip("/") + path
+        if request.url.query:
+            url += "?" + request.url.query
+        if not signature or not self.validator.validate(url, params, signature):
+            return None
+        return params
+
+    async def webhook(self, request: Request) -> Response:
+        params = await self._signed_form(request, "/whatsapp/webhook")
+        if params is None:
+            return Response(status_code=403)
+        incoming = wa.read_form(params)
+        if incoming is None:
+            return Response(TWIML_EMPTY, media_type="text/xml")
+        foreign = [url for url, _ in incoming.media
+                   if not wa.media_host_allowed(url, self.api_base_url)]
+        if foreign:
+            log.warning("refused a WhatsApp message with media outside %s: %s",
+                        self.api_base_url, foreign[0])
+            return JSONResponse({"error": "media outside the Twilio API host"}, 400)
+        if incoming.media:
+            parts = await self.gatherer.collect(incoming)
+            if parts is None:
+                return Response(TWIML_EMPTY, media_type="text/xml")
+            # Fetched side by side: the wait above plus one download stays well under the
+            # 15 seconds Twilio waits for an answer.
+            inbound = wa.combine(list(await asyncio.gather(*map(self._with_photos, parts))))
+        else:
+            inbound = incoming.inbound
+        await self.reply(inbound)
+        return Response(TWIML_EMPTY, media_type="text/xml")
+
+    async def _with_photos(self, incoming: wa.Incoming) -> Inbound:
+        assert self.http is not None
+        photos = await asyncio.gather(*(
+            wa.fetch_photo(self.http, self.media, url, content_type, self.api_base_url,
+                           self.auth)
+            for url, content_type in incoming.media
+        ), return_exceptions=True)
+        kept = []
+        for (url, content_type), photo in zip(incoming.media, photos, strict=True):
+            if isinstance(photo, BaseException):
+                # The photo could not be fetched: the engine says so and asks again.
+                log.warning("could not fetch WhatsApp media %s: %s", url, photo)
+                photo = Photo(ref=url, mime=content_type or None, not_image=True)
+            kept.append(photo)
+        return replace(incoming.inbound, photos=tuple(kept))
+
+    async def status(self, request: Request) -> Response:
+        params = await self._signed_form(request, "/whatsapp/status")
+        if params is None:
+            return Response(status_code=403)
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        state = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+        if sid and state:
+            await self._db(self._record_status, sid, state, params.get("ErrorCode") or None)
+        return Response(status_code=204)
+
+    def _record_status(self, sid: str, state: str, code: str | None) -> None:
+        now = utcnow()
+        with session_scope(self.engine.database) as session:
+            message = store.record_status(session, sid, state, code, now)
+            if message is None or state not in ("failed", "undelivered"):
+                return
+            outcome = wa.outcome_of_error(None, code, f"message {state}")
+            message.last_error = (outcome.error or state)[:500]
+            if outcome.status == "blocked":
+                message.status = "blocked"
+                store.set_reachable(session, message.channel, message.address, False)
+            elif outcome.status == "retry" and message.attempts < store.MAX_ATTEMPTS:
+                message.status = "pending"  # throttled on the way: send it again later
+                message.not_before = now + store.retry_delay(message.attempts)
+            else:
+                message.status = "failed"
+
+
 async def healthz(request: Request) -> Response:
     ok = await run_in_threadpool(ping, request.app.state.database)
     body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "down"}
@@ -227,15 +420,31 @@ def create_app(config: Config) -> Starlette:
     database = open_database(config)
     engine = build_engine(config, database)
     engine.settings.reply_lease = REPLY_LEASE
+    threads = 0 if database.dialect.name == "sqlite" else 8
     telegram: TelegramService | None = None
     routes = [Route("/healthz", healthz, methods=["GET"])]
     if config.telegram_bot_token:
         bot = tg.make_bot(config.telegram_bot_token, config.telegram_api_base_url,
                           config.telegram_file_base_url)
         media = MediaStore(config.media_dir)
-        threads = 0 if database.dialect.name == "sqlite" else 8
-        telegram = TelegramService(engine, bot, webhook_secret(config), media, db_threads=threads)
+        telegram = TelegramService(engine, threads, bot=bot, secret=webhook_secret(config),
+                                   media=media)
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
+    whatsapp: WhatsAppService | None = None
+    if config.twilio_account_sid and config.twilio_auth_token:
+        if not config.public_url:
+            raise ConfigError("WhatsApp needs KRIYA_PUBLIC_URL: Twilio signs every request "
+                              "against the public URL it calls")
+        if not config.twilio_whatsapp_from:
+            raise ConfigError("WhatsApp needs TWILIO_WHATSAPP_FROM, e.g. whatsapp:+14155238886")
+        whatsapp = WhatsAppService(
+            engine, threads, account_sid=config.twilio_account_sid,
+            auth_token=config.twilio_auth_token, from_=config.twilio_whatsapp_from,
+            public_url=config.public_url, api_base_url=config.twilio_api_base_url,
+            templates=config.twilio_templates(), media=MediaStore(config.media_dir),
+        )
+        routes.append(Route("/whatsapp/webhook", whatsapp.webhook, methods=["POST"]))
+        routes.append(Route("/whatsapp/status", whatsapp.status, methods=["POST"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -253,6 +462,10 @@ def create_app(config: Config) -> Starlette:
                 tasks.append(asyncio.create_task(telegram.poll()))
             tasks.append(asyncio.create_task(telegram.dispatcher()))
             tasks.append(asyncio.create_task(telegram.marker()))
+        if whatsapp is not None:
+            await whatsapp.start()
+            tasks.append(asyncio.create_task(whatsapp.dispatcher()))
+            tasks.append(asyncio.create_task(whatsapp.marker()))
         # What start-up made lives as long as the process: out of the collector's sight, a
         # full collection no longer stops every conversation for a tenth of a second.
         gc.collect()
@@ -268,10 +481,14 @@ def create_app(config: Config) -> Starlette:
             if telegram is not None:
                 await telegram.mark_delivered()  # what reached users is not sent twice
                 await telegram.bot.shutdown()
+            if whatsapp is not None:
+                await whatsapp.mark_delivered()
+                await whatsapp.stop()
             database.dispose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.database = database
     app.state.engine = engine
     app.state.telegram = telegram
+    app.state.whatsapp = whatsapp
     return app

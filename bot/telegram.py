@@ -25,6 +25,7 @@ from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMo
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.delivery import Outcome
 from bot.telegram_http import AiohttpRequest
 from conversations.i18n import DEFAULT_LANGUAGE, N_, translator
 from conversations.messages import Inbound, Outbound, Photo, step_tag
@@ -187,15 +188,6 @@ def render(message: Outbound) -> list[dict[str, Any]]:
     if markup is not None:
         calls[-1]["reply_markup"] = markup
     return calls
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one delivery went: sent, retry later, blocked by the user, or failed for good."""
-
-    status: str
-    error: str | None = None
-    retry_after: float | None = None
 
 
 async def send(bot: Bot, address: str, payload: dict[str, Any]) -> Outcome:

@@ -1,0 +1,155 @@
+"""A fake Twilio REST API on loopback, for the real twilio library to talk to in tests.
+
+It answers `POST /2010-04-01/Accounts/{sid}/Messages.json` (checking the account's Basic
+auth, reading the form the library sends), serves media files at Twilio's media paths, and
+can be told to answer a recipient with any of Twilio's errors. Every call is recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "fake-twilio-auth-token"
+
+
+@dataclass
+class Call:
+    path: str
+    params: dict[str, str]
+    authorization: str | None
+
+
+@dataclass
+class Failure:
+    """What to answer instead of taking a message: an HTTP status and Twilio's error code."""
+
+    status: int
+    code: int | None
+    message: str = "error"
+    times: int = 1  # how many messages to fail before taking them again
+
+
+@dataclass
+class FakeTwilio:
+    port: int
+    account_sid: str = ACCOUNT_SID
+    auth_token: str = AUTH_TOKEN
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, Failure] = field(default_factory=dict)  # by recipient ("whatsapp:+62…")
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media id -> file
+    redirect_media_to: str | None = None  # a base URL to send media requests on to
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sids = itertools.count(1)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def media_url(self, media_id: str) -> str:
+        return (f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/"
+                f"MM{media_id}/Media/ME{media_id}")
+
+    def sent(self, to: str | None = None) -> list[dict[str, str]]:
+        return [c.params for c in self.calls if c.path.endswith("/Messages.json")
+                and (to is None or c.params.get("To") == to)]
+
+    def media_requests(self) -> list[Call]:
+        return [c for c in self.calls if "/Media/" in c.path]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.failures.clear()
+            self.media.clear()
+            self.redirect_media_to = None
+
+    def _authorised(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return request.headers.get("authorization") == f"Basic {expected}"
+
+    async def _messages(self, request: Request) -> Response:
+        form = await request.form()
+        params = {key: str(value) for key, value in form.multi_items()}
+        with self._lock:
+            self.calls.append(Call(request.url.path, params,
+                                   request.headers.get("authorization")))
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        failure = self.failures.get(params.get("To", ""))
+        if failure is not None and failure.times > 0:
+            failure.times -= 1
+            return _error(failure.status, failure.code, failure.message)
+        sid = f"SM{next(self._sids):032x}"
+        return JSONResponse({
+            "sid": sid, "account_sid": self.account_sid, "to": params.get("To"),
+            "from": params.get("From"), "body": params.get("Body", ""), "status": "queued",
+            "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+            "api_version": "2010-04-01", "uri": f"{request.url.path[:-5]}/{sid}.json",
+        }, status_code=201)
+
+    async def _media(self, request: Request) -> Response:
+        with self._lock:
+            self.calls.append(Call(request.url.path, {}, request.headers.get("authorization")))
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        media_id = request.path_params["media"][2:]
+        if media_id not in self.media:
+            return _error(404, 20404, "not found")
+        if self.redirect_media_to:
+            return Response(status_code=307,
+                            headers={"location": f"{self.redirect_media_to}/files/{media_id}"})
+        data, content_type = self.media[media_id]
+        return Response(data, media_type=content_type)
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/2010-04-01/Accounts/{account}/Messages.json", self._messages,
+                  methods=["POST"]),
+            Route("/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
+                  self._media, methods=["GET"]),
+        ])
+
+
+@dataclass
+class FileHost:
+    """Another host: where Twilio keeps files (reached by redirect), or a stranger's server.
+    Records who asked and with which credentials."""
+
+    port: int
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _file(self, request: Request) -> Response:
+        self.calls.append(Call(request.url.path, {}, request.headers.get("authorization")))
+        name = request.path_params["name"]
+        if name not in self.files:
+            return Response(status_code=404)
+        data, content_type = self.files[name]
+        return Response(data, media_type=content_type)
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/files/{name}", self._file, methods=["GET"])])
+
+
+def _error(status: int, code: int | None, message: str) -> JSONResponse:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if code is not None:
+        body["code"] = code
+        body["more_info"] = f"https://www.twilio.com/docs/errors/{code}"
+    return JSONResponse(body, status_code=status)
