@@ -1,19 +1,23 @@
 """Registration: consent first (UU PDP), then who you are.
 
-    [same_person] -> consent -> role -> artisan:  [name_offer] -> name -> business -> province
-                                                   -> city -> categories -> [phone]
-                                        officer:  invite_code -> [name_offer] -> name -> [phone]
-                  -> confirm (save, or change one field and come back)
+    [same_person -> link_code]
+      -> consent -> role -> artisan:  [name_offer] -> name -> business -> province -> city
+                                      -> categories -> [phone]
+                        officer:  invite_code -> [name_offer] -> name -> [phone]
+      -> confirm (save, or change one field and come back)
 
 Steps in brackets are skipped when the channel cannot help: `same_person` when no one with
-this phone number registered on another channel, `name_offer` when the channel does not tell
+this phone number registered on another channel (when someone did, a code sent there proves
+the two are one person), `name_offer` when the channel does not tell
 the sender's profile name, `phone` when it does not vouch for their number.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+import hmac
+import secrets
+from datetime import datetime, timedelta
 
 from conversations import domain
 from conversations.answers import NO, YES, Choice, Invalid, PersonName, Text, yes_no
@@ -21,12 +25,14 @@ from conversations.context import Context
 from conversations.flow import END, Branch, EditField, Flow, Step
 from conversations.flows import fields
 from conversations.i18n import N_, translator
-from conversations.messages import Inbound
+from conversations.messages import Inbound, Outbound
 from conversations.provinces import zone_of
 from storage import store
-from storage.models import User
+from storage.models import OutboxMessage, User
 
 AGREE, DECLINE = "agree", "decline"
+LINK_CODE_TTL = timedelta(minutes=15)
+LINK_TRIES = 3
 SAVE, EDIT = "save", "edit"
 INVITE_TRIES = 3
 
@@ -132,20 +138,73 @@ def _no_one_elsewhere(ctx: Context) -> str | None:
 
 def same_person_text(ctx: Context) -> str:
     other = _registered_elsewhere(ctx)
+    # No name here: a phone number typed on Telegram was never confirmed, so whoever holds
+    # this one may not be the person who typed it.
     return ctx._(
-        "This number is already registered with Kriya on {channel} as {name}. Is that you? "
-        "If so, you can carry on here with the same data."
-    ).format(channel=(other.channel.capitalize() if other else "-"),
-             name=(other.name if other else "-"))
+        "This number is already registered with Kriya on {channel}. Did you register there? "
+        "If so, we will send a code to your Kriya chat on {channel} to connect the two."
+    ).format(channel=_channel_name(other.channel if other else ""))
 
 
-def _link(ctx: Context) -> str | None:
+def _channel_name(channel: str) -> str:
+    return {"telegram": "Telegram", "whatsapp": "WhatsApp"}.get(channel, channel)
+
+
+def _send_code(ctx: Context) -> str | None:
+    """A one-time code to the registration on the other channel: only its owner sees it."""
     if ctx.answers["same_person"] != YES:
         return None
     other = _registered_elsewhere(ctx)
-    if other is None:  # deleted in between: register as anyone new
+    if other is None or other.unreachable:  # gone meanwhile, or cannot be reached there
         ctx.answers["same_person"] = NO
         return None
+    code = f"{secrets.randbelow(10**6):06d}"
+    ctx.answers["link"] = {"user": other.id, "code": code,
+                           "until": (ctx.now + LINK_CODE_TTL).isoformat()}
+    tr = translator(other.language, zone_of(other.province, ctx.settings.default_zone))
+    text = tr._(
+        "Someone is connecting the {channel} number {phone} to your Kriya registration. If "
+        "it is you, type this code there: {code}\nIf it is not you, ignore this message: "
+        "nothing changes."
+    ).format(channel=_channel_name(ctx.inbound.channel), phone=fields.show_phone(ctx.inbound.phone),
+             code=code)
+    ctx.session.add(OutboxMessage(
+        channel=other.channel, address=other.address, user_id=other.id, kind="verification",
+        payload=Outbound(text=text).to_payload(),
+        idempotency_key=f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}",
+        created_at=ctx.now, updated_at=ctx.now,
+    ))
+    return None
+
+
+def link_code_text(ctx: Context) -> str:
+    other = ctx.session.get(User, (ctx.answers.get("link") or {}).get("user"))
+    return ctx._(
+        "We have sent a 6-digit code to your Kriya chat on {channel}. Please type it here. "
+        "(Not yours? Type batal, then write again to register here as someone new.)"
+    ).format(channel=_channel_name(other.channel if other else ""))
+
+
+class LinkCode(Text):
+    """The code sent to the other channel, before it expires."""
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        typed = "".join(super().parse(inbound, ctx).split())
+        link = ctx.answers.get("link") or {}
+        if ctx.now > datetime.fromisoformat(link.get("until", "1970-01-01T00:00:00+00:00")):
+            raise Invalid(ctx._("That code has expired. Type batal, then write again for a "
+                                "new one."))
+        if not hmac.compare_digest(typed.encode(), str(link.get("code", "")).encode()):
+            raise Invalid(ctx._("That code is not right. It has 6 digits, for example "
+                                "123456."))
+        return typed
+
+
+def _link(ctx: Context) -> str | None:
+    link = ctx.answers.pop("link", None) or {}
+    other = ctx.session.get(User, link.get("user"))
+    if other is None or other.registered_at is None:
+        return ctx._("That registration no longer exists. Write again to register here.")
     ctx.user = other  # this conversation now belongs to them: their data, their language
     ctx.conversation.language = other.language
     ctx.tr = translator(other.language, zone_of(other.province, ctx.settings.default_zone))
@@ -209,8 +268,12 @@ def replace_text(inbound: Inbound, text: str) -> Inbound:
 
 registration = Flow("registration", [
     Step("same_person", same_person_text,
-         yes_no(N_("Yes, that is me"), N_("No, register me")),
-         then={YES: END, NO: "consent"}, known=_no_one_elsewhere, done=_link),
+         yes_no(N_("Yes, I registered there"), N_("No, register me here")),
+         then={YES: "link_code", NO: "consent"}, known=_no_one_elsewhere, done=_send_code),
+    Step("link_code", link_code_text, LinkCode(max_len=20), then=END, done=_link,
+         max_tries=LINK_TRIES,
+         on_give_up=N_("The code was wrong three times. Write again to register here as "
+                       "someone new.")),
     Step("consent", consent_text,
          Choice(choices=((AGREE, N_("I agree")), (DECLINE, N_("I do not agree"))),
                 words={AGREE: ("setuju", "ya", "yes", "ok", "agree"),
