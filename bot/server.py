@@ -78,8 +78,10 @@ class Albums:
             self.pending[key].append(inbound)
             return None
         self.pending[key] = [inbound]
-        await asyncio.sleep(ALBUM_WAIT)
-        parts = self.pending.pop(key)
+        try:
+            await asyncio.sleep(ALBUM_WAIT)
+        finally:  # cancelled or not, a later album with this id starts afresh
+            parts = self.pending.pop(key)
         text = next((p.text for p in parts if p.text), None)
         photos = tuple(photo for part in parts for photo in part.photos)
         return replace(inbound, text=text, photos=photos, message_id=f"album:{album}")
@@ -107,8 +109,13 @@ class ChannelService:
     # thread would only add hand-offs of the GIL (it halved the webhook's throughput).
     db_threads: int = 0
 
+    rate: float = 25.0  # messages a second the dispatcher may send on this channel
+
     channel: ClassVar[str] = ""
     needs_window: ClassVar[bool] = False  # whether sending depends on the last inbound
+    # Telegram's replies are recorded in batches; WhatsApp's at once, since the platform's
+    # status reports refer to the id recorded with them and may come right after.
+    batch_records: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         self._limiter = anyio.CapacityLimiter(max(1, self.db_threads))
@@ -134,9 +141,11 @@ class ChannelService:
             due = Due(delivery.key, delivery.address, "reply", delivery.message.to_payload(),
                       last_inbound=now)
             outcome = await self.send(due)
-            if outcome.status != "sent":
+            if outcome.status != "sent" or not self.batch_records:
                 await self._db(self._record, [(delivery.key, outcome)])
-                break  # keep the order: the rest go after it, through the dispatcher
+                if outcome.status != "sent":
+                    break  # keep the order: the rest go after it, through the dispatcher
+                continue
             self._delivered.append((delivery.key, outcome))
             self._have_delivered.set()
 
@@ -174,11 +183,19 @@ class ChannelService:
     async def dispatch_once(self) -> int:
         """Send what is due on this channel; returns how many were tried."""
         due = await self._db(self._due)
+        gap = 1 / self.rate if self.rate > 0 else 0.0
         for item in due:
-            outcome = await self.send(item)
+            started = asyncio.get_running_loop().time()
+            try:
+                outcome = await self.send(item)
+            except Exception as error:  # one message's surprise must not hold up the rest
+                log.exception("%s: sending %s failed", self.channel, item.key)
+                outcome = Outcome("retry", f"unexpected: {type(error).__name__}: {error}")
             await self._db(self._record, [(item.key, outcome)])
             if outcome.retry_after:
                 await asyncio.sleep(min(outcome.retry_after, 60))
+            # At most `rate` a second: the platforms' limits, kept by the sender.
+            await asyncio.sleep(max(0.0, started + gap - asyncio.get_running_loop().time()))
         return len(due)
 
     def _due(self) -> list[Due]:
@@ -285,8 +302,11 @@ class Gatherer:
                 parts.append(incoming)
             return None
         self.pending[address] = [incoming]
-        await asyncio.sleep(self.wait)
-        return self.pending.pop(address)
+        try:
+            await asyncio.sleep(self.wait)
+        finally:  # cancelled or not, the next photos start a batch of their own
+            parts = self.pending.pop(address)
+        return parts
 
 
 @dataclass
@@ -305,6 +325,7 @@ class WhatsAppService(ChannelService):
 
     channel: ClassVar[str] = wa.CHANNEL
     needs_window: ClassVar[bool] = True
+    batch_records: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -400,7 +421,12 @@ class WhatsAppService(ChannelService):
                 return
             outcome = wa.outcome_of_error(None, code, f"message {state}")
             message.last_error = (outcome.error or state)[:500]
-            if outcome.status == "blocked":
+            if code in wa.OUTSIDE_WINDOW and message.kind in self.templates \
+                    and not message.payload.get("as_template"):
+                # The window closed before it arrived: its template may still go.
+                message.payload = {**message.payload, "as_template": True}
+                message.status, message.not_before = "pending", None
+            elif outcome.status == "blocked":
                 message.status = "blocked"
                 store.set_reachable(session, message.channel, message.address, False)
             elif outcome.status == "retry" and message.attempts < store.MAX_ATTEMPTS:
@@ -427,8 +453,8 @@ def create_app(config: Config) -> Starlette:
         bot = tg.make_bot(config.telegram_bot_token, config.telegram_api_base_url,
                           config.telegram_file_base_url)
         media = MediaStore(config.media_dir)
-        telegram = TelegramService(engine, threads, bot=bot, secret=webhook_secret(config),
-                                   media=media)
+        telegram = TelegramService(engine, threads, config.telegram_rate, bot=bot,
+                                   secret=webhook_secret(config), media=media)
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
     whatsapp: WhatsAppService | None = None
     if config.twilio_account_sid and config.twilio_auth_token:
@@ -438,7 +464,7 @@ def create_app(config: Config) -> Starlette:
         if not config.twilio_whatsapp_from:
             raise ConfigError("WhatsApp needs TWILIO_WHATSAPP_FROM, e.g. whatsapp:+14155238886")
         whatsapp = WhatsAppService(
-            engine, threads, account_sid=config.twilio_account_sid,
+            engine, threads, config.twilio_rate, account_sid=config.twilio_account_sid,
             auth_token=config.twilio_auth_token, from_=config.twilio_whatsapp_from,
             public_url=config.public_url, api_base_url=config.twilio_api_base_url,
             templates=config.twilio_templates(), media=MediaStore(config.media_dir),

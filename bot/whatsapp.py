@@ -8,6 +8,7 @@ past that, a message goes as the approved template of its kind, or not at all.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import phonenumbers
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
@@ -34,6 +35,7 @@ MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 # Free text is allowed this long after the user's last message. A little is kept back:
 # a message queued at 23:59 reaches WhatsApp a moment later.
 WINDOW = timedelta(hours=24) - timedelta(minutes=2)
+SEND_TIMEOUT = 15.0  # seconds for Twilio to take one message
 DOWNLOAD_TIMEOUT = 6.0  # seconds; with the wait for more photos, under Twilio's 15
 
 # Twilio error codes (https://www.twilio.com/docs/api/errors) and what each means for us.
@@ -187,34 +189,58 @@ class Sender:
         extra: dict[str, Any] = {}
         if self.status_callback:
             extra["status_callback"] = self.status_callback
+        if window_open and not payload.get("as_template"):
+            bodies = render(message)
+            sid = None
+            for number, body in enumerate(bodies):
+                try:
+                    created = await self._create(to=to, from_=self.from_, body=body, **extra)
+                except Exception as error:
+                    outcome = outcome_of_exception(error)
+                    if sid is None:
+                        return outcome
+                    # Part of it reached them: sending it all again would repeat that part.
+                    return Outcome("sent", f"part {number + 1} of {len(bodies)} not sent: "
+                                           f"{outcome.error}", provider_id=sid)
+                sid = sid or created.sid
+            return Outcome("sent", provider_id=sid)
+        template = self.templates.get(kind)
+        if template is None:
+            return Outcome("failed", f"needs template: {kind} is outside WhatsApp's "
+                                     f"24-hour window and TWILIO_TEMPLATE_{kind.upper()} "
+                                     "is not set")
+        variables = payload.get("variables") or {"1": template_value(message.text)}
         try:
-            if window_open:
-                sid = None
-                for body in render(message):
-                    created = await self.client.messages.create_async(
-                        to=to, from_=self.from_, body=body, **extra
-                    )
-                    sid = sid or created.sid
-                return Outcome("sent", provider_id=sid)
-            template = self.templates.get(kind)
-            if template is None:
-                return Outcome("failed", f"needs template: {kind} is outside WhatsApp's "
-                                         "24-hour window and TWILIO_TEMPLATE_"
-                                         f"{kind.upper()} is not set")
-            variables = payload.get("variables") or {"1": message.text[:1000]}
-            created = await self.client.messages.create_async(
-                to=to, from_=self.from_, content_sid=template,
-                content_variables=json.dumps(variables), **extra
-            )
-            return Outcome("sent", provider_id=created.sid)
-        except TwilioRestException as error:
-            return outcome_of_error(error.status, error.code, error.msg)
-        except (httpx.HTTPError, OSError, TimeoutError) as error:
-            return Outcome("retry", f"network: {error}")
-        except Exception as error:  # aiohttp's errors, under the twilio client
-            if type(error).__module__.startswith("aiohttp"):
-                return Outcome("retry", f"network: {error}")
-            raise
+            created = await self._create(to=to, from_=self.from_, content_sid=template,
+                                         content_variables=json.dumps(variables), **extra)
+        except Exception as error:
+            return outcome_of_exception(error)
+        return Outcome("sent", provider_id=created.sid)
+
+    async def _create(self, **fields: Any) -> Any:
+        # The twilio aiohttp client sets no time limit of its own.
+        async with asyncio.timeout(SEND_TIMEOUT):
+            return await self.client.messages.create_async(**fields)
+
+
+def template_value(text: str) -> str:
+    """Text as a template variable: WhatsApp refuses new lines, tabs and long runs of
+    spaces in one, and long values."""
+    return " ".join(text.split())[:1000]
+
+
+def outcome_of_exception(error: Exception) -> Outcome:
+    if isinstance(error, TwilioRestException):
+        return outcome_of_error(error.status, error.code, error.msg)
+    if isinstance(error, TwilioException):  # e.g. a response that is not Twilio's JSON
+        return Outcome("retry", f"Twilio: {error}")
+    if isinstance(error, TimeoutError):
+        return Outcome("retry", f"network: no answer within {SEND_TIMEOUT:g} s")
+    if isinstance(error, OSError | httpx.HTTPError) or type(error).__module__.startswith(
+        "aiohttp"
+    ):
+        return Outcome("retry", f"network: {error}")
+    raise error
 
 
 def outcome_of_error(status: int | None, code: int | str | None, text: str | None) -> Outcome:

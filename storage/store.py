@@ -211,8 +211,10 @@ def record_delivery(
     if status == "sent":
         message.status, message.sent_at, message.updated_at = "sent", now, now
         message.attempts += 1
+        # A new message on the platform's side: its reports start afresh.
         message.provider_id = provider_id
-        message.delivery_status = message.delivery_status or "queued"
+        message.delivery_status, message.error_code = "queued", None
+        message.last_error = error[:500] if error else None
         return
     message.error_code = error_code
     message.attempts += 1

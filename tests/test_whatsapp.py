@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +23,7 @@ from twilio.request_validator import RequestValidator
 from bot.app import ConfigError
 from bot.config import Config
 from bot.server import create_app
+from conversations.messages import step_tag
 from storage.models import Conversation, OutboxMessage, User, utcnow
 from tests.fake_telegram import ServerThread, free_port
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio, FileHost
@@ -178,6 +181,20 @@ def test_a_whole_registration_by_numbers_and_words(kriya, twilio):
                for m in messages)
 
 
+def test_quick_reply_buttons_answer_like_typing(kriya, twilio):
+    siti = Person(kriya, twilio)
+    siti.says("halo")
+    # A quick reply of ours carries "<question tag>|<option>"; one from a template, its text.
+    siti.says(ButtonPayload=f"{step_tag('registration:consent')}|agree", ButtonText="Setuju")
+    assert "perajin" in siti.last().lower()
+    siti.says(ButtonPayload="ROLE_ARTISAN", ButtonText="Perajin")
+    assert "Apakah nama Anda Siti?" in siti.last()
+    siti.says(ButtonPayload=f"{step_tag('registration:consent')}|decline")  # an old button
+    assert "sebelumnya" in siti.last()
+    [conversation] = rows(kriya, Conversation)
+    assert conversation.step == "registration:name_offer"  # changed nothing
+
+
 def test_typing_another_name_instead_of_taking_the_offered_one(kriya, twilio):
     siti = Person(kriya, twilio, profile="✨Siti✨ Shop")
     for answer in ("halo", "1", "1"):
@@ -329,12 +346,32 @@ def test_a_push_outside_the_window_goes_as_the_kinds_template(
     monkeypatch.setenv("TWILIO_TEMPLATE_BROADCAST", "HX" + "b" * 32)
     with serving(database_url, twilio, tmp_path / "media") as client:
         registered_long_ago(client, twilio)
-        push(client, "broadcast", "Pameran INACRAFT dibuka!", "b2")
+        push(client, "broadcast", "Pameran INACRAFT\n\tdibuka!", "b2")
         row = eventually(lambda: outbox_row(client, "b2"), lambda r: r.status != "pending")
         assert row.status == "sent" and row.provider_id
         [message] = [m for m in twilio.sent(TO) if "ContentSid" in m]
         assert message["ContentSid"] == "HX" + "b" * 32 and "Body" not in message
-        assert "Pameran INACRAFT dibuka!" in message["ContentVariables"]
+        # WhatsApp refuses new lines and tabs in a template's variable.
+        assert json.loads(message["ContentVariables"]) == {"1": "Pameran INACRAFT dibuka!"}
+
+
+def test_a_message_the_closed_window_stopped_goes_again_as_its_template(
+    database_url, twilio, tmp_path, monkeypatch
+):
+    twilio.reset()
+    monkeypatch.setenv("TWILIO_TEMPLATE_REMINDER", "HX" + "r" * 32)
+    with serving(database_url, twilio, tmp_path / "media") as client:
+        siti = Person(client, twilio)
+        register(siti)
+        push(client, "reminder", "Seminar besok", "r9")
+        first = eventually(lambda: outbox_row(client, "r9"), lambda r: r.status == "sent")
+        assert "ContentSid" not in twilio.sent(TO)[-1]  # inside the window: free text
+        # Twilio reports later that the window had closed (63016).
+        callback(siti, first.provider_id, "undelivered", "63016")
+        again = eventually(lambda: outbox_row(client, "r9"),
+                           lambda r: r.provider_id != first.provider_id)
+        assert again.status == "sent" and again.delivery_status == "queued"
+        assert twilio.sent(TO)[-1]["ContentSid"] == "HX" + "r" * 32
 
 
 def test_inside_the_window_a_push_is_free_text(kriya, twilio):
@@ -413,16 +450,33 @@ def test_a_failed_status_with_an_unreachable_code_stops_pushes(kriya, twilio):
 # One person, two channels
 
 
-def test_a_number_registered_on_telegram_is_recognised_after_confirming(kriya, twilio):
-    with Session(kriya.app.state.database) as session:
-        session.add(User(channel="telegram", address="777001", role="artisan",
-                         name="Siti Aminah", phone=PHONE, province="Nusa Tenggara Barat",
-                         registered_at=utcnow(), consent_at=utcnow()))
+def telegram_user(client, address: str, name: str) -> None:
+    with Session(client.app.state.database) as session:
+        session.add(User(channel="telegram", address=address, role="artisan", name=name,
+                         phone=PHONE, province="Nusa Tenggara Barat", registered_at=utcnow(),
+                         consent_at=utcnow()))
         session.commit()
+
+
+def code_sent_to_telegram(client) -> tuple[OutboxMessage, str]:
+    [push] = [m for m in rows(client, OutboxMessage) if m.channel == "telegram"]
+    return push, re.search(r"\b(\d{6})\b", push.payload["text"]).group(1)
+
+
+def test_a_number_registered_on_telegram_is_linked_with_a_code_sent_there(kriya, twilio):
+    telegram_user(kriya, "777001", "Siti Aminah")
     siti = Person(kriya, twilio)
     siti.says("halo")
-    assert "Telegram" in siti.last() and "Siti Aminah" in siti.last()
+    question = siti.last()
+    # Telegram never confirmed that number: its owner's name is not shown to this sender.
+    assert "Telegram" in question and "Siti Aminah" not in question
     siti.says("1")
+    push, code = code_sent_to_telegram(kriya)
+    assert (push.address, push.kind) == ("777001", "verification")
+    assert "kode" in siti.last().lower() and code not in "\n".join(siti.bodies())
+    siti.says("000000" if code != "000000" else "111111")
+    assert "tidak benar" in siti.last()
+    siti.says(code)
     assert "Selamat datang kembali, Siti Aminah" in "\n".join(siti.bodies()[-2:])
     assert "Cari program" in siti.last()
     [user] = rows(kriya, User)  # not registered twice
@@ -430,11 +484,41 @@ def test_a_number_registered_on_telegram_is_recognised_after_confirming(kriya, t
     assert conversation.user_id == user.id and conversation.channel == "whatsapp"
 
 
-def test_saying_no_registers_the_number_anew(kriya, twilio):
+def test_an_expired_code_is_refused(kriya, twilio):
+    telegram_user(kriya, "777004", "Siti Aminah")
+    siti = Person(kriya, twilio)
+    siti.says("halo")
+    siti.says("1")
+    _, code = code_sent_to_telegram(kriya)
     with Session(kriya.app.state.database) as session:
-        session.add(User(channel="telegram", address="777002", role="artisan", name="Budi",
-                         phone=PHONE, registered_at=utcnow(), consent_at=utcnow()))
+        conversation = session.exec(select(Conversation)).one()
+        link = dict(conversation.answers["link"])
+        link["until"] = (utcnow() - timedelta(minutes=1)).isoformat()
+        conversation.answers = {**conversation.answers, "link": link}
+        session.add(conversation)
         session.commit()
+    siti.says(code)
+    assert "kedaluwarsa" in siti.last()
+    [conversation] = rows(kriya, Conversation)
+    assert conversation.user_id is None
+
+
+def test_three_wrong_codes_link_nothing(kriya, twilio):
+    telegram_user(kriya, "777003", "Siti Aminah")
+    siti = Person(kriya, twilio)
+    siti.says("halo")
+    siti.says("ya")
+    _, code = code_sent_to_telegram(kriya)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        siti.says(wrong)
+    assert "tiga kali" in siti.last()
+    assert rows(kriya, Conversation) == []  # nothing of theirs kept, nothing linked
+    assert len(rows(kriya, User)) == 1
+
+
+def test_saying_no_registers_the_number_anew(kriya, twilio):
+    telegram_user(kriya, "777002", "Budi")
     siti = Person(kriya, twilio)
     siti.says("halo")
     siti.says("2")
