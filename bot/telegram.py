@@ -25,6 +25,7 @@ from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMo
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot import photos
 from bot.delivery import Outcome
 from bot.telegram_http import AiohttpRequest
 from conversations.i18n import DEFAULT_LANGUAGE, N_, translator
@@ -135,7 +136,7 @@ async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo) -> Photo:
         if "too big" in error.message.lower():
             return replace(photo, too_large=True)
         raise
-    return Photo(ref=media.save(data, photo.mime), mime=photo.mime, size=len(data))
+    return await photos.keep(media, data, photo.ref)
 
 
 # Out: messages

@@ -22,6 +22,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot import photos
 from bot.delivery import Outcome
 from conversations.messages import Inbound, Outbound, Photo
 from storage.media import MediaStore
@@ -127,7 +128,7 @@ async def fetch_photo(
     actual = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
     if actual is None:  # named a photo, but is not one
         return Photo(ref=url, mime=mime, size=len(data), not_image=True)
-    return Photo(ref=media.save(bytes(data), actual), mime=actual, size=len(data))
+    return await photos.keep(media, bytes(data), url)
 
 
 class ForeignMedia(Exception):

@@ -18,6 +18,9 @@ class Photo:
     too_large: bool = False
     limit_mb: int = 20  # the channel's limit, for the message when it is too large
     not_image: bool = False  # a file of another kind (a PDF, a video) where a photo goes
+    thumb: str | None = None  # once stored: its thumbnail in the media store
+    fingerprint: str | None = None  # the same picture sent twice has the same one
+    advice: tuple[str, ...] = ()  # "small", "dark", "blurred"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ updates posted to `kriya serve`'s webhook on loopback."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from PIL import Image
 from sqlmodel import Session, select
 
 from bot.config import Config
@@ -260,8 +262,16 @@ def test_long_text_is_split_and_buttons_fit_in_64_bytes():
     assert len(callback_data("finder:results", "p:" + "x" * 60, 3).encode()) <= 64
 
 
-def stored_files(client) -> list[bytes]:
-    return sorted(p.read_bytes() for p in client.media.rglob("*") if p.is_file())
+def picture(width: int, fmt: str = "JPEG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, 300), "orange").save(out, fmt)
+    return out.getvalue()
+
+
+def stored_sizes(client) -> list[tuple[int, int]]:
+    """Sizes of the stored photos, thumbnails (at most 320 px) left out."""
+    sizes = [Image.open(p).size for p in client.media.rglob("*.jpg")]
+    return sorted(size for size in sizes if max(size) > 320)
 
 
 def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_kept(kriya, fake):
@@ -270,14 +280,14 @@ def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_kept(kriya, f
     siti.tap("setuju")
     siti.tap("Perajin")
     replies_before = len(fake.sent(CHAT))
-    fake.files.update({f"p{n}": f"photo {n} bytes".encode() for n in range(3)})
+    fake.files.update({f"p{n}": picture(400 + n) for n in range(3)})
     with ThreadPoolExecutor(max_workers=3) as pool:
         responses = list(pool.map(
             lambda n: siti.sends_photo(f"p{n}", 2000, album="album-1"), range(3)))
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert len(fake.sent(CHAT)) == replies_before + 1  # one answer, one reply
     assert "foto" in siti.last()["text"].lower()  # a photo is not what this step takes
-    assert stored_files(kriya) == [b"photo 0 bytes", b"photo 1 bytes", b"photo 2 bytes"]
+    assert stored_sizes(kriya) == [(400, 300), (401, 300), (402, 300)]
     fetched = [c.params["file_id"] for c in fake.calls if c.method == "getFile"]
     assert sorted(fetched) == ["p0", "p1", "p2"]  # the largest size, never the thumbnail
 
@@ -285,9 +295,9 @@ def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_kept(kriya, f
 def test_an_image_sent_as_a_file_counts_as_a_photo(kriya, fake):
     siti = User_(kriya, fake)
     siti.says("/start")
-    fake.files["doc1"] = b"png bytes"
+    fake.files["doc1"] = picture(500, "PNG")
     siti.sends_photo("doc1", 9, as_document=True)
-    assert stored_files(kriya) == [b"png bytes"]
+    assert stored_sizes(kriya) == [(500, 300)]  # kept, as a JPEG
 
 
 def test_a_photo_over_20_mb_gets_a_clear_message(kriya, fake):
