@@ -180,6 +180,44 @@ class OutboxMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=16)
 
 
+class Product(SQLModel, table=True):
+    """A product sent for curation, by an artisan or by a Lapas officer for their Lapas.
+
+    Status: submitted -> in_review (a curator holds it) -> accepted, needs_revision (sent
+    again after changes) or rejected. Photos are media-store paths with their thumbnails and
+    fingerprints. A Lapas product names its maker by producer code, never by name.
+    """
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_queue", "status", "submitted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    lapas_id: int | None = Field(default=None, foreign_key="lapas.id", index=True)
+    producer_code: str | None = Field(default=None, max_length=20)
+    province: str | None = Field(default=None, max_length=40)
+    name: str = Field(max_length=120)
+    category: str = Field(max_length=24)
+    materials: str = Field(max_length=200)
+    size: str = Field(max_length=80)
+    price: int  # whole rupiah
+    capacity: int  # units a month
+    description: str = Field(max_length=1000)
+    photos: list[dict[str, Any]] = Field(
+        default_factory=no_items, sa_column=Column(JSON, nullable=False)
+    )
+    packaging_photo: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    status: str = Field(default="submitted", max_length=16)
+    curator_note: str | None = Field(default=None, max_length=1000)
+    claimed_by: int | None = Field(default=None)
+    claimed_until: datetime | None = _ts(default=None, nullable=True)
+    decided_by: int | None = Field(default=None)
+    submitted_at: datetime = _ts(default_factory=utcnow)
+    decided_at: datetime | None = _ts(default=None, nullable=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
 class HandledInbound(SQLModel, table=True):
     """Platform message ids already handled, so a retried webhook is not handled twice."""
 
