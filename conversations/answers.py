@@ -308,3 +308,69 @@ def yes_no(yes_label: str = N_("Yes"), no_label: str = N_("No")) -> Choice:
             NO: ("tidak", "t", "tdk", "no", "n", "enggak", "nggak", "gak", "bukan", "salah"),
         },
     )
+
+
+_MULTIPLIERS = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}
+_PRICE = re.compile(r"^(?:rp\.?)?\s*([\d.,]+)\s*(rb|ribu|k|jt|juta)?$")
+
+
+def parse_rupiah(text: str) -> int | None:
+    """Whole rupiah as sellers write them: 'Rp150.000', '150rb', '150.000', '1,5 jt',
+    '150000', 'Rp 150.000,00'. None for anything else."""
+    compact = "".join(text.casefold().split()).removeprefix("idr")
+    compact = re.sub(r"[.,]?-+$", "", compact)  # 'Rp150.000,-'
+    match = _PRICE.match(compact)
+    if match is None:
+        return None
+    number, unit = match.groups()
+    if unit is not None:
+        # With a unit, a comma or point is a decimal mark: '1,5 jt', '2.5jt'.
+        if number.count(",") + number.count(".") > 1:
+            return None
+        try:
+            value = float(number.replace(",", "."))
+        except ValueError:
+            return None
+        return round(value * _MULTIPLIERS[unit])
+    number = re.sub(r"[.,]0{1,2}$", "", number)  # 'Rp 150.000,00': no sen in a price
+    groups = re.split(r"[.,]", number)
+    # Without a unit, points and commas only group thousands: '150.000', '1,500,000'.
+    if len(groups) > 1 and (not groups[0] or len(groups[0]) > 3
+                            or any(len(g) != 3 for g in groups[1:])):
+        return None
+    return int("".join(groups)) if "".join(groups).isdigit() else None
+
+
+@dataclass
+class Price(Answer):
+    """A price in whole rupiah."""
+
+    most: int = 10_000_000_000
+
+    def parse(self, inbound: Inbound, ctx: Context) -> int:
+        value = parse_rupiah(_text_of(inbound, ctx))
+        if value is None or value <= 0:
+            raise Invalid(ctx._("Please write the price in rupiah, for example: Rp150.000, "
+                                "150rb or 1,5 jt."))
+        if value > self.most:
+            raise Invalid(ctx._("That price is too high to be right. Please check it."))
+        return value
+
+
+@dataclass
+class Count(Answer):
+    """A whole number of things: '50', '50 buah', '1.000 pcs'."""
+
+    least: int = 1
+    most: int = 1_000_000
+
+    def parse(self, inbound: Inbound, ctx: Context) -> int:
+        text = _text_of(inbound, ctx)
+        match = re.match(r"^\s*(\d{1,3}(?:[.,]\d{3})+|\d+)\b", text)
+        if match is None:
+            raise Invalid(ctx._("Please write a number, for example: 50."))
+        value = int(re.sub(r"[.,]", "", match.group(1)))
+        if not self.least <= value <= self.most:
+            raise Invalid(ctx._("Please write a number from {least} to {most}.").format(
+                least=self.least, most=f"{self.most:,}".replace(",", ".")))
+        return value
