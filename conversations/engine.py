@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
@@ -28,6 +29,7 @@ from storage.models import User, utcnow
 # After this long away, a half-finished question is asked again instead of taking the
 # new message as its answer ("halo" after a night away is not a business name).
 RESUME_AFTER = timedelta(hours=1)
+DRAFTS = "_drafts"  # answers key: unfinished flows that keep drafts, by flow name
 # An unfinished flow older than this is dropped quietly.
 FORGET_AFTER = timedelta(days=7)
 MENU_FLOW = "menu"
@@ -201,15 +203,43 @@ class Turn:
         step_name = conv.step.split(":", 1)[-1]
         stale = self.ctx.now - conv.updated_at > FORGET_AFTER
         if flow is None or step_name not in flow.index or stale:
-            self._clear()
+            self._clear(keep_draft=stale)
             return None
         return flow, flow.step(step_name)
 
-    def _clear(self) -> None:
+    def _clear(self, keep_draft: bool = False) -> None:
+        """Leave the current flow. A flow that keeps drafts keeps its answers when left
+        unfinished (`keep_draft`), and drops them when finished or cancelled."""
+        drafts = dict(self.ctx.answers.get(DRAFTS) or {})
+        flow = self.engine.flows.get(self.conversation.flow or "")
+        if flow is not None and flow.keeps_draft:
+            answers = {k: v for k, v in self.ctx.answers.items() if not k.startswith("_")}
+            if keep_draft and answers and self.conversation.step:
+                drafts[flow.name] = {"step": self.conversation.step.split(":", 1)[-1],
+                                     "answers": answers}
+            else:
+                drafts.pop(flow.name, None)
         self.conversation.flow = None
         self.conversation.step = None
         self.conversation.status = "idle"
+        self._wipe_answers(drafts)
+
+    def _wipe_answers(self, drafts: dict[str, Any] | None = None) -> None:
+        """A fresh start for a flow's answers; the drafts of other flows stay."""
+        drafts = self.ctx.answers.get(DRAFTS) if drafts is None else drafts
         self.ctx.answers.clear()
+        if drafts:
+            self.ctx.answers[DRAFTS] = drafts
+
+    def _resume_draft(self, flow: Flow, notes: list[str]) -> str:
+        """Where `flow` starts: its first step, or where its draft stopped."""
+        draft = (self.ctx.answers.get(DRAFTS) or {}).get(flow.name)
+        if not flow.keeps_draft or not draft or draft.get("step") not in flow.index:
+            return flow.first.name
+        self.ctx.answers.update(draft["answers"])
+        notes.append(self.ctx._("You have an unfinished one: we continue where you stopped. "
+                                "(Type batal to throw it away.)"))
+        return str(draft["step"])
 
     def _set(self, flow: Flow, step: Step) -> None:
         self.conversation.flow = flow.name
@@ -255,8 +285,9 @@ class Turn:
         return True
 
     def _start(self, flow: Flow, before: str | None = None) -> list[Outbound]:
-        self.ctx.answers.clear()
-        return self._goto(flow, flow.first.name, [before] if before else [])
+        self._wipe_answers()
+        notes = [before] if before else []
+        return self._goto(flow, self._resume_draft(flow, notes), notes)
 
     # Answering
 
@@ -302,8 +333,8 @@ class Turn:
         for _ in range(len(flow.steps) * 2 + 10):
             if isinstance(target, Start):
                 flow = self.engine.flows[target.flow]
-                ctx.answers.clear()
-                target = flow.first.name
+                self._wipe_answers()
+                target = self._resume_draft(flow, notes)
                 continue
             if target == END:
                 return self._finish(notes)
@@ -348,7 +379,7 @@ class Turn:
                                "Send any message to start again."))]
         if command == "menu":
             if ctx.registered:
-                self._clear()
+                self._clear(keep_draft=True)
                 return self._finish([])
             return self._ask_current(active, _("Please finish registering first, "
                                                "or type batal to stop."))

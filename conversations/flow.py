@@ -70,6 +70,9 @@ class Step:
 class Flow:
     name: str
     steps: list[Step]
+    # Left unfinished (menu, or a week away), its answers are kept and it resumes where it
+    # stopped the next time it starts; only finishing or batal throws them away.
+    keeps_draft: bool = False
     index: dict[str, Step] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
