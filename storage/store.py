@@ -28,6 +28,7 @@ from storage.models import (
     Conversation,
     Lapas,
     OutboxMessage,
+    Product,
     Program,
     User,
     utcnow,
@@ -274,6 +275,22 @@ def registered_user_with_phone(session: Session, phone: str, not_on: str) -> Use
                            col(User.registered_at).is_not(None))
         .order_by(User.id)
     ).first()
+
+
+def products_of_owner(session: Session, owner_id: int, limit: int = 10) -> list[Product]:
+    return list(session.exec(
+        select(Product).where(Product.owner_id == owner_id)
+        .order_by(col(Product.submitted_at).desc(), col(Product.id).desc()).limit(limit)
+    ))
+
+
+def products_of_lapas(session: Session, lapas_id: int | None, limit: int = 10) -> list[Product]:
+    if lapas_id is None:
+        return []
+    return list(session.exec(
+        select(Product).where(Product.lapas_id == lapas_id)
+        .order_by(col(Product.submitted_at).desc(), col(Product.id).desc()).limit(limit)
+    ))
 
 
 def set_reachable(session: Session, channel: str, address: str, reachable: bool) -> None:

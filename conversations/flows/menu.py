@@ -9,9 +9,12 @@ from conversations.i18n import N_
 from conversations.replies import help_text, switch_language
 
 FIND, PROFILE, HELP, LANGUAGE = "find", "profile", "help", "language"
+SUBMIT, PRODUCTS = "submit", "products"
 
 ENTRIES = (
     (FIND, N_("Find programs")),
+    (SUBMIT, N_("Send a product")),
+    (PRODUCTS, N_("My products")),
     (PROFILE, N_("My data")),
     (HELP, N_("Help")),
     (LANGUAGE, N_("Bahasa / Language")),
@@ -36,9 +39,12 @@ menu = Flow("menu", [
     Step("choose", menu_text,
          Choice(choices=ENTRIES,
                 words={FIND: ("cari", "program", "cari program", "search"),
+                       SUBMIT: ("kirim", "kirim produk", "kurasi", "submit"),
+                       PRODUCTS: ("produk", "produk saya", "products"),
                        PROFILE: ("data", "profil", "profile", "akun"),
                        HELP: ("bantuan", "tolong"),
                        LANGUAGE: ("bahasa", "language", "english", "indonesia")}),
-         then={FIND: Start("finder"), PROFILE: Start("profile"), HELP: END, LANGUAGE: END},
+         then={FIND: Start("finder"), SUBMIT: Start("product"), PRODUCTS: Start("my_products"),
+               PROFILE: Start("profile"), HELP: END, LANGUAGE: END},
          done=_side_effects),
 ])
