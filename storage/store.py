@@ -299,3 +299,97 @@ def set_reachable(session: Session, channel: str, address: str, reachable: bool)
         .where(User.channel == channel, User.address == address)
         .values(unreachable=not reachable, updated_at=utcnow())
     )
+
+
+# Curation: a curator holds a product while deciding; the hold runs out if abandoned.
+
+CLAIM_FOR = timedelta(minutes=30)
+WAITING = ("submitted", "in_review")
+
+
+def curation_queue(
+    session: Session, now: datetime, province: str | None = None,
+    category: str | None = None, exclude: Sequence[int] = (), limit: int = 20,
+) -> list[Product]:
+    """Products waiting for a curator, oldest first: not decided, not held by anyone."""
+    query = select(Product).where(
+        col(Product.status).in_(WAITING),
+        or_(col(Product.claimed_until).is_(None), col(Product.claimed_until) < now),
+    )
+    if province:
+        query = query.where(Product.province == province)
+    if category:
+        query = query.where(Product.category == category)
+    if exclude:
+        query = query.where(col(Product.id).not_in(list(exclude)))
+    return list(session.exec(query.order_by(Product.submitted_at, Product.id).limit(limit)))
+
+
+def count_waiting(session: Session, now: datetime) -> int:
+    return int(session.exec(
+        select(func.count()).select_from(Product).where(
+            col(Product.status).in_(WAITING),
+            or_(col(Product.claimed_until).is_(None), col(Product.claimed_until) < now),
+        )
+    ).one())
+
+
+def claim_product(session: Session, product_id: int, curator_id: int, now: datetime) -> bool:
+    """Hold a product for one curator. One statement, so that of two curators reaching for
+    the same product at once, exactly one gets it (the database re-checks the condition
+    under the row's lock)."""
+    result = session.execute(
+        update(Product)
+        .where(
+            Product.id == product_id,
+            col(Product.status).in_(WAITING),
+            or_(col(Product.claimed_by).is_(None), Product.claimed_by == curator_id,
+                col(Product.claimed_until).is_(None), col(Product.claimed_until) < now),
+        )
+        .values(status="in_review", claimed_by=curator_id, claimed_until=now + CLAIM_FOR,
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def claim_next(
+    session: Session, curator_id: int, now: datetime, province: str | None = None,
+    category: str | None = None, exclude: Sequence[int] = (),
+) -> Product | None:
+    for candidate in curation_queue(session, now, province, category, exclude):
+        if candidate.id is not None and claim_product(session, candidate.id, curator_id, now):
+            session.refresh(candidate)
+            return candidate
+    return None
+
+
+def release_product(session: Session, product_id: int, curator_id: int, now: datetime) -> None:
+    session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.claimed_by == curator_id,
+               Product.status == "in_review")
+        .values(status="submitted", claimed_by=None, claimed_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def decide_product(
+    session: Session, product_id: int, curator_id: int, status: str, note: str | None,
+    now: datetime,
+) -> Product | None:
+    """Record a curator's decision, only while they still hold the product."""
+    result = session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.claimed_by == curator_id,
+               Product.status == "in_review")
+        .values(status=status, curator_note=note, decided_by=curator_id, decided_at=now,
+                claimed_by=None, claimed_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    product = session.get(Product, product_id)
+    if product is not None:
+        session.refresh(product)
+    return product
