@@ -17,6 +17,7 @@ from sqlalchemy import Engine as Database
 
 from conversations.answers import Invalid, clean, fold
 from conversations.context import Context, Settings
+from conversations.domain import CURATOR
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
 from conversations.i18n import Translator, translator
 from conversations.messages import Delivery, Inbound, Outbound, step_tag
@@ -29,6 +30,7 @@ from storage.models import User, utcnow
 # After this long away, a half-finished question is asked again instead of taking the
 # new message as its answer ("halo" after a night away is not a business name).
 RESUME_AFTER = timedelta(hours=1)
+CURATION_FLOW = "curation"
 DRAFTS = "_drafts"  # answers key: unfinished flows that keep drafts, by flow name
 # An unfinished flow older than this is dropped quietly.
 FORGET_AFTER = timedelta(days=7)
@@ -52,6 +54,7 @@ COMMANDS = {
     "bahasa": "language", "language": "language",
     "berhenti": "stop", "stop": "stop",
     "mulai": "resume",
+    "kurasi": "curate",
 }
 _WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
 
@@ -257,6 +260,7 @@ class Turn:
             text=text,
             options=tuple(step.expects.options(ctx)),
             multiple=step.expects.multiple,
+            media=step.media(ctx) if step.media is not None else (),
             step=f"{flow}:{step.name}",
         )
 
@@ -383,6 +387,13 @@ class Turn:
                 return self._finish([])
             return self._ask_current(active, _("Please finish registering first, "
                                                "or type batal to stop."))
+        if command == "curate":
+            if not is_curator(ctx.user):
+                return self._ask_current(active, _(
+                    "/kurasi is for curators only. If you curate products for an office, "
+                    "ask its Kriya administrator to give you the curator role."))
+            self._clear(keep_draft=True)
+            return self._start(self.engine.flows[CURATION_FLOW])
         if command == "help":
             return self._ask_current(active, help_text(ctx))
         if command == "language":
@@ -405,3 +416,7 @@ class Turn:
                          "your messages still come. Type MULAI to receive them again.")
         return ctx._("Welcome back: reminders and announcements are on again.")
 
+
+
+def is_curator(user: User | None) -> bool:
+    return user is not None and CURATOR in (user.staff_roles or [])

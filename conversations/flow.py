@@ -64,6 +64,7 @@ class Step:
     done: Callable[[Context], str | None] | None = None
     max_tries: int | None = None
     on_give_up: Prompt | None = None
+    media: Callable[[Context], tuple[str, ...]] | None = None  # photos shown with the question
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Every flow of Kriya, by name. A new flow is a new module listed here."""
 
 from conversations.flow import Flow
+from conversations.flows.curation import curation
 from conversations.flows.finder import finder
 from conversations.flows.menu import menu
 from conversations.flows.my_products import my_products
@@ -10,5 +11,5 @@ from conversations.flows.registration import registration
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
-    for flow in (registration, menu, finder, profile, product, my_products)
+    for flow in (registration, menu, finder, profile, product, my_products, curation)
 }

@@ -1,0 +1,204 @@
+"""Curators at work: the queue, holds two curators cannot share, decisions that reach the
+submitter, and nobody else at /kurasi."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from storage import store
+from storage.db import session_scope
+from storage.media import MediaStore
+from storage.models import OutboxMessage, Product, User, utcnow
+from tests.conftest import Chat
+from tests.test_products import answer_up_to_photos, photo, products
+
+NOTE = "Fotonya kurang terang, mohon foto ulang di siang hari."
+
+
+@pytest.fixture
+def media(tmp_path) -> MediaStore:
+    return MediaStore(tmp_path / "media")
+
+
+def submit(chat: Chat, media: MediaStore, name: str = "Kain Tenun Songket") -> None:
+    answer_up_to_photos(chat)
+    chat.say(photos=(photo(media, 0), photo(media, 1)))
+    chat.say("lewati")
+    chat.say("ubah")
+    chat.say("nama produk")
+    chat.say(name)
+    chat.say("kirim")
+    assert chat.step == "menu:choose", chat.text
+
+
+def artisan(engine, address: str, province: str = "ntb", name: str = "Siti Aminah") -> Chat:
+    person = Chat(engine, address=address)
+    person.register_artisan(province=province, name=name)
+    return person
+
+
+def curator(engine, address: str) -> Chat:
+    staff = Chat(engine, address=address)
+    staff.register_artisan(name="Dewi Kurator")
+    with session_scope(engine.database) as session:
+        user = store.user_at(session, "terminal", address)
+        session.add(user)
+        user.staff_roles = ["curator"]
+    return staff
+
+
+def decisions(engine) -> list[OutboxMessage]:
+    with Session(engine.database) as session:
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision")))
+
+
+def test_only_curators_open_the_queue_and_others_are_told_politely(engine):
+    siti = artisan(engine, "a-1")
+    siti.say("kirim produk")
+    siti.say("/kurasi")
+    assert "hanya untuk kurator" in siti.text
+    assert siti.step == "product:name"  # nothing changed
+
+
+def test_a_curator_accepts_and_the_submitter_hears_in_their_language(engine, media):
+    siti = artisan(engine, "a-1")
+    submit(siti, media)
+    dewi = curator(engine, "c-1")
+    dewi.say("/kurasi")
+    assert "1 produk menunggu" in dewi.text
+    dewi.say("semua")
+    assert dewi.step == "curation:review"
+    review = dewi.last
+    assert "Kain Tenun Songket" in review.text and "Rp1.500.000" in review.text
+    assert "Dari Tenun Ikat Sasak, Kota Mataram" in review.text
+    [product] = products(engine)
+    assert review.media == tuple(p["path"] for p in product.photos)  # the photos, shown
+    assert product.status == "in_review"
+    dewi.say("terima")
+    assert "Tercatat" in dewi.text and "Tidak ada produk" in dewi.text
+    [product] = products(engine)
+    with Session(engine.database) as session:
+        dewi_id = store.user_at(session, "terminal", "c-1").id
+    assert (product.status, product.decided_by, product.claimed_by) == ("accepted", dewi_id, None)
+    [told] = decisions(engine)
+    assert told.address == "a-1" and "diterima kurator" in told.payload["text"]
+    siti.say("produk saya")
+    assert "Kain Tenun Songket (diterima)" in siti.options
+
+
+def test_a_revision_or_rejection_carries_the_curators_note(engine, media):
+    siti = artisan(engine, "a-1")
+    submit(siti, media, "Tas Ketak")
+    budi = artisan(engine, "a-2", name="Budi Santoso")
+    submit(budi, media, "Gelang Mutiara")
+    with session_scope(engine.database) as session:  # Budi reads English
+        session.execute(User.__table__.update().where(User.address == "a-2")
+                        .values(language="en"))
+    dewi = curator(engine, "c-1")
+    dewi.say("/kurasi")
+    dewi.say("1")
+    assert "Tas Ketak" in dewi.text  # oldest first
+    dewi.say("revisi")
+    assert dewi.step == "curation:note"
+    dewi.say("ok")  # too short to help anyone
+    assert dewi.step == "curation:note"
+    dewi.say(NOTE)
+    assert "Gelang Mutiara" in dewi.text
+    dewi.say("tolak")
+    dewi.say("Mutiara plastik tidak sesuai kurasi kriya.")
+    by_name = {p.name: p for p in products(engine)}
+    assert by_name["Tas Ketak"].status == "needs_revision"
+    assert by_name["Tas Ketak"].curator_note == NOTE
+    assert by_name["Gelang Mutiara"].status == "rejected"
+    texts = {m.address: m.payload["text"] for m in decisions(engine)}
+    assert "Catatan kurator: Fotonya kurang terang" in texts["a-1"]
+    assert "was not accepted" in texts["a-2"]  # Budi reads English
+    siti.say("produk saya")
+    siti.say("1")
+    assert "Status: perlu perbaikan" in siti.text and "Catatan kurator" in siti.text
+
+
+def test_two_curators_at_once_never_get_the_same_product(engine, media):
+    for n in range(2):
+        submit(artisan(engine, f"a-{n}", name=f"Siti Aminah {'ab'[n]}"), media, f"Produk {n}")
+    dewi, rina = curator(engine, "c-1"), curator(engine, "c-2")
+    for staff in (dewi, rina):
+        staff.say("/kurasi")
+        staff.say("semua")
+    assert "Produk 0" in dewi.text and "Produk 1" in rina.text
+    rina.say("lewati")  # skipped, not decided: back in the queue for others
+    assert "Tidak ada produk" in rina.text
+    dewi.say("terima")
+    assert "Produk 1" in dewi.text
+
+
+def test_of_many_curators_claiming_one_product_at_once_exactly_one_holds_it(engine, media):
+    submit(artisan(engine, "a-1"), media)
+    [product] = products(engine)
+    with session_scope(engine.database) as session:
+        ids = []
+        for n in range(6):
+            user = User(channel="terminal", address=f"cur-{n}", staff_roles=["curator"])
+            session.add(user)
+            session.flush()
+            ids.append(user.id)
+    barrier = threading.Barrier(len(ids))
+    won: list[int] = []
+
+    def reach(curator_id: int) -> None:
+        barrier.wait()
+        with session_scope(engine.database) as session:
+            if store.claim_product(session, product.id, curator_id, utcnow()):
+                won.append(curator_id)
+
+    threads = [threading.Thread(target=reach, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1
+    assert products(engine)[0].claimed_by == won[0]
+
+
+def test_an_abandoned_hold_runs_out_and_a_late_decision_records_nothing(engine, media):
+    submit(artisan(engine, "a-1"), media)
+    dewi, rina = curator(engine, "c-1"), curator(engine, "c-2")
+    dewi.say("/kurasi")
+    dewi.say("semua")
+    with session_scope(engine.database) as session:  # 31 minutes pass
+        session.execute(Product.__table__.update().values(
+            claimed_until=utcnow() - timedelta(minutes=1)))
+    rina.say("/kurasi")
+    rina.say("semua")
+    assert "Kain Tenun Songket" in rina.text  # free again
+    dewi.say("terima")
+    assert "sudah habis" in dewi.text
+    rina.say("terima")
+    [product] = products(engine)
+    assert product.status == "accepted"
+    assert len(decisions(engine)) == 1
+
+
+def test_the_queue_can_be_narrowed_to_a_province(engine, media):
+    submit(artisan(engine, "a-1", province="ntb"), media, "Tenun Lombok")
+    submit(artisan(engine, "a-2", province="bali", name="Made Wirawan"), media, "Ukiran Bali")
+    dewi = curator(engine, "c-1")
+    dewi.say("/kurasi")
+    dewi.say("provinsi")
+    dewi.say("Bali")
+    assert "Ukiran Bali" in dewi.text and "Tenun Lombok" not in dewi.text
+    dewi.say("lewati")
+    assert "Tidak ada produk" in dewi.text  # Lombok is not in Bali's queue
+
+
+def test_an_artisan_never_sees_another_artisans_products(engine, media):
+    submit(artisan(engine, "a-1"), media, "Milik Siti")
+    budi = artisan(engine, "a-2", name="Budi Santoso")
+    budi.say("produk saya")
+    assert "belum mengirim" in budi.text
+    budi.say("1")  # even a guessed number shows nothing of Siti's
+    assert "Milik Siti" not in budi.text
