@@ -13,6 +13,9 @@ from conversations.messages import Inbound
 from storage.models import User
 from storage.store import ConversationState
 
+# A memo key: set by a step that moves to another flow, that flow starts at its first step
+# even if a draft of it waits (the step handed over what to work on).
+FRESH_START = "fresh_start"
 
 @dataclass
 class Settings:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from conversations.answers import Invalid, clean, fold
-from conversations.context import Context, Settings
+from conversations.context import FRESH_START, Context, Settings
 from conversations.domain import CURATOR
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
 from conversations.i18n import Translator, translator
@@ -237,6 +237,8 @@ class Turn:
     def _resume_draft(self, flow: Flow, notes: list[str]) -> str:
         """Where `flow` starts: its first step, or where its draft stopped."""
         draft = (self.ctx.answers.get(DRAFTS) or {}).get(flow.name)
+        if self.ctx.memo.get(FRESH_START):  # the step before hands over what to work on
+            return flow.first.name
         if not flow.keeps_draft or not draft or draft.get("step") not in flow.index:
             return flow.first.name
         self.ctx.answers.update(draft["answers"])

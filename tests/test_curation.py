@@ -202,3 +202,36 @@ def test_an_artisan_never_sees_another_artisans_products(engine, media):
     assert "belum mengirim" in budi.text
     budi.say("1")  # even a guessed number shows nothing of Siti's
     assert "Milik Siti" not in budi.text
+
+
+def test_a_product_sent_back_is_changed_and_sent_again(engine, media):
+    siti = artisan(engine, "a-1")
+    submit(siti, media, "Tas Ketak")
+    dewi = curator(engine, "c-1")
+    for answer in ("/kurasi", "semua", "revisi", NOTE, "selesai"):
+        dewi.say(answer)
+    [before] = products(engine)
+    assert before.status == "needs_revision"
+    siti.say("produk saya")
+    siti.say("1")
+    assert "Ubah dan kirim lagi" in siti.options
+    siti.say("ubah")
+    assert siti.step == "product:confirm" and NOTE in siti.text  # the summary, with the note
+    siti.say("ubah")
+    siti.say("harga")
+    siti.say("Rp175.000")
+    siti.say("kirim")
+    assert "dikirim untuk dikurasi lagi" in siti.text
+    [after] = products(engine)  # the same product, not a second one
+    assert (after.id, after.status, after.price) == (before.id, "submitted", 175_000)
+    dewi.say("/kurasi")
+    dewi.say("semua")
+    assert "Tas Ketak" in dewi.text and "Catatan sebelumnya" in dewi.text
+
+
+def test_only_a_product_sent_back_can_be_changed(engine, media):
+    siti = artisan(engine, "a-1")
+    submit(siti, media)
+    siti.say("produk saya")
+    siti.say("1")
+    assert "Ubah dan kirim lagi" not in siti.options  # still waiting: not to be changed

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from conversations import domain
 from conversations.answers import Choice
-from conversations.context import Context
+from conversations.context import FRESH_START, Context
 from conversations.flow import END, Branch, Flow, Start, Step
-from conversations.flows.product import LABELS, show
+from conversations.flows.product import LABELS, REVISE_MEMO, may_change, show
 from conversations.i18n import N_
 from storage import store
 from storage.models import Product
 
-NEW, BACK, MENU = "new", "back", "menu"
+NEW, BACK, MENU, CHANGE = "new", "back", "menu", "change"
 SHOWN = 10
 STATUSES = {
     "submitted": N_("submitted"),
@@ -61,8 +61,7 @@ def _after_pick(answers) -> object:
 
 
 def view_text(ctx: Context) -> str:
-    allowed = {str(p.id): p for p in visible_products(ctx)}
-    product = allowed.get(str(ctx.answers.get("pick")))
+    product = _viewed(ctx)
     if product is None:  # gone, or never theirs to see
         return ctx._("That product is no longer there.")
     lines = [f"{product.name}", ctx._("Status: {status}").format(
@@ -78,13 +77,40 @@ def view_text(ctx: Context) -> str:
     return "\n".join(lines)
 
 
+def _viewed(ctx: Context) -> Product | None:
+    allowed = {str(p.id): p for p in visible_products(ctx)}
+    return allowed.get(str(ctx.answers.get("pick")))
+
+
+def _view_choices(ctx: Context) -> list[tuple[str, str]]:
+    choices = [(BACK, N_("Back to my products")), (MENU, N_("Main menu"))]
+    if may_change(ctx, _viewed(ctx)):
+        choices.insert(0, (CHANGE, N_("Change it and send it again")))
+    return choices
+
+
+def _after_view(ctx: Context) -> str | None:
+    if ctx.answers["view"] == CHANGE:
+        product = _viewed(ctx)
+        if product is not None:
+            # Handed to the product flow, which starts on it instead of a draft.
+            ctx.memo[REVISE_MEMO] = product.id
+            ctx.memo[FRESH_START] = True
+    return None
+
+
+def _after_view_step(answers) -> object:
+    return {CHANGE: Start("product"), BACK: "pick"}.get(answers.get("view"), END)
+
+
 my_products = Flow("my_products", [
     Step("pick", pick_text, Choice(choices=_choices,
                                    words={NEW: ("baru", "kirim", "new"),
                                           MENU: ("menu", "kembali")}),
          then=Branch(_after_pick, (Start("product"), END, "view"))),
     Step("view", view_text,
-         Choice(choices=((BACK, N_("Back to my products")), (MENU, N_("Main menu"))),
-                words={BACK: ("kembali", "daftar", "back"), MENU: ("menu",)}),
-         then={BACK: "pick", MENU: END}),
+         Choice(choices=_view_choices,
+                words={BACK: ("kembali", "daftar", "back"), MENU: ("menu",),
+                       CHANGE: ("ubah", "perbaiki", "kirim lagi", "change")}),
+         then=Branch(_after_view_step, (Start("product"), "pick", END)), done=_after_view),
 ])

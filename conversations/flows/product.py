@@ -21,6 +21,8 @@ from conversations.messages import Inbound, Option, Photo
 from storage.models import Product
 
 SEND, EDIT = "send", "edit"
+FRESH, REVISION = "fresh", "revision"
+REVISE_MEMO = "revise_product"  # memo key: the product My products asked to change
 SKIP = "skip"
 MAX_PHOTOS = 5
 FIELDS = ["name", "category", "materials", "size", "price", "capacity", "description",
@@ -168,6 +170,25 @@ def _packaging_notes(ctx: Context) -> str | None:
 # Summary and saving
 
 
+def _send_again(ctx: Context, product_id: int) -> str | None:
+    product = ctx.session.get(Product, product_id)
+    if not may_change(ctx, product):
+        return ctx._("That product can no longer be changed.")
+    assert product is not None
+    a = ctx.answers
+    for field in ("name", "category", "materials", "size", "description"):
+        setattr(product, field, a[field])
+    product.price, product.capacity = int(a["price"]), int(a["capacity"])
+    product.photos, product.packaging_photo = list(a["photos"]), a.get("packaging")
+    if product.lapas_id is not None:
+        product.producer_code = a.get("producer_code")
+    # Back in the queue; the curator's note stays, so the next curator sees what was asked.
+    product.status, product.submitted_at, product.updated_at = "submitted", ctx.now, ctx.now
+    product.decided_by = product.decided_at = None
+    return ctx._("Thank you! The changed \"{name}\" has been sent for curation again."
+                 ).format(name=product.name)
+
+
 def show(ctx: Context, field: str, value: Any) -> str:
     if value in (None, "", "-"):
         return "-"
@@ -187,12 +208,46 @@ def show(ctx: Context, field: str, value: Any) -> str:
 
 def confirm_text(ctx: Context) -> str:
     lines = [ctx._("Please check your product:")]
+    if ctx.answers.get("revising") is not None:
+        product = ctx.session.get(Product, ctx.answers["revising"])
+        if product is not None and product.curator_note:
+            lines = [ctx._("The curator asked: {note}").format(note=product.curator_note),
+                     ctx._("Change what is needed, then send it again."), "", *lines]
     lines += [f"{ctx._(LABELS[f])}: {show(ctx, f, ctx.answers.get(f))}" for f in _fields(ctx)]
     return "\n".join(lines) + "\n\n" + ctx._("Send it for curation?")
 
 
 def _field_choices(ctx: Context) -> list[tuple[str, str]]:
     return [(f, LABELS[f]) for f in _fields(ctx)]
+
+
+# Revising: a product a curator sent back, loaded into the answers to change and send again
+
+
+def may_change(ctx: Context, product: Product | None) -> bool:
+    """Only its submitter, or an officer of its Lapas, and only when sent back."""
+    user = ctx.user
+    if product is None or user is None or product.status != "needs_revision":
+        return False
+    if user.role == domain.LAPAS_OFFICER:
+        return product.lapas_id is not None and product.lapas_id == user.lapas_id
+    return product.owner_id == user.id
+
+
+def _load(ctx: Context) -> str:
+    product_id = ctx.memo.pop(REVISE_MEMO, None)
+    product = ctx.session.get(Product, product_id) if product_id is not None else None
+    if not may_change(ctx, product):
+        return FRESH
+    assert product is not None
+    ctx.answers.update({
+        "revising": product.id, "producer_code": product.producer_code or "-",
+        "name": product.name, "category": product.category, "materials": product.materials,
+        "size": product.size, "price": product.price, "capacity": product.capacity,
+        "description": product.description, "photos": list(product.photos),
+        "packaging": product.packaging_photo,
+    })
+    return REVISION
 
 
 def _send(ctx: Context) -> str | None:
@@ -202,6 +257,8 @@ def _send(ctx: Context) -> str | None:
     assert user is not None and user.id is not None
     a = ctx.answers
     officer = _is_officer(ctx)
+    if a.get("revising") is not None:
+        return _send_again(ctx, int(a["revising"]))
     ctx.session.add(Product(
         owner_id=user.id, lapas_id=user.lapas_id if officer else None,
         producer_code=a.get("producer_code") if officer else None, province=user.province,
@@ -216,6 +273,9 @@ def _send(ctx: Context) -> str | None:
 
 
 product = Flow("product", keeps_draft=True, steps=[
+    # Never asked: a fresh product starts with the questions, a revision at its summary.
+    Step("load", "", Choice(choices=((FRESH, FRESH), (REVISION, REVISION))),
+         then={FRESH: "producer_code", REVISION: "confirm"}, known=_load),
     Step("producer_code",
          N_("Which inmate made it? Type their producer code, for example WB-017. "
             "Never write their name."),
