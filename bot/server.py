@@ -227,7 +227,7 @@ class TelegramService(ChannelService):
     channel: ClassVar[str] = tg.CHANNEL
 
     async def send(self, due: Due) -> Outcome:
-        return await tg.send(self.bot, due.address, due.payload)
+        return await tg.send(self.bot, due.address, due.payload, self.media)
 
     async def webhook(self, request: Request) -> Response:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

@@ -19,6 +19,8 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
@@ -33,7 +35,7 @@ from conversations.messages import Inbound, Outbound, Photo, step_tag
 from storage.media import MediaStore
 
 # do_api_request warns that a named method exists; here the raw call is chosen on purpose.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'",
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.send(Message|Photo|MediaGroup)'",
                         category=PTBUserWarning)
 # Durations from PTB as timedelta, the form its next major version makes the only one.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -121,6 +123,7 @@ def read_update(update: Update) -> Incoming:
 
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API will not hand over bigger files
+ALBUM_MAX = 10  # photos in one sendMediaGroup
 
 
 async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo) -> Photo:
@@ -191,9 +194,12 @@ def render(message: Outbound) -> list[dict[str, Any]]:
     return calls
 
 
-async def send(bot: Bot, address: str, payload: dict[str, Any]) -> Outcome:
+async def send(bot: Bot, address: str, payload: dict[str, Any],
+               media: MediaStore | None = None) -> Outcome:
     message = Outbound.from_payload(payload)
     try:
+        if message.media and media is not None:
+            await send_photos(bot, int(address), media, message.media)
         for call in render(message):
             # The plain API call: its answer is not needed, and building PTB's Message from
             # it cost an eighth of a webhook's processor time under load.
@@ -211,6 +217,19 @@ async def send(bot: Bot, address: str, payload: dict[str, Any]) -> Outcome:
     except TelegramError as error:
         return Outcome("retry", error.message)
     return Outcome("sent")
+
+
+async def send_photos(bot: Bot, chat_id: int, media: MediaStore, paths: tuple[str, ...]) -> None:
+    """Photos from the media store, uploaded: one as a photo, several as an album (up to
+    10, Telegram's most), shown above the message they belong to."""
+    files = [media.path(p) for p in paths[:ALBUM_MAX]]
+    files = [f for f in files if f.is_file()]
+    if len(files) == 1:
+        await bot.do_api_request("sendPhoto", {"chat_id": chat_id,
+                                               "photo": InputFile(files[0].read_bytes())})
+    elif files:
+        album = [InputMediaPhoto(media=f.read_bytes()) for f in files]
+        await bot.do_api_request("sendMediaGroup", {"chat_id": chat_id, "media": album})
 
 
 async def acknowledge(bot: Bot, callback_query_id: str) -> None:

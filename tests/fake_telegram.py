@@ -77,8 +77,11 @@ class FakeTelegram:
         else:
             items = (await request.form()).multi_items()
         for key, value in items:
+            if not isinstance(value, str):  # an uploaded file: keep its bytes
+                params[key] = await value.read()
+                continue
             try:
-                params[key] = json.loads(value) if isinstance(value, str) else value
+                params[key] = json.loads(value)
             except json.JSONDecodeError:
                 params[key] = value
             if key == "text":

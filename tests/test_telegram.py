@@ -17,7 +17,9 @@ from sqlmodel import Session, select
 from bot.config import Config
 from bot.server import create_app
 from bot.telegram import callback_data, split_text
+from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User
+from storage.photos import store_photo
 from tests.fake_telegram import FakeTelegram, ServerThread, free_port
 
 SECRET = "s3cret-webhook-token"
@@ -363,3 +365,22 @@ def test_two_servers_on_one_database_apply_one_users_updates_in_turn(kriya, fake
     [conversation] = db_rows(kriya, Conversation)
     assert conversation.version == 11
     assert len(fake.sent(CHAT)) == 11
+
+
+def test_photos_with_a_message_are_uploaded_as_an_album_above_it(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    store = MediaStore(kriya.media)
+    paths = [store_photo(store, picture(400 + n)).path for n in range(2)]
+    with Session(kriya.app.state.database) as session:
+        session.add(OutboxMessage(channel="telegram", address=str(CHAT), kind="decision",
+                                  payload={"text": "Produk untuk dikurasi", "media": paths},
+                                  idempotency_key="with-photos"))
+        session.commit()
+    eventually(lambda: fake.methods(), lambda m: "sendMediaGroup" in m)
+    [album] = [c for c in fake.calls if c.method == "sendMediaGroup"]
+    attached = [item["media"] for item in album.params["media"]]
+    assert len(attached) == 2 and all(a.startswith("attach://") for a in attached)
+    uploads = [album.params[a.removeprefix("attach://")] for a in attached]
+    assert [Image.open(io.BytesIO(u)).size for u in uploads] == [(400, 300), (401, 300)]
+    assert siti.last()["text"] == "Produk untuk dikurasi"  # the text after its photos
