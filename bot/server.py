@@ -25,7 +25,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 from telegram.error import TelegramError
@@ -332,10 +332,30 @@ class WhatsAppService(ChannelService):
         self.validator = RequestValidator(self.auth_token)
         self.auth = (self.account_sid, self.auth_token)
 
+    @property
+    def media_key(self) -> bytes:
+        return hashlib.sha256(f"kriya-media:{self.auth_token}".encode()).digest()
+
+    def media_url(self, path: str) -> str:
+        token = wa.media_token(self.media_key, path)
+        return f"{self.public_url.rstrip('/')}/media/{token}/{path}"
+
+    async def media_file(self, request: Request) -> Response:
+        """A media-store file for Twilio to fetch and show on WhatsApp; 404 without the
+        token made for exactly that path."""
+        path, token = request.path_params["path"], request.path_params["token"]
+        if not hmac.compare_digest(token, wa.media_token(self.media_key, path)):
+            return Response(status_code=404)
+        root = self.media.root.resolve()
+        file = (root / path).resolve()
+        if not file.is_relative_to(root) or not file.is_file():
+            return Response(status_code=404)
+        return FileResponse(file, media_type="image/jpeg")
+
     async def start(self) -> None:
         client = wa.make_client(self.account_sid, self.auth_token, self.api_base_url)
         callback = self.public_url.rstrip("/") + "/whatsapp/status"
-        self.sender = wa.Sender(client, self.from_, callback, self.templates)
+        self.sender = wa.Sender(client, self.from_, callback, self.templates, self.media_url)
         self.http = httpx.AsyncClient()
 
     async def stop(self) -> None:
@@ -471,6 +491,7 @@ def create_app(config: Config) -> Starlette:
         )
         routes.append(Route("/whatsapp/webhook", whatsapp.webhook, methods=["POST"]))
         routes.append(Route("/whatsapp/status", whatsapp.status, methods=["POST"]))
+        routes.append(Route("/media/{token}/{path:path}", whatsapp.media_file, methods=["GET"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -9,8 +9,10 @@ past that, a message goes as the approved template of its kind, or not at all.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +38,7 @@ MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 # Free text is allowed this long after the user's last message. A little is kept back:
 # a message queued at 23:59 reaches WhatsApp a moment later.
 WINDOW = timedelta(hours=24) - timedelta(minutes=2)
+MAX_MEDIA_SENT = 6  # photos sent with one message (five of a product and its packaging)
 SEND_TIMEOUT = 15.0  # seconds for Twilio to take one message
 DOWNLOAD_TIMEOUT = 6.0  # seconds; with the wait for more photos, under Twilio's 15
 
@@ -182,6 +185,8 @@ class Sender:
     from_: str
     status_callback: str | None
     templates: Mapping[str, str]
+    # The public URL Twilio can fetch a media-store file from; None sends no photos.
+    media_url: Callable[[str], str] | None = None
 
     async def send(self, address: str, kind: str, payload: dict[str, Any],
                    window_open: bool) -> Outcome:
@@ -193,6 +198,14 @@ class Sender:
         if window_open and not payload.get("as_template"):
             bodies = render(message)
             sid = None
+            if message.media and self.media_url is not None:
+                # WhatsApp carries one photo a message: the photos first, then the text.
+                for path in message.media[:MAX_MEDIA_SENT]:
+                    try:
+                        await self._create(to=to, from_=self.from_,
+                                           media_url=[self.media_url(path)], **extra)
+                    except Exception as error:
+                        return outcome_of_exception(error)
             for number, body in enumerate(bodies):
                 try:
                     created = await self._create(to=to, from_=self.from_, body=body, **extra)
@@ -270,3 +283,8 @@ def make_client(account_sid: str, auth_token: str, api_base_url: str) -> Client:
     # The Api domain's base URL is a plain attribute; every resource URL is built from it.
     client.api.base_url = api_base_url.rstrip("/")
     return client
+
+
+def media_token(key: bytes, path: str) -> str:
+    """What makes a media URL unguessable: Twilio can fetch the file, a stranger cannot."""
+    return hmac.new(key, path.encode(), hashlib.sha256).hexdigest()[:32]

@@ -24,7 +24,9 @@ from bot.app import ConfigError
 from bot.config import Config
 from bot.server import create_app
 from conversations.messages import step_tag
+from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User, utcnow
+from storage.photos import store_photo
 from tests.fake_telegram import ServerThread, free_port
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio, FileHost
 
@@ -534,3 +536,29 @@ def test_whatsapp_without_a_public_url_is_a_configuration_error(database_url, tm
                     KRIYA_MEDIA_DIR=str(tmp_path))
     with pytest.raises(ConfigError, match="KRIYA_PUBLIC_URL"):
         create_app(config)
+
+
+def test_photos_go_before_the_text_from_urls_only_twilio_can_fetch(kriya, twilio):
+    siti = Person(kriya, twilio)
+    register(siti)
+    store = MediaStore(kriya.media)
+    paths = [store_photo(store, jpeg((400 + n, 300))).path for n in range(2)]
+    with Session(kriya.app.state.database) as session:
+        user = session.exec(select(User)).one()
+        session.add(OutboxMessage(channel="whatsapp", address=user.address, user_id=user.id,
+                                  kind="decision", payload={"text": "Produk", "media": paths},
+                                  idempotency_key="with-photos"))
+        session.commit()
+    eventually(lambda: outbox_row(kriya, "with-photos"), lambda r: r.status == "sent")
+    first, second, text = twilio.sent(TO)[-3:]
+    assert text["Body"] == "Produk" and "MediaUrl" not in text
+    for sent, path in ((first, paths[0]), (second, paths[1])):
+        url = sent["MediaUrl"]
+        assert url.startswith(f"{PUBLIC}/media/") and url.endswith(path)
+        served = kriya.get(url.removeprefix(PUBLIC))  # what Twilio fetches
+        assert served.status_code == 200
+        assert served.content == (kriya.media / path).read_bytes()
+    token = first["MediaUrl"].removeprefix(f"{PUBLIC}/media/").split("/")[0]
+    assert kriya.get(f"/media/{'0' * 32}/{paths[0]}").status_code == 404  # guessed token
+    assert kriya.get(f"/media/{token}/{paths[1]}").status_code == 404  # another file's token
+    assert kriya.get(f"/media/{token}/../{paths[0]}").status_code == 404
