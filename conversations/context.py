@@ -16,6 +16,9 @@ from storage.store import ConversationState
 # A memo key: set by a step that moves to another flow, that flow starts at its first step
 # even if a draft of it waits (the step handed over what to work on).
 FRESH_START = "fresh_start"
+# An answers key: while set, leaving the flow neither keeps nor drops its draft (work on
+# something already sent, which must not take the place of a draft of a new one).
+NO_DRAFT = "_no_draft"
 
 @dataclass
 class Settings:

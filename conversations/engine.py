@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from conversations.answers import Invalid, clean, fold
-from conversations.context import FRESH_START, Context, Settings
+from conversations.context import FRESH_START, NO_DRAFT, Context, Settings
 from conversations.domain import CURATOR
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
 from conversations.i18n import Translator, translator
@@ -215,8 +215,10 @@ class Turn:
         unfinished (`keep_draft`), and drops them when finished or cancelled."""
         drafts = dict(self.ctx.answers.get(DRAFTS) or {})
         flow = self.engine.flows.get(self.conversation.flow or "")
-        if flow is not None and flow.keeps_draft:
-            answers = {k: v for k, v in self.ctx.answers.items() if not k.startswith("_")}
+        if flow is not None and flow.keeps_draft and not self.ctx.answers.get(NO_DRAFT):
+            # Where an edit returns to is kept too: back to the summary, not onwards.
+            answers = {k: v for k, v in self.ctx.answers.items()
+                       if not k.startswith("_") or k == RETURN_KEY}
             if keep_draft and answers and self.conversation.step:
                 drafts[flow.name] = {"step": self.conversation.step.split(":", 1)[-1],
                                      "answers": answers}

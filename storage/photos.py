@@ -24,6 +24,7 @@ MAX_PIXELS = 50_000_000  # more than any phone camera takes (a 6000 x 6000 photo
 MAX_SIDE = 2560  # what is kept: plenty for judging, a few hundred kB
 THUMB_SIDE = 320
 JPEG_QUALITY = 85
+MIN_SIDE = 16  # smaller than this is not a photo at all
 MIN_SHORT_SIDE = 800  # below this a curator cannot see the work
 DARK_BELOW = 60  # mean brightness, 0-255
 BLURRED_BELOW = 100.0  # variance of the edges of the picture scaled to 512 px
@@ -76,6 +77,8 @@ def _open(data: bytes) -> Image.Image:
             width, height = probe.size  # from the header: nothing decoded yet
             if width * height > MAX_PIXELS:
                 raise NotAPhoto("too_many_pixels")
+            if min(width, height) < MIN_SIDE:  # an icon or a dot, not a photo of anything
+                raise NotAPhoto("not_image")
             probe.verify()  # a truncated or corrupt file stops here
             picture = Image.open(io.BytesIO(data))
             picture.load()

@@ -307,15 +307,23 @@ CLAIM_FOR = timedelta(minutes=30)
 WAITING = ("submitted", "in_review")
 
 
+def _free_for(curator_id: int | None, now: datetime) -> Any:
+    """Not held by anyone else: never held, the hold ran out, or held by this curator."""
+    return or_(col(Product.claimed_until).is_(None), col(Product.claimed_until) < now,
+               Product.claimed_by == curator_id)
+
+
 def curation_queue(
     session: Session, now: datetime, province: str | None = None,
     category: str | None = None, exclude: Sequence[int] = (), limit: int = 20,
+    curator_id: int | None = None,
 ) -> list[Product]:
-    """Products waiting for a curator, oldest first: not decided, not held by anyone."""
-    query = select(Product).where(
-        col(Product.status).in_(WAITING),
-        or_(col(Product.claimed_until).is_(None), col(Product.claimed_until) < now),
-    )
+    """Products waiting for this curator, oldest first: not decided, not held by anyone
+    else, and not their own (nobody curates their own work)."""
+    query = select(Product).where(col(Product.status).in_(WAITING),
+                                  _free_for(curator_id, now))
+    if curator_id is not None:
+        query = query.where(Product.owner_id != curator_id)
     if province:
         query = query.where(Product.province == province)
     if category:
@@ -325,13 +333,12 @@ def curation_queue(
     return list(session.exec(query.order_by(Product.submitted_at, Product.id).limit(limit)))
 
 
-def count_waiting(session: Session, now: datetime) -> int:
-    return int(session.exec(
-        select(func.count()).select_from(Product).where(
-            col(Product.status).in_(WAITING),
-            or_(col(Product.claimed_until).is_(None), col(Product.claimed_until) < now),
-        )
-    ).one())
+def count_waiting(session: Session, now: datetime, curator_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Product).where(
+        col(Product.status).in_(WAITING), _free_for(curator_id, now))
+    if curator_id is not None:
+        query = query.where(Product.owner_id != curator_id)
+    return int(session.exec(query).one())
 
 
 def claim_product(session: Session, product_id: int, curator_id: int, now: datetime) -> bool:
@@ -342,6 +349,7 @@ def claim_product(session: Session, product_id: int, curator_id: int, now: datet
         update(Product)
         .where(
             Product.id == product_id,
+            Product.owner_id != curator_id,
             col(Product.status).in_(WAITING),
             or_(col(Product.claimed_by).is_(None), Product.claimed_by == curator_id,
                 col(Product.claimed_until).is_(None), col(Product.claimed_until) < now),
@@ -357,7 +365,8 @@ def claim_next(
     session: Session, curator_id: int, now: datetime, province: str | None = None,
     category: str | None = None, exclude: Sequence[int] = (),
 ) -> Product | None:
-    for candidate in curation_queue(session, now, province, category, exclude):
+    for candidate in curation_queue(session, now, province, category, exclude,
+                                    curator_id=curator_id):
         if candidate.id is not None and claim_product(session, candidate.id, curator_id, now):
             session.refresh(candidate)
             return candidate
@@ -382,7 +391,7 @@ def decide_product(
     result = session.execute(
         update(Product)
         .where(Product.id == product_id, Product.claimed_by == curator_id,
-               Product.status == "in_review")
+               Product.owner_id != curator_id, Product.status == "in_review")
         .values(status=status, curator_note=note, decided_by=curator_id, decided_at=now,
                 claimed_by=None, claimed_until=None, updated_at=now)
         .execution_options(synchronize_session=False)

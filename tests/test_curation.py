@@ -235,3 +235,41 @@ def test_only_a_product_sent_back_can_be_changed(engine, media):
     siti.say("produk saya")
     siti.say("1")
     assert "Ubah dan kirim lagi" not in siti.options  # still waiting: not to be changed
+
+
+def test_nobody_curates_their_own_product(engine, media):
+    dewi = curator(engine, "c-1")
+    submit(dewi, media, "Karya Dewi")
+    dewi.say("/kurasi")
+    assert "0 produk menunggu" in dewi.text
+    dewi.say("semua")
+    assert "Tidak ada produk" in dewi.text
+
+
+def test_a_curator_who_steps_away_finds_their_held_product_again(engine, media):
+    submit(artisan(engine, "a-1"), media)
+    dewi = curator(engine, "c-1")
+    dewi.say("/kurasi")
+    dewi.say("semua")
+    dewi.say("menu")  # called away, the product still held
+    dewi.say("/kurasi")
+    assert "1 produk menunggu" in dewi.text
+    dewi.say("semua")
+    assert "Kain Tenun Songket" in dewi.text
+
+
+def test_revising_a_product_leaves_a_new_products_draft_alone(engine, media):
+    siti = artisan(engine, "a-1")
+    submit(siti, media, "Tas Ketak")
+    dewi = curator(engine, "c-1")
+    for answer in ("/kurasi", "semua", "revisi", NOTE, "selesai"):
+        dewi.say(answer)
+    siti.say("kirim produk")
+    siti.say("Gelang Mutiara")  # a new one, half way
+    siti.say("menu")
+    siti.say("produk saya")
+    siti.say("1")
+    siti.say("ubah")
+    siti.say("menu")  # the revision left too
+    siti.say("kirim produk")
+    assert siti.step == "product:category" and "belum selesai" in siti.text

@@ -136,3 +136,8 @@ def test_the_same_photo_twice_is_noticed_even_recompressed(media):
     other = store_photo(media, encoded(woven_cloth().rotate(90, expand=True)))
     assert same_picture(first.fingerprint, again.fingerprint)
     assert not same_picture(first.fingerprint, other.fingerprint)
+
+
+def test_an_image_of_a_few_pixels_is_not_a_photo(media):
+    with pytest.raises(NotAPhoto):
+        store_photo(media, encoded(Image.new("RGB", (3, 3), "red"), "PNG"))

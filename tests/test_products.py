@@ -204,3 +204,17 @@ def test_lapas_officers_name_makers_by_code_and_see_only_their_lapas(engine, med
     artisan.register_artisan()
     artisan.say("produk saya")
     assert "belum mengirim" in artisan.text
+
+
+def test_a_draft_left_during_a_change_returns_to_the_summary(chat: Chat, engine, media):
+    chat.register_artisan()
+    answer_up_to_photos(chat)
+    chat.say(photos=(photo(media, 0),))
+    chat.say("lewati")
+    chat.say("ubah")
+    chat.say("harga")
+    chat.say("menu")
+    chat.say("kirim produk")
+    assert chat.step == "product:price"
+    chat.say("Rp175.000")
+    assert chat.step == "product:confirm" and "Rp175.000" in chat.text

@@ -30,7 +30,8 @@ DECISION_PRIORITY = 1  # after replies to people chatting, before reminders
 
 
 def scope_text(ctx: Context) -> str:
-    waiting = store.count_waiting(ctx.session, ctx.now)
+    waiting = store.count_waiting(ctx.session, ctx.now,
+                                  ctx.user.id if ctx.user is not None else None)
     return ctx.tr.ngettext("Curation queue: {n} product waiting. Which ones?",
                            "Curation queue: {n} products waiting. Which ones?",
                            waiting).format(n=waiting)
@@ -130,6 +131,9 @@ def _decide(ctx: Context, choice: str, note: str | None) -> str | None:
     ctx.answers.pop("note", None)
     if product_id is None:
         return None
+    if domain.CURATOR not in (user.staff_roles or []):  # the role was taken away meanwhile
+        store.release_product(ctx.session, product_id, user.id, ctx.now)
+        return ctx._("You are no longer a curator, so nothing was recorded.")
     product = store.decide_product(ctx.session, product_id, user.id, DECISIONS[choice], note,
                                    ctx.now)
     if product is None:

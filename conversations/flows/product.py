@@ -14,7 +14,7 @@ from typing import Any
 
 from conversations import domain
 from conversations.answers import Answer, Choice, Count, Invalid, Price, Text
-from conversations.context import Context
+from conversations.context import NO_DRAFT, Context
 from conversations.flow import END, EditField, Flow, Step
 from conversations.i18n import N_
 from conversations.messages import Inbound, Option, Photo
@@ -241,7 +241,7 @@ def _load(ctx: Context) -> str:
         return FRESH
     assert product is not None
     ctx.answers.update({
-        "revising": product.id, "producer_code": product.producer_code or "-",
+        NO_DRAFT: True, "revising": product.id, "producer_code": product.producer_code or "-",
         "name": product.name, "category": product.category, "materials": product.materials,
         "size": product.size, "price": product.price, "capacity": product.capacity,
         "description": product.description, "photos": list(product.photos),
