@@ -383,4 +383,8 @@ def test_photos_with_a_message_are_uploaded_as_an_album_above_it(kriya, fake):
     assert len(attached) == 2 and all(a.startswith("attach://") for a in attached)
     uploads = [album.params[a.removeprefix("attach://")] for a in attached]
     assert [Image.open(io.BytesIO(u)).size for u in uploads] == [(400, 300), (401, 300)]
-    assert siti.last()["text"] == "Produk untuk dikurasi"  # the text after its photos
+    # The text follows its photos.
+    last = eventually(lambda: siti.last()["text"], lambda t: t == "Produk untuk dikurasi")
+    assert last == "Produk untuk dikurasi"
+    order = [c.method for c in fake.calls if c.method in ("sendMediaGroup", "sendMessage")]
+    assert order[-2:] == ["sendMediaGroup", "sendMessage"]
