@@ -27,7 +27,7 @@ from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMo
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
-from bot import photos
+from bot import delivery, photos
 from bot.delivery import Outcome
 from bot.telegram_http import AiohttpRequest
 from conversations.i18n import DEFAULT_LANGUAGE, N_, translator
@@ -145,23 +145,7 @@ async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo) -> Photo:
 # Out: messages
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Pieces of at most `limit` characters, cut at line ends or spaces where possible and
-    never inside an HTML entity such as &amp;."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-            entity = rest.rfind("&", 0, cut)
-            if entity > cut - 10 and rest.find(";", entity, cut) == -1:
-                cut = entity
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n ")
-    pieces.append(rest)
-    return pieces
+    return delivery.split_text(text, limit)
 
 
 def callback_data(step: str | None, key: str, position: int) -> str:

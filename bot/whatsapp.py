@@ -25,7 +25,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from bot import photos
-from bot.delivery import Outcome
+from bot.delivery import Outcome, split_text
 from conversations.messages import Inbound, Outbound, Photo
 from storage.media import MediaStore
 
@@ -155,22 +155,9 @@ def render(message: Outbound) -> list[str]:
     if message.options:
         lines = [f"{n}. {option.label}" for n, option in enumerate(message.options, 1)]
         text = "\n".join([text, "", *lines])
-    return split_text(text)
+    return split_text(text, MAX_BODY)
 
 
-def split_text(text: str, limit: int = MAX_BODY) -> list[str]:
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    pieces.append(rest)
-    return [piece for piece in pieces if piece] or [""]
 
 
 def in_window(last_inbound: datetime | None, now: datetime) -> bool:
