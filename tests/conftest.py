@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine as Database
@@ -24,6 +26,7 @@ from storage.db import make_engine, upgrade
 POSTGRES_URL = os.environ.get(
     "KRIYA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+T = TypeVar("T")
 START = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)  # Monday 1 March 2027, 09.00 WIB
 
 
@@ -157,3 +160,14 @@ class Chat:
 @pytest.fixture
 def chat(engine) -> Chat:
     return Chat(engine)
+
+
+def eventually(read: Callable[[], T], holds: Callable[[T], bool], seconds: float = 10) -> T:
+    """What `read` gives once `holds` is true of it, or its last value after `seconds`:
+    for what a server does a moment after answering (marking sent, the dispatcher)."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while not holds(value) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value

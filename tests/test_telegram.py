@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -20,11 +20,11 @@ from bot.telegram import callback_data, split_text
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User
 from storage.photos import store_photo
+from tests.conftest import eventually
 from tests.fake_telegram import FakeTelegram, ServerThread, free_port
 
 SECRET = "s3cret-webhook-token"
 CHAT = 424242
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -126,16 +126,6 @@ class User_:
 def db_rows(client, model) -> list[Any]:
     with Session(client.app.state.database) as session:
         return list(session.exec(select(model)))
-
-
-def eventually(read: Callable[[], T], holds: Callable[[T], bool], seconds: float = 8) -> T:
-    """What `read` gives once `holds` is true of it, or its last value after `seconds`."""
-    deadline = time.monotonic() + seconds
-    value = read()
-    while not holds(value) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = read()
-    return value
 
 
 def test_start_sets_the_webhook_with_its_secret_and_registers_commands(kriya, fake):

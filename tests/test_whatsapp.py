@@ -8,11 +8,11 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +27,7 @@ from conversations.messages import step_tag
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User, utcnow
 from storage.photos import store_photo
+from tests.conftest import eventually
 from tests.fake_telegram import ServerThread, free_port
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio, FileHost
 
@@ -34,7 +35,6 @@ PUBLIC = "https://kriya.example.id"
 SENDER = "whatsapp:+14155238886"
 PHONE = "+6281234567890"
 TO = f"whatsapp:{PHONE}"
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -124,15 +124,6 @@ class Person:
 def rows(client, model) -> list[Any]:
     with Session(client.app.state.database) as session:
         return list(session.exec(select(model)))
-
-
-def eventually(read: Callable[[], T], holds: Callable[[T], bool], seconds: float = 10) -> T:
-    deadline = time.monotonic() + seconds
-    value = read()
-    while not holds(value) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = read()
-    return value
 
 
 def jpeg(size: tuple[int, int] = (40, 30), color: str = "orange") -> bytes:
