@@ -5,6 +5,8 @@ Codes (left) are stored and typed in files; labels (right) are English sources f
 
 from __future__ import annotations
 
+from typing import Any
+
 from conversations.i18n import N_
 
 # Roles a person registers as.
@@ -79,3 +81,8 @@ FUNDING_ROUTE_HELP = {
     "partner": N_("A partner company (e.g. PT Astra) sponsors your place."),
     "mandiri": N_("You pay your own transport and lodging; the booth is provided."),
 }
+
+
+def is_curator(user: Any) -> bool:
+    """Whether a user (a storage.models.User, or None) holds the curator role."""
+    return user is not None and CURATOR in (user.staff_roles or [])

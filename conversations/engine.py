@@ -17,7 +17,7 @@ from sqlalchemy import Engine as Database
 
 from conversations.answers import Invalid, clean, fold
 from conversations.context import FRESH_START, NO_DRAFT, Context, Settings
-from conversations.domain import CURATOR
+from conversations.domain import is_curator
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
 from conversations.i18n import Translator, translator
 from conversations.messages import Delivery, Inbound, Outbound, step_tag
@@ -420,7 +420,3 @@ class Turn:
                          "your messages still come. Type MULAI to receive them again.")
         return ctx._("Welcome back: reminders and announcements are on again.")
 
-
-
-def is_curator(user: User | None) -> bool:
-    return user is not None and CURATOR in (user.staff_roles or [])

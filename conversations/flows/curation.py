@@ -16,7 +16,7 @@ from conversations import domain
 from conversations.answers import Choice, Province, Text
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
-from conversations.flows.product import LABELS, show
+from conversations.flows.product import LABELS, STATUSES, show
 from conversations.i18n import N_, translator
 from conversations.messages import Outbound
 from conversations.provinces import zone_of
@@ -131,7 +131,7 @@ def _decide(ctx: Context, choice: str, note: str | None) -> str | None:
     ctx.answers.pop("note", None)
     if product_id is None:
         return None
-    if domain.CURATOR not in (user.staff_roles or []):  # the role was taken away meanwhile
+    if not domain.is_curator(user):  # the role was taken away meanwhile
         store.release_product(ctx.session, product_id, user.id, ctx.now)
         return ctx._("You are no longer a curator, so nothing was recorded.")
     product = store.decide_product(ctx.session, product_id, user.id, DECISIONS[choice], note,
@@ -141,11 +141,9 @@ def _decide(ctx: Context, choice: str, note: str | None) -> str | None:
                      "nothing was recorded. Here is the next one.")
     _tell_submitter(ctx, product)
     return ctx._("Recorded: {name}: {status}. The submitter has been told.").format(
-        name=product.name, status=ctx._(STATUS_WORDS[product.status]))
+        name=product.name, status=ctx._(STATUSES[product.status]))
 
 
-STATUS_WORDS = {"accepted": N_("accepted"), "needs_revision": N_("needs revision"),
-                "rejected": N_("rejected")}
 
 
 def _tell_submitter(ctx: Context, product: Product) -> None:

@@ -12,20 +12,13 @@ from conversations import domain
 from conversations.answers import Choice
 from conversations.context import FRESH_START, Context
 from conversations.flow import END, Branch, Flow, Start, Step
-from conversations.flows.product import LABELS, REVISE_MEMO, may_change, show
+from conversations.flows.product import LABELS, REVISE_MEMO, STATUSES, may_change, show
 from conversations.i18n import N_
 from storage import store
 from storage.models import Product
 
 NEW, BACK, MENU, CHANGE = "new", "back", "menu", "change"
 SHOWN = 10
-STATUSES = {
-    "submitted": N_("submitted"),
-    "in_review": N_("in review"),
-    "accepted": N_("accepted"),
-    "needs_revision": N_("needs revision"),
-    "rejected": N_("rejected"),
-}
 
 
 def visible_products(ctx: Context) -> list[Product]:

@@ -39,6 +39,14 @@ LABELS = {
     "photos": N_("Photos"),
     "packaging": N_("Packaging photo"),
 }
+# A product's status, as its submitter and curators read it.
+STATUSES = {
+    "submitted": N_("submitted"),
+    "in_review": N_("in review"),
+    "accepted": N_("accepted"),
+    "needs_revision": N_("needs revision"),
+    "rejected": N_("rejected"),
+}
 ADVICE = {
     "small": N_("Photo {n} is small: a curator needs at least 800 pixels on the short side. "
                 "Send the original photo, not a screenshot."),
