@@ -56,6 +56,14 @@ def decisions(engine) -> list[OutboxMessage]:
         return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "decision")))
 
 
+def send_back(engine) -> Chat:
+    """A curator who asks for a revision of the only waiting product, with NOTE."""
+    dewi = curator(engine, "c-1")
+    for answer in ("/kurasi", "semua", "revisi", NOTE, "selesai"):
+        dewi.say(answer)
+    return dewi
+
+
 def test_only_curators_open_the_queue_and_others_are_told_politely(engine):
     siti = artisan(engine, "a-1")
     siti.say("kirim produk")
@@ -207,9 +215,7 @@ def test_an_artisan_never_sees_another_artisans_products(engine, media):
 def test_a_product_sent_back_is_changed_and_sent_again(engine, media):
     siti = artisan(engine, "a-1")
     submit(siti, media, "Tas Ketak")
-    dewi = curator(engine, "c-1")
-    for answer in ("/kurasi", "semua", "revisi", NOTE, "selesai"):
-        dewi.say(answer)
+    dewi = send_back(engine)
     [before] = products(engine)
     assert before.status == "needs_revision"
     siti.say("produk saya")
@@ -261,9 +267,7 @@ def test_a_curator_who_steps_away_finds_their_held_product_again(engine, media):
 def test_revising_a_product_leaves_a_new_products_draft_alone(engine, media):
     siti = artisan(engine, "a-1")
     submit(siti, media, "Tas Ketak")
-    dewi = curator(engine, "c-1")
-    for answer in ("/kurasi", "semua", "revisi", NOTE, "selesai"):
-        dewi.say(answer)
+    send_back(engine)
     siti.say("kirim produk")
     siti.say("Gelang Mutiara")  # a new one, half way
     siti.say("menu")
