@@ -122,7 +122,7 @@ def upcoming_programs(
     provinces: Sequence[str] | None = None,
     kind: str | None = None,
     audience: str | None = None,
-    words: Sequence[str] = (),
+    words: Sequence[str | Sequence[str]] = (),
     offset: int = 0,
     limit: int = 5,
 ) -> tuple[list[Program], int]:
@@ -138,14 +138,15 @@ def upcoming_programs(
         Program.title, Program.description, Program.organiser, Program.venue,
         Program.province, Program.kind,
     )
-    for word in words:
-        pattern = f"%{word.lower()}%"
-        conditions.append(
-            or_(
+    for alternatives in words:  # each a word, or words any one of which will do
+        patterns = [f"%{word.lower()}%" for word in (
+            (alternatives,) if isinstance(alternatives, str) else alternatives)]
+        conditions.append(or_(*(
+            condition for pattern in patterns for condition in (
                 *(func.lower(column).like(pattern) for column in haystack),
                 func.lower(cast(Program.categories, String)).like(pattern),
             )
-        )
+        )))
     closed = case(
         (
             or_(col(Program.registration_deadline).is_(None), Program.registration_deadline >= now),
