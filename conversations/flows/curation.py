@@ -17,16 +17,14 @@ from conversations.answers import Choice, Province, Text
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
 from conversations.flows.product import LABELS, STATUSES, show
-from conversations.i18n import N_, translator
-from conversations.messages import Outbound
-from conversations.provinces import zone_of
+from conversations.i18n import N_
+from conversations.pushes import push, translator_for
 from storage import store
-from storage.models import OutboxMessage, Product, User
+from storage.models import Product, User
 
 ALL, BY_PROVINCE, BY_CATEGORY = "all", "province", "category"
 ACCEPT, REVISE, REJECT, SKIP, STOP = "accept", "revise", "reject", "skip", "stop"
 DECISIONS = {ACCEPT: "accepted", REVISE: "needs_revision", REJECT: "rejected"}
-DECISION_PRIORITY = 1  # after replies to people chatting, before reminders
 
 
 def scope_text(ctx: Context) -> str:
@@ -144,13 +142,11 @@ def _decide(ctx: Context, choice: str, note: str | None) -> str | None:
         name=product.name, status=ctx._(STATUSES[product.status]))
 
 
-
-
 def _tell_submitter(ctx: Context, product: Product) -> None:
     owner = ctx.session.get(User, product.owner_id)
     if owner is None:
         return
-    tr = translator(owner.language, zone_of(owner.province, ctx.settings.default_zone))
+    tr = translator_for(owner, ctx.settings.default_zone)
     note = product.curator_note or ""
     if product.status == "accepted":
         text = tr._("Good news! Your product \"{name}\" has been accepted by the curator. It "
@@ -162,13 +158,8 @@ def _tell_submitter(ctx: Context, product: Product) -> None:
     else:
         text = tr._("We are sorry: your product \"{name}\" was not accepted this time.\n"
                     "Curator's note: {note}").format(name=product.name, note=note)
-    ctx.session.add(OutboxMessage(
-        channel=owner.channel, address=owner.address, user_id=owner.id, kind="decision",
-        priority=DECISION_PRIORITY, payload=Outbound(text=text).to_payload(),
-        idempotency_key=f"decision:{product.id}:{product.decided_at.isoformat()}"
-        if product.decided_at else f"decision:{product.id}",
-        created_at=ctx.now, updated_at=ctx.now,
-    ))
+    when = product.decided_at.isoformat() if product.decided_at else ""
+    push(ctx.session, owner, "decision", text, f"decision:{product.id}:{when}", ctx.now)
 
 
 def _after_scope(answers) -> str:

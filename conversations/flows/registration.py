@@ -24,11 +24,11 @@ from conversations.answers import NO, YES, Choice, Invalid, PersonName, Text, ye
 from conversations.context import Context
 from conversations.flow import END, Branch, EditField, Flow, Step
 from conversations.flows import fields
-from conversations.i18n import N_, translator
-from conversations.messages import Inbound, Outbound
-from conversations.provinces import zone_of
+from conversations.i18n import N_
+from conversations.messages import Inbound
+from conversations.pushes import push, translator_for
 from storage import store
-from storage.models import OutboxMessage, User
+from storage.models import User
 
 AGREE, DECLINE = "agree", "decline"
 LINK_CODE_TTL = timedelta(minutes=15)
@@ -161,19 +161,15 @@ def _send_code(ctx: Context) -> str | None:
     code = f"{secrets.randbelow(10**6):06d}"
     ctx.answers["link"] = {"user": other.id, "code": code,
                            "until": (ctx.now + LINK_CODE_TTL).isoformat()}
-    tr = translator(other.language, zone_of(other.province, ctx.settings.default_zone))
+    tr = translator_for(other, ctx.settings.default_zone)
     text = tr._(
         "Someone is connecting the {channel} number {phone} to your Kriya registration. If "
         "it is you, type this code there: {code}\nIf it is not you, ignore this message: "
         "nothing changes."
     ).format(channel=_channel_name(ctx.inbound.channel), phone=fields.show_phone(ctx.inbound.phone),
              code=code)
-    ctx.session.add(OutboxMessage(
-        channel=other.channel, address=other.address, user_id=other.id, kind="verification",
-        payload=Outbound(text=text).to_payload(),
-        idempotency_key=f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}",
-        created_at=ctx.now, updated_at=ctx.now,
-    ))
+    push(ctx.session, other, "verification", text,
+         f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}", ctx.now, priority=0)
     return None
 
 
@@ -207,7 +203,7 @@ def _link(ctx: Context) -> str | None:
         return ctx._("That registration no longer exists. Write again to register here.")
     ctx.user = other  # this conversation now belongs to them: their data, their language
     ctx.conversation.language = other.language
-    ctx.tr = translator(other.language, zone_of(other.province, ctx.settings.default_zone))
+    ctx.tr = translator_for(other, ctx.settings.default_zone)
     return ctx._("Welcome back, {name}! You can use Kriya here as well; your data is "
                  "the same on both.").format(name=other.name)
 
