@@ -226,3 +226,37 @@ class HandledInbound(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=16)
     message_id: str = Field(primary_key=True, max_length=100)
     handled_at: datetime = _ts(default_factory=utcnow, index=True)
+
+
+class Registration(SQLModel, table=True):
+    """A sign-up for a program: a person's own, or a Lapas' made by one of its officers.
+
+    `party` is who holds the place ("user:12" or "lapas:3"): one place per party and
+    program, so two officers of one Lapas, or a double tap, never make two. `seq` is the
+    order of arrival within the program, given under the program's lock: seats and the
+    waiting list go by it. Status: confirmed (holds a seat, or applied where there is a
+    selection), waitlisted, selected, not_selected, cancelled.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("program_id", "party", name="uq_registrations_program_party"),
+        Index("ix_registrations_queue", "program_id", "status", "seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: str = Field(foreign_key="programs.id", ondelete="CASCADE", max_length=64)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    lapas_id: int | None = Field(default=None, foreign_key="lapas.id", index=True)
+    party: str = Field(max_length=24, index=True)
+    seq: int
+    status: str = Field(max_length=16)
+    funding_route: str | None = Field(default=None, max_length=16)
+    product_ids: list[int] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    notes: str = Field(default="", max_length=500)
+    signed_up_at: datetime = _ts(default_factory=utcnow)
+    decided_by: int | None = Field(default=None)
+    decided_at: datetime | None = _ts(default=None, nullable=True)
+    cancelled_at: datetime | None = _ts(default=None, nullable=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
