@@ -30,4 +30,5 @@ def build_engine(config: Config, database: Database | None = None) -> Engine:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigError(f"KRIYA_TIMEZONE={config.timezone!r} is not a time zone") from error
     database = database or open_database(config)
-    return Engine(database, FLOWS, Settings(default_zone=config.timezone))
+    return Engine(database, FLOWS, Settings(default_zone=config.timezone,
+                                             media_dir=config.media_dir))

@@ -17,10 +17,10 @@ from bot.demo import demo_programs
 from bot.program_files import ProgramFileError, check_rows, read_rows
 from conversations import domain, provinces
 from conversations.answers import parse_phone
-from conversations.messages import Inbound
+from conversations.messages import Inbound, Outbound
 from storage import store
 from storage.db import SchemaOutdated, session_scope, upgrade
-from storage.models import User
+from storage.models import Program, User, utcnow
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,10 +32,12 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 programs_app = typer.Typer(no_args_is_help=True, help="Programs: import and list.")
 lapas_app = typer.Typer(no_args_is_help=True, help="Lapas (prisons) and their invite codes.")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
+export_app = typer.Typer(no_args_is_help=True, help="Lists for organisers, as CSV or XLSX.")
 app.add_typer(db_app, name="db")
 app.add_typer(programs_app, name="programs")
 app.add_typer(lapas_app, name="lapas")
 app.add_typer(staff_app, name="staff")
+app.add_typer(export_app, name="export")
 
 TERMINAL_USER = "local"
 
@@ -52,13 +54,20 @@ def chat(
     engine = build_engine(config())
     interactive = sys.stdin.isatty()
 
+    media_dir = config().media_dir
+
     def send(inbound: Inbound) -> None:
         deliveries = engine.handle(inbound)
-        for delivery in deliveries:
-            typer.echo(terminal.render(delivery.message))
-            typer.echo("")
         with session_scope(engine.database) as session:
-            store.mark_sent(session, [d.key for d in deliveries])
+            # Besides the replies, what was queued for this person (a file, a notice).
+            pushed = [m for m in store.due_outbox(session, "terminal", utcnow())
+                      if m.address == as_ and m.kind != "reply"]
+            for message in [d.message for d in deliveries] + [
+                    Outbound.from_payload(m.payload) for m in pushed]:
+                typer.echo(terminal.render(message, media_dir))
+                typer.echo("")
+            store.mark_sent(session, [d.key for d in deliveries]
+                            + [m.idempotency_key for m in pushed])
 
     send(Inbound(channel="terminal", address=as_, new_conversation=True))
     while True:
@@ -188,6 +197,38 @@ def staff_add(
             user.staff_roles = [*user.staff_roles, role]
         store.link_conversation(session, user)
     typer.echo(f"{channel} {address}: {', '.join(user.staff_roles)}")
+
+
+@export_app.command("registrations")
+def export_registrations(
+    program: Annotated[str, typer.Option("--program", help="The program's id.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write: .csv or .xlsx.")],
+    lang: Annotated[str, typer.Option("--lang", help="Language of headers: id or en.")] = "id",
+) -> None:
+    """Write a program's sign-ups, in order of arrival, to a CSV or XLSX file."""
+    from conversations import exports as chat_exports
+    from conversations.i18n import LANGUAGES, translator
+    from storage.exports import ExportError, format_of
+
+    if lang not in LANGUAGES:
+        raise BadInput(f"--lang must be one of {', '.join(LANGUAGES)}")
+    try:
+        format_of(out)
+    except ExportError as error:
+        raise BadInput(str(error)) from error
+    if not out.parent.is_dir():
+        raise BadInput(f"{out.parent}: no such folder")
+    database = open_database(config())
+    with session_scope(database) as session:
+        found = session.get(Program, program)
+        if found is None:
+            raise BadInput(f"no program with id {program!r} (see kriya programs list)")
+        tr = translator(lang, chat_exports.FILE_ZONE)
+        try:
+            rows = chat_exports.write_registrations(session, found, tr, config().media_dir, out)
+        except OSError as error:
+            raise BadInput(f"{out}: cannot write: {error.strerror or error}") from error
+    typer.echo(f"{rows} sign-ups of {program} written to {out}")
 
 
 def main() -> None:

@@ -40,13 +40,14 @@ from conversations.engine import Engine
 from conversations.messages import Inbound, Photo
 from storage import hot, store
 from storage.db import connection_and_session, ping, session_scope
-from storage.media import MediaStore
+from storage.media import SUFFIXES, MediaStore
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.serve")
 T = TypeVar("T")
 REPLY_LEASE = timedelta(seconds=30)
 OK_BODY = b'{"ok":true}'
+MEDIA_TYPES = {suffix: mime for mime, suffix in SUFFIXES.items()}
 IDLE_POLL = 1.0  # seconds between looks at the outbox when it is empty
 
 
@@ -350,7 +351,7 @@ class WhatsAppService(ChannelService):
         file = (root / path).resolve()
         if not file.is_relative_to(root) or not file.is_file():
             return Response(status_code=404)
-        return FileResponse(file, media_type="image/jpeg")
+        return FileResponse(file, media_type=MEDIA_TYPES.get(file.suffix, "image/jpeg"))
 
     async def start(self) -> None:
         client = wa.make_client(self.account_sid, self.auth_token, self.api_base_url)

@@ -185,9 +185,12 @@ class Sender:
         if window_open and not payload.get("as_template"):
             bodies = render(message)
             sid = None
-            if message.media and self.media_url is not None:
-                # WhatsApp carries one photo a message: the photos first, then the text.
-                for path in message.media[:MAX_MEDIA_SENT]:
+            attachments = list(message.media[:MAX_MEDIA_SENT])
+            if message.document:
+                attachments.append(message.document)
+            if attachments and self.media_url is not None:
+                # WhatsApp carries one file a message: the files first, then the text.
+                for path in attachments:
                     try:
                         await self._create(to=to, from_=self.from_,
                                            media_url=[self.media_url(path)], **extra)

@@ -26,6 +26,7 @@ class Settings:
 
     default_zone: str = "Asia/Jakarta"
     consent_version: str = "2026-11"
+    media_dir: str = "media"  # the media store: product photos, and files made for staff
     # How long the request that produced a reply has to send it before the outbox
     # dispatcher may (a process that died mid-request loses no reply).
     reply_lease: timedelta | None = None

@@ -86,3 +86,8 @@ FUNDING_ROUTE_HELP = {
 def is_curator(user: Any) -> bool:
     """Whether a user (a storage.models.User, or None) holds the curator role."""
     return user is not None and CURATOR in (user.staff_roles or [])
+
+
+def manages_programs(user: Any) -> bool:
+    """Whether a user may see programs' sign-ups and select participants (`/program`)."""
+    return user is not None and bool({ADMIN, CURATOR} & set(user.staff_roles or []))

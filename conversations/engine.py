@@ -17,9 +17,9 @@ from sqlalchemy import Engine as Database
 
 from conversations.answers import Invalid, clean, fold
 from conversations.context import FRESH_START, NO_DRAFT, Context, Settings
-from conversations.domain import is_curator
+from conversations.domain import is_curator, manages_programs
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
-from conversations.i18n import Translator, translator
+from conversations.i18n import N_, Translator, translator
 from conversations.messages import Delivery, Inbound, Outbound, step_tag
 from conversations.provinces import zone_of
 from conversations.replies import help_text, switch_language
@@ -31,6 +31,7 @@ from storage.models import User, utcnow
 # new message as its answer ("halo" after a night away is not a business name).
 RESUME_AFTER = timedelta(hours=1)
 CURATION_FLOW = "curation"
+PROGRAMS_FLOW = "program_admin"
 DRAFTS = "_drafts"  # answers key: unfinished flows that keep drafts, by flow name
 # An unfinished flow older than this is dropped quietly.
 FORGET_AFTER = timedelta(days=7)
@@ -55,6 +56,16 @@ COMMANDS = {
     "berhenti": "stop", "stop": "stop",
     "mulai": "resume",
     "kurasi": "curate",
+    "program": "programs",
+}
+# Staff commands: the flow each opens, who may, and what anyone else is told.
+STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
+    "curate": (CURATION_FLOW, is_curator, N_(
+        "/kurasi is for curators only. If you curate products for an office, ask its "
+        "Kriya administrator to give you the curator role.")),
+    "programs": (PROGRAMS_FLOW, manages_programs, N_(
+        "/program is for staff who run programs. Ask your office's Kriya administrator "
+        "for the admin or curator role.")),
 }
 _WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
 
@@ -391,13 +402,12 @@ class Turn:
                 return self._finish([])
             return self._ask_current(active, _("Please finish registering first, "
                                                "or type batal to stop."))
-        if command == "curate":
-            if not is_curator(ctx.user):
-                return self._ask_current(active, _(
-                    "/kurasi is for curators only. If you curate products for an office, "
-                    "ask its Kriya administrator to give you the curator role."))
+        if command in STAFF_COMMANDS:
+            flow, allowed, refusal = STAFF_COMMANDS[command]
+            if not allowed(ctx.user):
+                return self._ask_current(active, _(refusal))
             self._clear(keep_draft=True)
-            return self._start(self.engine.flows[CURATION_FLOW])
+            return self._start(self.engine.flows[flow])
         if command == "help":
             return self._ask_current(active, help_text(ctx))
         if command == "language":

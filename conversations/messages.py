@@ -61,6 +61,8 @@ class Outbound:
     multiple: bool = False
     media: tuple[str, ...] = ()
     step: str | None = None
+    document: str | None = None  # a file in the media store, sent as a file (an export)
+    filename: str | None = None  # the name it is shown with
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
@@ -72,6 +74,9 @@ class Outbound:
             payload["media"] = list(self.media)
         if self.step:
             payload["step"] = self.step
+        if self.document:
+            payload["document"] = self.document
+            payload["filename"] = self.filename or self.document.rsplit("/", 1)[-1]
         return payload
 
     @classmethod
@@ -82,6 +87,8 @@ class Outbound:
             multiple=bool(payload.get("multiple")),
             media=tuple(payload.get("media", ())),
             step=payload.get("step"),
+            document=payload.get("document"),
+            filename=payload.get("filename"),
         )
 
 

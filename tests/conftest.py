@@ -97,8 +97,9 @@ def database(database_url) -> Iterator[Database]:
 
 
 @pytest.fixture
-def engine(database) -> Engine:
-    return Engine(database, FLOWS, Settings(default_zone="Asia/Jakarta"))
+def engine(database, tmp_path) -> Engine:
+    return Engine(database, FLOWS, Settings(default_zone="Asia/Jakarta",
+                                            media_dir=str(tmp_path / "media")))
 
 
 class Chat:

@@ -77,8 +77,9 @@ class FakeTelegram:
         else:
             items = (await request.form()).multi_items()
         for key, value in items:
-            if not isinstance(value, str):  # an uploaded file: keep its bytes
+            if not isinstance(value, str):  # an uploaded file: keep its bytes and name
                 params[key] = await value.read()
+                params[f"{key}:filename"] = value.filename
                 continue
             try:
                 params[key] = json.loads(value)

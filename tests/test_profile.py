@@ -25,7 +25,7 @@ def test_a_user_sees_everything_kept_about_them(chat: Chat, engine):
 
 def test_a_user_changes_one_field(chat: Chat, engine):
     chat.register_artisan()
-    chat.say("4")  # My data, in the main menu
+    chat.say("5")  # My data, in the main menu
     chat.say("1")  # change my data
     assert chat.step == "profile:field"
     chat.say("3")  # province

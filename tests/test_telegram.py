@@ -378,3 +378,37 @@ def test_photos_with_a_message_are_uploaded_as_an_album_above_it(kriya, fake):
     assert last == "Produk untuk dikurasi"
     order = [c.method for c in fake.calls if c.method in ("sendMediaGroup", "sendMessage")]
     assert order[-2:] == ["sendMediaGroup", "sendMessage"]
+
+
+def test_staff_get_a_programs_sign_ups_as_an_excel_file(kriya, fake):
+    import openpyxl
+
+    from bot.program_files import program_values
+    from storage import store
+    from tests.conftest import START
+
+    with Session(kriya.app.state.database) as session:
+        store.upsert_program(session, program_values({
+            "id": "tei-2027", "kind": "pameran", "title": "Trade Expo Indonesia",
+            "starts_at": "2027-10-13T09:00", "ends_at": "2027-10-17T17:00"}))
+        session.add(User(channel="telegram", address=str(CHAT), role="artisan", name="Dewi",
+                         province="DKI Jakarta", staff_roles=["admin"], consent_at=START,
+                         registered_at=START))
+        session.commit()
+    dewi = User_(kriya, fake)
+    dewi.says("/program")
+    eventually(dewi.buttons, lambda b: any("Trade Expo" in t for t, _ in b))
+    dewi.tap("Trade Expo")
+    eventually(dewi.buttons, lambda b: any("Excel" in t for t, _ in b))
+    dewi.tap("Excel")
+    eventually(fake.methods, lambda m: "sendDocument" in m)
+    [upload] = [c.params for c in fake.calls if c.method == "sendDocument"]
+    assert upload["document:filename"].startswith("pendaftar-tei-2027-")
+    assert upload["document:filename"].endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(upload["document"])).active
+    assert [c.value for c in sheet[1]][:3] == ["Nama", "Usaha", "Provinsi"]
+    assert eventually(lambda: everything_said(fake), lambda t: "0 pendaftar" in t)
+
+
+def everything_said(fake) -> str:
+    return "\n".join(m["text"] for m in fake.sent(CHAT))

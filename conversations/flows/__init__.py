@@ -5,11 +5,15 @@ from conversations.flows.curation import curation
 from conversations.flows.finder import finder
 from conversations.flows.menu import menu
 from conversations.flows.my_products import my_products
+from conversations.flows.my_signups import my_signups
 from conversations.flows.product import product
 from conversations.flows.profile import profile
+from conversations.flows.program_admin import program_admin
 from conversations.flows.registration import registration
+from conversations.flows.signup import signup
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
-    for flow in (registration, menu, finder, profile, product, my_products, curation)
+    for flow in (registration, menu, finder, profile, product, my_products, curation,
+                 signup, my_signups, program_admin)
 }

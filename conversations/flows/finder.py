@@ -11,11 +11,12 @@ from typing import Any
 from conversations import domain, program_text, provinces
 from conversations.answers import Choice, Invalid, Text, clean, fold
 from conversations.context import Context
-from conversations.flow import END, Branch, Flow, Step
+from conversations.flow import END, Branch, Flow, Start, Step
+from conversations.flows.signup import SIGN_UP, SIGNUP_MEMO, is_open, status_text
 from conversations.i18n import N_
 from conversations.messages import Inbound
-from storage import store
-from storage.models import Program
+from storage import signups, store
+from storage.models import Program, Registration
 
 PAGE = 5
 ALL, BY_KIND, SEARCH = "all", "kind", "search"
@@ -45,7 +46,7 @@ def _filters(ctx: Context) -> str | None:
     return None
 
 
-def _search_words(ctx: Context, typed: str) -> tuple[str | None, list[str]]:
+def _search_words(ctx: Context, typed: str) -> tuple[str | None, list[tuple[str, ...]]]:
     """Split typed keywords into a program kind and words to look for."""
     kind_words = {}
     for code, label in domain.PROGRAM_KINDS.items():
@@ -58,7 +59,8 @@ def _search_words(ctx: Context, typed: str) -> tuple[str | None, list[str]]:
             kind = kind_words[word]
             continue
         province = provinces.exact(word)
-        words.append(province.name if province else word)
+        # "jakarta" finds the Jakarta Expo as well as programs of DKI Jakarta.
+        words.append((word, province.name) if province else (word,))
     return kind, words
 
 
@@ -69,7 +71,7 @@ def _query(ctx: Context) -> tuple[list[Program], int]:
     user = ctx.user
     typed = answers.get("words") or ""
     kind: str | None = answers.get("kind")
-    words: list[str] = []
+    words: list[tuple[str, ...]] = []
     region: list[str] | None = None
     if typed:
         kind, words = _search_words(ctx, typed)
@@ -121,12 +123,50 @@ def _after_results(answers: dict[str, Any]) -> str:
     return {MORE: "results", AGAIN: "how"}.get(choice, END)
 
 
+def _shown(ctx: Context) -> Program | None:
+    choice = ctx.answers.get("results") or ""
+    return ctx.session.get(Program, choice[2:]) if choice.startswith("p:") else None
+
+
+def _own_signup(ctx: Context, program: Program) -> Registration | None:
+    if ctx.user is None or ctx.user.id is None:
+        return None
+    found = signups.registration_of(ctx.session, program.id, signups.party_of(ctx.user))
+    return found if found is not None and found.status != signups.CANCELLED else None
+
+
 def detail_text(ctx: Context) -> str:
-    program_id = ctx.answers["results"][2:]
-    program = ctx.session.get(Program, program_id)
+    program = _shown(ctx)
     if program is None:
         return ctx._("This program is no longer available.")
-    return program_text.describe(ctx, program)
+    text = program_text.describe(ctx, program)
+    left = signups.seats(ctx.session, program.id).left(program)
+    if left is not None and not signups.has_selection(program) and is_open(ctx, program):
+        text += "\n" + (ctx.tr.ngettext("{n} seat left.", "{n} seats left.", left).format(n=left)
+                        if left else ctx._("All seats are taken: new sign-ups go on the "
+                                           "waiting list."))
+    mine = _own_signup(ctx, program)
+    if mine is not None:
+        position = signups.waitlist_position(ctx.session, mine)
+        text += "\n\n" + ctx._("You are signed up: {status}.").format(
+            status=status_text(ctx, mine, program, position))
+    return text
+
+
+def _detail_choices(ctx: Context) -> list[tuple[str, str]]:
+    choices = [(BACK, N_("Back to the list")), (MENU, N_("Main menu"))]
+    program = _shown(ctx)
+    # Offered even when the user may not sign up: the sign-up flow says why not.
+    if program is not None and _own_signup(ctx, program) is None:
+        choices.insert(0, (SIGN_UP, N_("Sign up")))
+    return choices
+
+
+def _after_detail(ctx: Context) -> str | None:
+    program = _shown(ctx)
+    if ctx.answers["detail"] == SIGN_UP and program is not None:
+        ctx.memo[SIGNUP_MEMO] = program.id  # the sign-up flow starts on it
+    return None
 
 
 def _kind_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -161,7 +201,7 @@ finder = Flow("finder", [
     Step("results", results_text, Choice(choices=_result_choices),
          then=Branch(_after_results, ("detail", "results", "how", END)), done=_next_page),
     Step("detail", detail_text,
-         Choice(choices=((BACK, N_("Back to the list")), (MENU, N_("Main menu"))),
-                words={BACK: ("kembali", "back", "daftar")}),
-         then={BACK: "results", MENU: END}),
+         Choice(choices=_detail_choices,
+                words={BACK: ("kembali", "back"), SIGN_UP: ("daftar", "sign up")}),
+         then={BACK: "results", MENU: END, SIGN_UP: Start("signup")}, done=_after_detail),
 ])

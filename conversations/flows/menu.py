@@ -9,12 +9,13 @@ from conversations.i18n import N_
 from conversations.replies import help_text, switch_language
 
 FIND, PROFILE, HELP, LANGUAGE = "find", "profile", "help", "language"
-SUBMIT, PRODUCTS = "submit", "products"
+SUBMIT, PRODUCTS, SIGNUPS = "submit", "products", "signups"
 
 ENTRIES = (
     (FIND, N_("Find programs")),
     (SUBMIT, N_("Send a product")),
     (PRODUCTS, N_("My products")),
+    (SIGNUPS, N_("My sign-ups")),
     (PROFILE, N_("My data")),
     (HELP, N_("Help")),
     (LANGUAGE, N_("Bahasa / Language")),
@@ -41,10 +42,12 @@ menu = Flow("menu", [
                 words={FIND: ("cari", "program", "cari program", "search"),
                        SUBMIT: ("kirim", "kirim produk", "kurasi", "submit"),
                        PRODUCTS: ("produk", "produk saya", "products"),
+                       SIGNUPS: ("pendaftaran", "pendaftaran saya", "sign ups", "signups"),
                        PROFILE: ("data", "profil", "profile", "akun"),
                        HELP: ("bantuan", "tolong"),
                        LANGUAGE: ("bahasa", "language", "english", "indonesia")}),
          then={FIND: Start("finder"), SUBMIT: Start("product"), PRODUCTS: Start("my_products"),
+               SIGNUPS: Start("my_signups"),
                PROFILE: Start("profile"), HELP: END, LANGUAGE: END},
          done=_side_effects),
 ])

@@ -1,0 +1,203 @@
+"""Programs for staff (`/program`): sign-up counts, the list as a file, and the selection.
+
+    pick -> action -> (file: sent, back to action)
+                   -> applicant -> selected / not selected / skip -> applicant
+                                -> stop -> action
+                   -> pick | END
+
+The selection takes applicants in the order they applied; each decision reaches the
+applicant through the outbox, in their language. Two staff deciding the same applicant
+at once: the first decision counts, the second is told.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from conversations import domain, exports
+from conversations.answers import Choice
+from conversations.context import Context
+from conversations.flow import END, Branch, Flow, Step
+from conversations.i18n import N_
+from conversations.messages import Outbound
+from conversations.pushes import push, push_here, translator_for
+from storage import signups
+from storage.models import Program, Registration, User
+
+SELECT, XLSX, CSV, OTHER, DONE = "select", "xlsx", "csv", "other", "done"
+YES, NO, SKIP, STOP = "selected", "not_selected", "skip", "stop"
+# Programs that ended longer ago than this are not listed.
+RECENT = timedelta(days=60)
+SHOWN = 10
+
+
+def _programs(ctx: Context) -> list[tuple[Program, int]]:
+    if "programs" not in ctx.memo:
+        ctx.memo["programs"] = signups.with_signups(ctx.session, ctx.now - RECENT, SHOWN)
+    return ctx.memo["programs"]
+
+
+def pick_text(ctx: Context) -> str:
+    if not _programs(ctx):
+        return ctx._("There are no programs yet. Add them with kriya programs import.")
+    return ctx._("Which program? (Those with sign-ups come first.)")
+
+
+def _pick_choices(ctx: Context) -> list[tuple[str, str]]:
+    pairs = [(program.id, ctx.tr.ngettext("{title} ({n} sign-up)", "{title} ({n} sign-ups)",
+                                          n).format(title=program.title, n=n))
+             for program, n in _programs(ctx)]
+    return [*pairs, (DONE, N_("Done"))]
+
+
+def _program(ctx: Context) -> Program | None:
+    chosen = ctx.answers.get("pick")
+    return ctx.session.get(Program, chosen) if chosen and chosen != DONE else None
+
+
+def action_text(ctx: Context) -> str:
+    program = _program(ctx)
+    if program is None:
+        return ctx._("This program is no longer available.")
+    counted = signups.counts(ctx.session, program.id)
+    _ = ctx._
+    lines = [program.title, _("Starts: {when}").format(when=ctx.tr.datetime(program.starts_at))]
+    if signups.has_selection(program):
+        lines.append(_("Applied, waiting for the selection: {n}").format(
+            n=counted[signups.CONFIRMED]))
+        lines.append(_("Selected: {n}").format(n=counted[signups.SELECTED])
+                     + (f" / {program.quota}" if program.quota else ""))
+        lines.append(_("Not selected: {n}").format(n=counted[signups.NOT_SELECTED]))
+    else:
+        lines.append(_("Confirmed: {n}").format(n=counted[signups.CONFIRMED])
+                     + (f" / {program.quota}" if program.quota else ""))
+        lines.append(_("On the waiting list: {n}").format(n=counted[signups.WAITLISTED]))
+    lines.append(_("Cancelled: {n}").format(n=counted[signups.CANCELLED]))
+    return "\n".join(lines)
+
+
+def _action_choices(ctx: Context) -> list[tuple[str, str]]:
+    program = _program(ctx)
+    choices = [(XLSX, N_("Send the list as an Excel file")),
+               (CSV, N_("Send the list as a CSV file")),
+               (OTHER, N_("Another program")), (DONE, N_("Done"))]
+    if program is not None and signups.has_selection(program):
+        choices.insert(0, (SELECT, N_("Select participants")))
+    return choices
+
+
+def _after_action(ctx: Context) -> str | None:
+    choice = ctx.answers["action"]
+    program = _program(ctx)
+    if choice in (XLSX, CSV) and program is not None:
+        path, name, rows = exports.save_registrations(ctx.session, program, ctx.tr,
+                                                      ctx.settings.media_dir, choice, ctx.now)
+        text = ctx.tr.ngettext("{name}: {n} sign-up.", "{name}: {n} sign-ups.", rows).format(
+            name=name, n=rows)
+        # A file, which a note cannot carry: it goes out as a message of its own.
+        push_here(ctx, "export", Outbound(text=text, document=path, filename=name))
+        return ctx._("The file is on its way.")
+    if choice == SELECT:
+        ctx.answers.pop("applicant", None)
+        ctx.answers["skipped"] = []
+    return None
+
+
+def _after_action_step(answers: dict[str, Any]) -> Any:
+    return {SELECT: "decide", XLSX: "action", CSV: "action", OTHER: "pick"}.get(
+        answers.get("action"), END)
+
+
+# The selection
+
+
+def _take_applicant(ctx: Context) -> None:
+    """The earliest applicant not decided or skipped; asked about, so returns None."""
+    if ctx.answers.get("applicant") is None and (program := _program(ctx)) is not None:
+        found = signups.next_applicant(ctx.session, program.id, ctx.answers.get("skipped") or [])
+        ctx.answers["applicant"] = found.id if found is not None else None
+    return None
+
+
+def _applicant(ctx: Context) -> Registration | None:
+    wanted = ctx.answers.get("applicant")
+    return ctx.session.get(Registration, wanted) if wanted is not None else None
+
+
+def applicant_text(ctx: Context) -> str:
+    registration = _applicant(ctx)
+    program = _program(ctx)
+    if registration is None or program is None:
+        return ctx._("Nobody is waiting for a decision here.")
+    return "\n".join(exports.describe_party(ctx.session, registration, ctx.tr))
+
+
+def _applicant_choices(ctx: Context) -> list[tuple[str, str]]:
+    if _applicant(ctx) is None:
+        return [(STOP, N_("Back"))]
+    return [(YES, N_("Selected")), (NO, N_("Not selected")), (SKIP, N_("Skip for now")),
+            (STOP, N_("Stop"))]
+
+
+def _decide(ctx: Context) -> str | None:
+    choice = ctx.answers["decide"]
+    wanted = ctx.answers.pop("applicant", None)
+    program, user = _program(ctx), ctx.user
+    if choice == SKIP and wanted is not None:
+        ctx.answers["skipped"] = [*(ctx.answers.get("skipped") or []), wanted]
+    if choice not in (YES, NO) or wanted is None or program is None or user is None:
+        return None
+    if not domain.manages_programs(user):  # the role was taken away meanwhile
+        return ctx._("You no longer manage programs, so nothing was recorded.")
+    registration, outcome = signups.decide(ctx.session, wanted, user.id or 0, choice == YES,
+                                           ctx.now)
+    if registration is None:
+        if outcome == "full":
+            ctx.answers["applicant"] = wanted  # still undecided: ask again about them
+            return ctx._("All {n} places are given. Mark someone not selected first, or "
+                         "choose Not selected.").format(n=program.quota)
+        return ctx._("Someone else decided on this applicant a moment ago; nothing was "
+                     "changed. Here is the next one.")
+    _tell_applicant(ctx, registration, program)
+    return ctx._("Recorded: {status}. The applicant has been told.").format(
+        status=ctx._(N_("selected") if choice == YES else N_("not selected")))
+
+
+def _tell_applicant(ctx: Context, registration: Registration, program: Program) -> None:
+    person = ctx.session.get(User, registration.user_id)
+    if person is None:
+        return
+    tr = translator_for(person, ctx.settings.default_zone)
+    if registration.status == signups.SELECTED:
+        text = tr._("Congratulations! You have been selected for {title}. It starts {when}. "
+                    "The organiser will contact you about the next steps.").format(
+            title=program.title, when=tr.datetime(program.starts_at))
+    else:
+        text = tr._("Thank you for applying to {title}. We are sorry: you were not selected "
+                    "this time. Other programs are waiting in Find programs.").format(
+            title=program.title)
+    push(ctx.session, person, "selection", text,
+         f"selection:{registration.id}:{registration.status}", ctx.now)
+
+
+def _after_applicant(answers: dict[str, Any]) -> Any:
+    return "action" if answers.get("decide") == STOP else "decide"
+
+
+program_admin = Flow("program_admin", [
+    Step("pick", pick_text, Choice(choices=_pick_choices, words={DONE: ("selesai", "done")}),
+         then=Branch(lambda a: END if a.get("pick") == DONE else "action", ("action", END))),
+    Step("action", action_text,
+         Choice(choices=_action_choices,
+                words={SELECT: ("seleksi", "pilih"), XLSX: ("excel", "xlsx"), CSV: ("csv",),
+                       OTHER: ("lain", "program lain"), DONE: ("selesai", "done")}),
+         then=Branch(_after_action_step, ("decide", "action", "pick", END)),
+         done=_after_action),
+    Step("decide", applicant_text,
+         Choice(choices=_applicant_choices,
+                words={YES: ("lolos", "terpilih", "ya"), NO: ("tidak lolos", "tidak"),
+                       SKIP: ("lewati", "skip"), STOP: ("berhenti", "selesai", "stop")}),
+         then=Branch(_after_applicant, ("action", "decide")),
+         known=_take_applicant, done=_decide),
+])
