@@ -14,14 +14,17 @@ import gc
 import hashlib
 import hmac
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 import anyio
 import anyio.to_thread
 import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine as Database
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -36,6 +39,7 @@ from bot import whatsapp as wa
 from bot.app import ConfigError, build_engine, open_database
 from bot.config import Config
 from bot.delivery import Outcome
+from conversations import reminders
 from conversations.engine import Engine
 from conversations.messages import Inbound, Photo
 from storage import hot, store
@@ -46,6 +50,8 @@ from storage.models import utcnow
 log = logging.getLogger("kriya.serve")
 T = TypeVar("T")
 REPLY_LEASE = timedelta(seconds=30)
+# How long a dispatcher holds the messages it took; one that dies gives them back after.
+SEND_LEASE = timedelta(seconds=60)
 OK_BODY = b'{"ok":true}'
 MEDIA_TYPES = {suffix: mime for mime, suffix in SUFFIXES.items()}
 IDLE_POLL = 1.0  # seconds between looks at the outbox when it is empty
@@ -194,14 +200,26 @@ class ChannelService:
                 outcome = Outcome("retry", f"unexpected: {type(error).__name__}: {error}")
             await self._db(self._record, [(item.key, outcome)])
             if outcome.retry_after:
+                # The platform asks for a pause: the rest of the batch waits it out in the
+                # outbox instead of in this process, where its lease could run out.
+                rest = [d.key for d in due[due.index(item) + 1:]]
+                await self._db(self._put_back, rest, outcome.retry_after)
                 await asyncio.sleep(min(outcome.retry_after, 60))
+                break
             # At most `rate` a second: the platforms' limits, kept by the sender.
             await asyncio.sleep(max(0.0, started + gap - asyncio.get_running_loop().time()))
         return len(due)
 
-    def _due(self) -> list[Due]:
+    def _put_back(self, keys: list[str], after: float) -> None:
         with session_scope(self.engine.database) as session:
-            rows = store.due_outbox(session, self.channel, utcnow())
+            store.put_back(session, keys, utcnow() + timedelta(seconds=after))
+
+    def _due(self) -> list[Due]:
+        # About a second's worth at the channel's rate: a reply that comes in meanwhile
+        # waits for no more than that.
+        batch = max(1, min(100, math.ceil(self.rate)))
+        with session_scope(self.engine.database) as session:
+            rows = store.claim_due(session, self.channel, utcnow(), batch, SEND_LEASE)
             windows = (store.last_inbound(session, self.channel, [m.address for m in rows])
                        if self.needs_window and rows else {})
             return [Due(m.idempotency_key, m.address, m.kind, m.payload,
@@ -463,6 +481,56 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
+def run_reminders(database: Database, default_zone: str, now: datetime | None = None) -> int:
+    """One tick: queue the reminders due at `now`."""
+    with session_scope(database) as session:
+        return reminders.run_due(session, now or utcnow(), default_zone)
+
+
+def start_scheduler(database: Database, default_zone: str) -> AsyncIOScheduler:
+    """The reminder tick every minute, in its own thread so that a big run does not hold up
+    webhooks; runs that fell behind are merged into one, and one runs at a time."""
+
+    async def tick() -> None:
+        try:
+            queued = await anyio.to_thread.run_sync(run_reminders, database, default_zone)
+        except Exception:  # the next tick tries again; nothing was half queued
+            log.exception("reminder tick failed")
+            return
+        if queued:
+            log.info("queued %d reminders", queued)
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(tick, "interval", minutes=1, id="reminders", coalesce=True,
+                      max_instances=1, next_run_time=datetime.now(UTC))
+    scheduler.start()
+    return scheduler
+
+
+async def deliver_once(app: Starlette) -> dict[str, int]:
+    """Send what is due in the outbox on every configured channel, until nothing is left
+    that may go now; returns how many were tried on each."""
+    tried: dict[str, int] = {}
+    telegram, whatsapp = app.state.telegram, app.state.whatsapp
+    if telegram is not None:
+        await telegram.bot.initialize()
+    if whatsapp is not None:
+        await whatsapp.start()
+    try:
+        for service in (telegram, whatsapp):
+            if service is None:
+                continue
+            tried[service.channel] = 0
+            while sent := await service.dispatch_once():
+                tried[service.channel] += sent
+    finally:
+        if telegram is not None:
+            await telegram.bot.shutdown()
+        if whatsapp is not None:
+            await whatsapp.stop()
+    return tried
+
+
 def create_app(config: Config) -> Starlette:
     database = open_database(config)
     engine = build_engine(config, database)
@@ -514,6 +582,7 @@ def create_app(config: Config) -> Starlette:
             await whatsapp.start()
             tasks.append(asyncio.create_task(whatsapp.dispatcher()))
             tasks.append(asyncio.create_task(whatsapp.marker()))
+        scheduler = start_scheduler(database, engine.settings.default_zone)
         # What start-up made lives as long as the process: out of the collector's sight, a
         # full collection no longer stops every conversation for a tenth of a second.
         gc.collect()
@@ -521,6 +590,7 @@ def create_app(config: Config) -> Starlette:
         try:
             yield
         finally:
+            scheduler.shutdown(wait=False)
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -104,11 +104,29 @@ def upsert_program(session: Session, values: dict[str, Any]) -> Program:
         program = Program(**values)
         session.add(program)
     else:
+        moved = any(key in values and values[key] != getattr(program, key)
+                    for key in ("starts_at", "registration_deadline"))
         for key, value in values.items():
             setattr(program, key, value)
         program.updated_at = utcnow()
+        if moved:  # reminders of the old dates are not sent; the next tick makes new ones
+            withdraw_reminders(session, program.id)
     session.flush()
     return program
+
+
+def withdraw_reminders(session: Session, program_id: str, user_id: int | None = None,
+                       kind_prefix: str = "reminder:") -> int:
+    """Reminders of a program still waiting to go (for one user, if given): withdrawn."""
+    query = (update(OutboxMessage)
+             .where(OutboxMessage.topic == f"program:{program_id}",
+                    OutboxMessage.kind == "reminder", OutboxMessage.status == "pending",
+                    col(OutboxMessage.idempotency_key).startswith(kind_prefix))
+             .values(status="withdrawn", updated_at=utcnow())
+             .execution_options(synchronize_session=False))
+    if user_id is not None:
+        query = query.where(OutboxMessage.user_id == user_id)
+    return session.execute(query).rowcount
 
 
 def all_programs(session: Session) -> list[Program]:
@@ -186,6 +204,72 @@ def due_outbox(
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+# Kinds of push a user can stop with BERHENTI; replies and answers to what they asked
+# (a curator's decision, a seat that opened) always go.
+OPTIONAL_KINDS = ("reminder", "broadcast")
+
+
+def claim_due(
+    session: Session, channel: str, now: datetime, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Take the next messages of a channel for one dispatcher: replies first, then by age.
+
+    Claimed rows are leased (not_before moves `lease` ahead), so another dispatcher passes
+    them by; one that dies leaves them to come back when the lease runs out. On PostgreSQL
+    the rows are picked with FOR UPDATE SKIP LOCKED: dispatchers in other processes never
+    wait for each other nor take the same row. Pushes to people who said BERHENTI or
+    cannot be reached are set aside as skipped instead."""
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            or_(col(OutboxMessage.not_before).is_(None), OutboxMessage.not_before <= now),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.exec(query))
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+        .values(not_before=now + lease, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list(session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    ))
+    stopped = {user_id for (user_id,) in session.execute(
+        select(User.id).where(
+            col(User.id).in_({m.user_id for m in rows
+                              if m.user_id is not None and m.kind in OPTIONAL_KINDS}),
+            or_(col(User.opted_out).is_(True), col(User.unreachable).is_(True)))
+    )}
+    keep = []
+    for message in rows:
+        if message.kind in OPTIONAL_KINDS and message.user_id in stopped:
+            message.status, message.last_error = "skipped", "opted out or unreachable"
+        else:
+            keep.append(message)
+    return keep
+
+
+def put_back(session: Session, keys: Sequence[str], at: datetime) -> None:
+    """Claimed messages not tried: due again at `at`, with no attempt counted."""
+    if keys:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.idempotency_key).in_(list(keys)),
+                   OutboxMessage.status == "pending")
+            .values(not_before=at).execution_options(synchronize_session=False)
+        )
 
 
 def retry_delay(attempts: int) -> timedelta:
