@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,12 +33,16 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 programs_app = typer.Typer(no_args_is_help=True, help="Programs: import and list.")
 lapas_app = typer.Typer(no_args_is_help=True, help="Lapas (prisons) and their invite codes.")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
+reminders_app = typer.Typer(no_args_is_help=True, help="Reminders of deadlines and events.")
+outbox_app = typer.Typer(no_args_is_help=True, help="Messages waiting to be sent.")
 export_app = typer.Typer(no_args_is_help=True, help="Lists for organisers, as CSV or XLSX.")
 app.add_typer(db_app, name="db")
 app.add_typer(programs_app, name="programs")
 app.add_typer(lapas_app, name="lapas")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
+app.add_typer(reminders_app, name="reminders")
+app.add_typer(outbox_app, name="outbox")
 
 TERMINAL_USER = "local"
 
@@ -229,6 +234,56 @@ def export_registrations(
         except OSError as error:
             raise BadInput(f"{out}: cannot write: {error.strerror or error}") from error
     typer.echo(f"{rows} sign-ups of {program} written to {out}")
+
+
+def _moment(text: str | None) -> datetime:
+    """An ISO 8601 moment from the command line; without an offset, in KRIYA_TIMEZONE."""
+    if text is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise BadInput(f"{text!r} is not an ISO 8601 time, e.g. 2027-03-07T09:00+07:00") \
+            from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(config().timezone))
+    return moment
+
+
+def _deliver() -> dict[str, int]:
+    import asyncio
+
+    from bot.server import create_app, deliver_once
+
+    return asyncio.run(deliver_once(create_app(config())))
+
+
+@reminders_app.command("run-due")
+def reminders_run_due(
+    now: Annotated[str | None, typer.Option("--now", help="ISO 8601; default: now.")] = None,
+) -> None:
+    """Queue the reminders due at that time, deliver the outbox once, and exit."""
+    from bot.server import run_reminders
+
+    at = _moment(now)
+    queued = run_reminders(open_database(config()), config().timezone, at)
+    typer.echo(f"{queued} reminders queued for {at.isoformat(timespec='minutes')}")
+    _report(_deliver())
+
+
+@outbox_app.command("flush")
+def outbox_flush() -> None:
+    """Deliver what may be sent now from the outbox, once, and exit."""
+    open_database(config())
+    _report(_deliver())
+
+
+def _report(tried: dict[str, int]) -> None:
+    if not tried:
+        typer.echo("no channel is configured (TELEGRAM_BOT_TOKEN, TWILIO_ACCOUNT_SID): "
+                   "nothing sent")
+    for channel, count in tried.items():
+        typer.echo(f"{channel}: {count} messages tried")
 
 
 def main() -> None:

@@ -178,6 +178,9 @@ class OutboxMessage(SQLModel, table=True):
     provider_id: str | None = Field(default=None, max_length=64, index=True)
     delivery_status: str | None = Field(default=None, max_length=16)
     error_code: str | None = Field(default=None, max_length=16)
+    # What a push is about ("program:tei-2027", "broadcast:12"): to count a broadcast's
+    # messages, stop it, or withdraw reminders whose program moved.
+    topic: str | None = Field(default=None, max_length=80, index=True)
 
 
 class Product(SQLModel, table=True):
@@ -260,3 +263,37 @@ class Registration(SQLModel, table=True):
     cancelled_at: datetime | None = _ts(default=None, nullable=True)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class ReminderRun(SQLModel, table=True):
+    """A reminder of one kind for one program, queued for everyone it concerns. `anchor`
+    is the moment it reminds of: when the program's dates move, a new anchor makes a new
+    run, and the queued reminders of the old one are withdrawn."""
+
+    __tablename__ = "reminder_runs"
+
+    program_id: str = Field(foreign_key="programs.id", ondelete="CASCADE", primary_key=True,
+                            max_length=64)
+    kind: str = Field(primary_key=True, max_length=16)
+    anchor: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    queued: int = Field(default=0)
+    ran_at: datetime = _ts(default_factory=utcnow)
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement from staff to an audience. Its messages are outbox rows with the
+    topic "broadcast:<id>"; status: scheduled or sending, then done or stopped."""
+
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=4000)
+    media: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    audience: dict[str, Any] = Field(default_factory=no_fields,
+                                     sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    send_at: datetime = _ts(default_factory=utcnow)
+    recipients: int = Field(default=0)
+    status: str = Field(default="sending", max_length=16)
+    created_at: datetime = _ts(default_factory=utcnow)
+    stopped_at: datetime | None = _ts(default=None, nullable=True)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage import store
 from storage.models import Product, Program, Registration, User
 
 CONFIRMED, WAITLISTED = "confirmed", "waitlisted"
@@ -194,6 +195,7 @@ def cancel(
         return None, []
     registration.status = CANCELLED
     registration.cancelled_at = registration.updated_at = now
+    store.withdraw_reminders(session, program.id, registration.user_id, "reminder:event-")
     session.flush()
     return registration, fill_seats(session, program, now)
 
