@@ -35,6 +35,7 @@ lapas_app = typer.Typer(no_args_is_help=True, help="Lapas (prisons) and their in
 staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
 reminders_app = typer.Typer(no_args_is_help=True, help="Reminders of deadlines and events.")
 outbox_app = typer.Typer(no_args_is_help=True, help="Messages waiting to be sent.")
+broadcast_app = typer.Typer(no_args_is_help=True, help="Announcements to many users.")
 export_app = typer.Typer(no_args_is_help=True, help="Lists for organisers, as CSV or XLSX.")
 app.add_typer(db_app, name="db")
 app.add_typer(programs_app, name="programs")
@@ -43,6 +44,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(broadcast_app, name="broadcast")
 
 TERMINAL_USER = "local"
 
@@ -276,6 +278,65 @@ def outbox_flush() -> None:
     """Deliver what may be sent now from the outbox, once, and exit."""
     open_database(config())
     _report(_deliver())
+
+
+@broadcast_app.command("send")
+def broadcast_send(
+    text: Annotated[str, typer.Option("--text", help="The announcement.")],
+    province: Annotated[list[str] | None, typer.Option("--province", help="Repeatable.")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="Repeatable.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="artisan or lapas")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="ISO 8601; default: now.")] = None,
+) -> None:
+    """Queue a broadcast; prints its id and how many will receive it."""
+    from conversations import broadcasts
+
+    text = text.strip()
+    if not text:
+        raise BadInput("--text is empty")
+    if len(text) > 4000:
+        raise BadInput(f"--text is {len(text)} characters long; at most 4000")
+    audience: dict[str, object] = {}
+    if province:
+        found = [provinces.exact(p) or provinces.match(p)[0] for p in province]
+        unknown = [p for p, f in zip(province, found, strict=True) if f is None]
+        if unknown:
+            raise BadInput(f"unknown province {unknown[0]!r}")
+        audience["provinces"] = [f.name for f in found if f is not None]
+    if category:
+        unknown = [c for c in category if c not in domain.CATEGORIES]
+        if unknown:
+            raise BadInput(f"unknown category {unknown[0]!r}; one of "
+                           f"{', '.join(domain.CATEGORIES)}")
+        audience["categories"] = list(category)
+    if role is not None:
+        if role not in domain.ROLES:
+            raise BadInput(f"--role must be one of {', '.join(domain.ROLES)}")
+        audience["role"] = role
+    send_at = _moment(at) if at else None
+    database = open_database(config())
+    with session_scope(database) as session:
+        broadcast = broadcasts.queue(session, text, audience, now=utcnow(), send_at=send_at,
+                                     default_zone=config().timezone)
+    typer.echo(f"broadcast {broadcast.id}: {broadcast.recipients} recipients, sending from "
+               f"{broadcast.send_at.isoformat(timespec='minutes')}")
+
+
+@broadcast_app.command("status")
+def broadcast_status(broadcast_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """How a broadcast's messages stand."""
+    from conversations import broadcasts
+    from storage.models import Broadcast
+
+    database = open_database(config())
+    with session_scope(database) as session:
+        found = session.get(Broadcast, broadcast_id)
+        if found is None:
+            raise BadInput(f"no broadcast {broadcast_id}")
+        counted = broadcasts.counts(session, broadcast_id)
+    typer.echo(f"broadcast {broadcast_id} ({found.status}), {found.recipients} recipients")
+    for name, n in counted.items():
+        typer.echo(f"{name}\t{n}")
 
 
 def _report(tried: dict[str, int]) -> None:

@@ -91,3 +91,8 @@ def is_curator(user: Any) -> bool:
 def manages_programs(user: Any) -> bool:
     """Whether a user may see programs' sign-ups and select participants (`/program`)."""
     return user is not None and bool({ADMIN, CURATOR} & set(user.staff_roles or []))
+
+
+def is_broadcaster(user: Any) -> bool:
+    """Whether a user may send broadcasts (`/siaran`)."""
+    return user is not None and BROADCASTER in (user.staff_roles or [])

@@ -17,7 +17,7 @@ from sqlalchemy import Engine as Database
 
 from conversations.answers import Invalid, clean, fold
 from conversations.context import FRESH_START, NO_DRAFT, Context, Settings
-from conversations.domain import is_curator, manages_programs
+from conversations.domain import is_broadcaster, is_curator, manages_programs
 from conversations.flow import END, RETURN_KEY, Flow, Start, Step, Target, check_flows, next_step
 from conversations.i18n import N_, Translator, translator
 from conversations.messages import Delivery, Inbound, Outbound, step_tag
@@ -32,6 +32,7 @@ from storage.models import User, utcnow
 RESUME_AFTER = timedelta(hours=1)
 CURATION_FLOW = "curation"
 PROGRAMS_FLOW = "program_admin"
+BROADCAST_FLOW = "broadcast"
 DRAFTS = "_drafts"  # answers key: unfinished flows that keep drafts, by flow name
 # An unfinished flow older than this is dropped quietly.
 FORGET_AFTER = timedelta(days=7)
@@ -57,6 +58,7 @@ COMMANDS = {
     "mulai": "resume",
     "kurasi": "curate",
     "program": "programs",
+    "siaran": "broadcast",
 }
 # Staff commands: the flow each opens, who may, and what anyone else is told.
 STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
@@ -66,6 +68,9 @@ STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
     "programs": (PROGRAMS_FLOW, manages_programs, N_(
         "/program is for staff who run programs. Ask your office's Kriya administrator "
         "for the admin or curator role.")),
+    "broadcast": (BROADCAST_FLOW, is_broadcaster, N_(
+        "/siaran is for broadcasters only. Ask your office's Kriya administrator for the "
+        "broadcaster role.")),
 }
 _WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
 

@@ -113,14 +113,14 @@ USER_COLUMNS = (User.id, User.channel, User.address, User.language, User.provinc
                 User.categories, User.role, User.lapas_id)
 
 
-def _reachable() -> Any:
+def reachable() -> Any:
     return and_(col(User.registered_at).is_not(None), col(User.opted_out).is_(False),
                 col(User.unreachable).is_(False))
 
 
 def suited(session: Session, program: Program) -> list[Any]:
     """Registered users the program is for who have not signed up (nor their Lapas)."""
-    query = select(*USER_COLUMNS).where(_reachable())
+    query = select(*USER_COLUMNS).where(reachable())
     if program.audience in (domain.ARTISAN, domain.LAPAS_OFFICER):
         query = query.where(User.role == program.audience)
     else:
@@ -147,7 +147,7 @@ def holding_a_place(session: Session, program: Program) -> list[Any]:
     return list(session.execute(
         select(*USER_COLUMNS).join(Registration, col(Registration.user_id) == User.id)
         .where(Registration.program_id == program.id, col(Registration.status).in_(places),
-               _reachable())
+               reachable())
     ))
 
 
@@ -189,7 +189,7 @@ def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta")
                 "topic": f"program:{due.program.id}", "created_at": now, "updated_at": now,
             })
         for start in range(0, len(rows), BATCH):
-            session.execute(_insert_new(session), rows[start:start + BATCH])
+            session.execute(insert_new(session), rows[start:start + BATCH])
         session.add(ReminderRun(program_id=due.program.id, kind=due.kind, anchor=due.anchor,
                                 queued=len(rows), ran_at=now))
         session.flush()
@@ -197,7 +197,7 @@ def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta")
     return queued
 
 
-def _insert_new(session: Session) -> Any:
+def insert_new(session: Session) -> Any:
     """An INSERT that passes over a message already queued under the same key."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert

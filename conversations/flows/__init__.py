@@ -1,6 +1,7 @@
 """Every flow of Kriya, by name. A new flow is a new module listed here."""
 
 from conversations.flow import Flow
+from conversations.flows.broadcast import broadcast
 from conversations.flows.curation import curation
 from conversations.flows.finder import finder
 from conversations.flows.menu import menu
@@ -15,5 +16,5 @@ from conversations.flows.signup import signup
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (registration, menu, finder, profile, product, my_products, curation,
-                 signup, my_signups, program_admin)
+                 signup, my_signups, program_admin, broadcast)
 }

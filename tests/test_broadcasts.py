@@ -1,0 +1,97 @@
+"""Broadcasts by staff: the audience, a preview with the count, now or later, status and
+stopping; from the chat (/siaran) and from the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from conversations import broadcasts
+from conversations.messages import Outbound
+from storage import store
+from storage.db import session_scope
+from storage.models import Broadcast, OutboxMessage, User
+from tests.conftest import START, Chat
+from tests.test_cli import kriya, no_traceback
+from tests.test_reminders import people
+
+
+def messages(database, broadcast_id: int) -> list[OutboxMessage]:
+    with Session(database) as session:
+        return list(session.exec(select(OutboxMessage)
+                                 .where(OutboxMessage.topic == f"broadcast:{broadcast_id}")
+                                 .order_by(OutboxMessage.id)))
+
+
+def broadcaster(engine, address: str = "s-1") -> Chat:
+    staff = Chat(engine, address=address)
+    staff.register_artisan(name="Dewi Penyiar", province="jatim")
+    with session_scope(engine.database) as session:
+        store.user_at(session, "terminal", address).staff_roles = ["broadcaster"]
+    return staff
+
+
+def test_a_broadcaster_previews_and_sends_to_provinces(engine):
+    people(engine.database, "Nusa Tenggara Barat", "Jawa Timur", "Papua", "Nusa Tenggara Barat")
+    dewi = broadcaster(engine)
+    Chat(engine, address="x").say("halo")  # not registered: never a recipient
+    dewi.say("/siaran")
+    assert dewi.step == "broadcast:text"
+    dewi.say("Pendaftaran JakCraft 2027 dibuka! Cek menu Cari program.")
+    dewi.say("lewati")
+    dewi.say("provinsi")
+    dewi.say("NTB, Papua")
+    dewi.say("sekarang")
+    assert dewi.step == "broadcast:confirm"
+    assert "3 orang" in dewi.text and "Pendaftaran JakCraft 2027 dibuka!" in dewi.text
+    dewi.say("kirim")
+    assert "untuk 3 penerima" in dewi.text
+    with Session(engine.database) as session:
+        [made] = session.exec(select(Broadcast)).all()
+    sent = messages(engine.database, made.id)
+    assert len(sent) == 3 and {m.priority for m in sent} == {3}
+    assert Outbound.from_payload(sent[0].payload).text.startswith("Pendaftaran JakCraft")
+    # Status, and stopping what has not left yet.
+    dewi.say("/siaran status")
+    assert dewi.step == "broadcast:status"
+    assert "menunggu 3" in dewi.text
+    dewi.say("1")
+    assert "3 pesan tidak dikirim" in dewi.text
+    with Session(engine.database) as session:
+        assert broadcasts.counts(session, made.id)["stopped"] == 3
+
+
+def test_only_broadcasters_may_use_siaran(engine):
+    siti = Chat(engine, address="a-1")
+    siti.register_artisan()
+    siti.say("/siaran")
+    assert "hanya untuk penyiar" in siti.text and siti.step == "menu:choose"
+
+
+def test_a_night_broadcast_waits_for_seven_in_each_zone(database):
+    people(database, "Jawa Timur", "Papua")
+    night = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)  # 21.00 WIB, 23.00 WIT
+    with session_scope(database) as session:
+        made = broadcasts.queue(session, "Halo semua", {}, now=night)
+    wib, wit = messages(database, made.id)
+    assert wib.not_before == datetime(2027, 3, 2, 0, 0, tzinfo=UTC)
+    assert wit.not_before == datetime(2027, 3, 1, 22, 0, tzinfo=UTC)
+
+
+def test_broadcast_from_the_command_line(database, database_url):
+    people(database, "Jawa Timur", "Nusa Tenggara Barat", "Jawa Timur")
+    with session_scope(database) as session:
+        session.add(User(channel="telegram", address="9", role="artisan", province="Jawa Timur",
+                         categories=["tenun"], registered_at=START, opted_out=True))
+    result = kriya(database_url, "broadcast", "send", "--text", "Pameran di Surabaya",
+                   "--province", "jatim", "--category", "tenun")
+    no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    assert "2 recipients" in result.stdout
+    broadcast_id = result.stdout.split()[1].rstrip(":")
+    status = kriya(database_url, "broadcast", "status", broadcast_id)
+    assert "pending\t2" in status.stdout and "sent\t0" in status.stdout
+    bad = kriya(database_url, "broadcast", "send", "--text", "x", "--province", "atlantis")
+    assert bad.returncode == 2 and "unknown province" in bad.stderr
+    no_traceback(bad)
