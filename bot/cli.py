@@ -36,6 +36,7 @@ staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
 reminders_app = typer.Typer(no_args_is_help=True, help="Reminders of deadlines and events.")
 outbox_app = typer.Typer(no_args_is_help=True, help="Messages waiting to be sent.")
 broadcast_app = typer.Typer(no_args_is_help=True, help="Announcements to many users.")
+users_app = typer.Typer(no_args_is_help=True, help="Users from the offices' lists.")
 export_app = typer.Typer(no_args_is_help=True, help="Lists for organisers, as CSV or XLSX.")
 app.add_typer(db_app, name="db")
 app.add_typer(programs_app, name="programs")
@@ -45,6 +46,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(users_app, name="users")
 
 TERMINAL_USER = "local"
 
@@ -337,6 +339,22 @@ def broadcast_status(broadcast_id: Annotated[int, typer.Argument(metavar="ID")])
     typer.echo(f"broadcast {broadcast_id} ({found.status}), {found.recipients} recipients")
     for name, n in counted.items():
         typer.echo(f"{name}\t{n}")
+
+
+@users_app.command("import")
+def users_import(file: Path) -> None:
+    """Add users from an office's CSV or XLSX list (all rows or none)."""
+    from bot import user_files
+
+    try:
+        people = user_files.check(user_files.read_table(file))
+    except ProgramFileError as error:
+        raise BadInput(f"{file}: nothing imported: {error}") from error
+    database = open_database(config())
+    with session_scope(database) as session:
+        added, merged, invited = user_files.merge(session, people, utcnow())
+    typer.echo(f"{len(people)} people from {file}: {added} added, {merged} merged with "
+               f"known phones, {invited} invited to give consent")
 
 
 def _report(tried: dict[str, int]) -> None:

@@ -95,3 +95,45 @@ def test_broadcast_from_the_command_line(database, database_url):
     bad = kriya(database_url, "broadcast", "send", "--text", "x", "--province", "atlantis")
     assert bad.returncode == 2 and "unknown province" in bad.stderr
     no_traceback(bad)
+
+
+def test_users_import_merges_by_phone_and_invites_those_without_consent(database,
+                                                                       database_url, tmp_path):
+    import openpyxl
+
+    with session_scope(database) as session:
+        session.add(User(channel="whatsapp", address="+6281311112222", phone="+6281311112222",
+                         role="artisan", name="Siti Aminah", province="Nusa Tenggara Barat",
+                         registered_at=START, consent_at=START))
+    book = openpyxl.Workbook()
+    book.active.append(["name", "business", "province", "city", "phone", "categories",
+                        "consent"])
+    book.active.append(["Siti A.", "Tenun Sasak", "NTB", "Mataram", "0813-1111-2222",
+                        "tenun", None])
+    book.active.append(["Made Wirawan", "Ukir Bali", "Bali", "Gianyar", "0812 9999 0000",
+                        "kayu", "2026-10-01"])
+    book.active.append(["Rina Putri", "", "Jatim", "Surabaya", "081277778888", "batik", None])
+    good = tmp_path / "peserta.xlsx"
+    book.save(good)
+    result = kriya(database_url, "users", "import", str(good))
+    no_traceback(result)
+    assert result.returncode == 0, result.stderr
+    assert "1 added" not in result.stdout and "2 added, 1 merged" in result.stdout
+    with Session(database) as session:
+        users = {u.phone: u for u in session.exec(select(User))}
+        invitations = session.exec(select(OutboxMessage)
+                                   .where(OutboxMessage.kind == "invitation")).all()
+    assert users["+6281311112222"].name == "Siti Aminah"  # her own answer stays
+    assert users["+6281311112222"].business_name == "Tenun Sasak"  # a gap filled
+    assert users["+6281299990000"].registered_at is not None  # consent given to the office
+    assert [i.address for i in invitations] == ["+6281277778888"]
+    # Again: nobody is invited twice.
+    assert "0 invited" in kriya(database_url, "users", "import", str(good)).stdout
+    # A file with a bad row imports nothing, and says which row.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,province,phone\nAni,Jatim,0812 1111 3333\nBudi,Atlantis,12\n")
+    result = kriya(database_url, "users", "import", str(bad))
+    no_traceback(result)
+    assert result.returncode == 2 and "row 3" in result.stderr and "Atlantis" in result.stderr
+    with Session(database) as session:
+        assert session.exec(select(User).where(User.name == "Ani")).first() is None
