@@ -23,7 +23,6 @@ from sqlmodel import Session, col, select
 from conversations.messages import Outbound
 from conversations.provinces import zone_of
 from conversations.reminders import (
-    BATCH,
     USER_COLUMNS,
     holding_a_place,
     insert_new,
@@ -84,8 +83,7 @@ def queue(
             "not_before": wait or (at if at > now else None),
             "topic": f"broadcast:{broadcast.id}", "created_at": now, "updated_at": now,
         })
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert_new(session), rows[start:start + BATCH])
+    insert_new(session, rows)
     broadcast.recipients = len(rows)
     session.flush()
     return broadcast
