@@ -133,11 +133,21 @@ def programs_import(file: Path) -> None:
         programs = check_rows(read_rows(file))
     except ProgramFileError as error:
         raise BadInput(f"{file}: nothing imported: {error}") from error
+    from conversations.flows.my_signups import notify_promoted
+    from storage import signups
+
     database = open_database(config())
+    moved = 0
     with session_scope(database) as session:
         for values in programs:
-            store.upsert_program(session, values)
-    typer.echo(f"{len(programs)} programs imported from {file}")
+            program = store.upsert_program(session, values)
+            # More seats than before: the waiting list moves up, and each is told.
+            signups.lock_program(session, program.id)
+            for registration in signups.fill_seats(session, program, utcnow()):
+                notify_promoted(session, registration, program, utcnow(), config().timezone)
+                moved += 1
+    typer.echo(f"{len(programs)} programs imported from {file}"
+               + (f"; {moved} moved up from waiting lists" if moved else ""))
 
 
 @programs_app.command("list")

@@ -72,7 +72,9 @@ def registration_rows(
             lapas.name if lapas is not None else "", codes,
             "; ".join(p.name for p in products), "; ".join(photos),
             tr._(domain.FUNDING_ROUTES.get(route, route)) if route else "",
-            tr._(STATUSES.get(registration.status, registration.status)), position,
+            tr._(N_("applied, waiting for the selection"))
+            if registration.status == signups.CONFIRMED and signups.has_selection(program)
+            else tr._(STATUSES.get(registration.status, registration.status)), position,
             wib.local(registration.signed_up_at).replace(tzinfo=None), registration.notes,
         ])
     return [tr._(h) for h in HEADERS], rows

@@ -94,9 +94,12 @@ def seats(session: Session, program_id: str) -> Seats:
 
 
 def registration_of(session: Session, program_id: str, party: str) -> Registration | None:
+    """Read fresh: a copy loaded earlier in the transaction (before the program's lock)
+    may be out of date."""
     return session.exec(
         select(Registration).where(Registration.program_id == program_id,
                                    Registration.party == party)
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -304,9 +307,34 @@ def accepted_products(
 
 def waiting_products(session: Session, user: User) -> int:
     """How many of a party's products are still with the curators."""
+    if user.role == LAPAS_ROLE and user.lapas_id is None:
+        return 0
     mine = (Product.lapas_id == user.lapas_id if user.role == LAPAS_ROLE
             else Product.owner_id == user.id)
     return int(session.exec(
         select(func.count()).select_from(Product)
         .where(mine, col(Product.status).in_(("submitted", "in_review")))
     ).one())
+
+
+def release_all(session: Session, user: User, now: datetime) -> list[tuple[Registration,
+                                                                          Program]]:
+    """Before a person's data is erased: their own sign-ups are cancelled (freeing seats),
+    and a Lapas' sign-up they made passes to another officer of the Lapas if there is
+    one. Returns who moved up from a waiting list, with the program."""
+    moved = []
+    mine = session.exec(select(Registration).where(Registration.user_id == user.id,
+                                                   col(Registration.status).in_(ACTIVE))).all()
+    for registration in mine:
+        if registration.lapas_id is not None:
+            colleague = session.exec(
+                select(User).where(User.lapas_id == registration.lapas_id, User.id != user.id,
+                                   col(User.registered_at).is_not(None))).first()
+            if colleague is not None:
+                registration.user_id = colleague.id
+                continue
+        _, promoted = cancel(session, registration.id or 0, registration.party, now)
+        program = session.get(Program, registration.program_id)
+        moved += [(p, program) for p in promoted if program is not None]
+    session.flush()
+    return moved

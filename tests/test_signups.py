@@ -566,3 +566,61 @@ def test_staff_get_the_list_as_a_file_in_the_chat(engine, tmp_path):
     assert "4 pendaftar" in message.text
     book = openpyxl.load_workbook(tmp_path / "media" / message.document)
     assert book.active.max_row == 5  # the header and four sign-ups
+
+
+def test_erasing_ones_data_frees_the_seat_for_the_next_who_is_told(engine):
+    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
+    siti, made = artisan(engine, "a-1"), artisan(engine, "a-2", name="Made Wirawan")
+    for person in (siti, made):
+        open_program(person, "Pelatihan Pewarna Alam")
+        person.say("daftar")
+        person.say("daftar")
+    siti.say("data saya")
+    siti.say("hapus")
+    siti.say("ya")
+    assert "sudah dihapus" in siti.text
+    assert [r.status for r in registrations(engine, "batik")] == ["confirmed"]
+    [told] = pushes(engine, "signup")
+    assert told.address == "a-2"
+
+
+def test_a_reapplicant_can_be_selected_again(engine):
+    add_programs(engine, program("dds", 20, kind="seleksi", title="Seleksi Desain"))
+    siti = artisan(engine, "a-1")
+    dewi = staff(engine, "s-1")
+    for round_ in range(2):
+        open_program(siti, "Seleksi Desain")
+        siti.say("daftar")
+        siti.say("daftar")
+        for answer in ("/program", "Seleksi Desain", "seleksi", "lolos"):
+            dewi.say(answer)
+        assert "Pendaftar sudah diberi tahu" in dewi.text, dewi.text
+        dewi.say("menu")
+        if round_ == 0:
+            siti.say("pendaftaran saya")
+            siti.say("1")
+            siti.say("batalkan")
+            siti.say("ya")
+            siti.say("menu")
+    assert len(pushes(engine, "selection")) == 2
+
+
+def test_more_seats_in_a_reimported_program_move_the_waiting_list_up(engine, database_url,
+                                                                    tmp_path):
+    from tests.test_cli import kriya
+
+    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
+    ids = _users(engine, 3)
+    with session_scope(engine.database) as session:
+        for user_id in ids:
+            signups.sign_up(session, "batik", session.get(User, user_id), route=None,
+                            product_ids=[], notes="", now=START)
+    file = tmp_path / "programs.csv"
+    file.write_text("id,kind,title,starts_at,ends_at,registration_deadline,quota\n"
+                    "batik,pelatihan,Pelatihan Pewarna Alam,2027-04-20T09:00,2027-04-21T16:00,"
+                    "2027-03-20T23:59,2\n")
+    result = kriya(database_url, "programs", "import", str(file))
+    assert result.returncode == 0 and "1 moved up" in result.stdout, result.stderr
+    assert [r.status for r in registrations(engine, "batik")] == [
+        "confirmed", "confirmed", "waitlisted"]
+    assert len(pushes(engine, "signup")) == 1

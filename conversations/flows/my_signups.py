@@ -9,7 +9,10 @@ A cancelled seat goes to the first on the waiting list who fits it, and they are
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlmodel import Session
 
 from conversations import domain
 from conversations.answers import YES, Choice, yes_no
@@ -133,16 +136,21 @@ def _cancel(ctx: Context) -> str | None:
 
 
 def tell_promoted(ctx: Context, registration: Registration, program: Program) -> None:
+    notify_promoted(ctx.session, registration, program, ctx.now, ctx.settings.default_zone)
+
+
+def notify_promoted(session: Session, registration: Registration, program: Program,
+                    now: datetime, default_zone: str) -> None:
     """The one moved from the waiting list into a seat hears it through the outbox."""
-    person = ctx.session.get(User, registration.user_id)
+    person = session.get(User, registration.user_id)
     if person is None:
         return
-    tr = translator_for(person, ctx.settings.default_zone)
+    tr = translator_for(person, default_zone)
     text = tr._("Good news: a seat opened up for {title}, and it is yours. Your sign-up is "
                 "confirmed. It starts {when}.").format(
         title=program.title, when=tr.datetime(program.starts_at))
-    push(ctx.session, person, "signup", text,
-         f"promoted:{registration.id}:{registration.seq}", ctx.now)
+    push(session, person, "signup", text,
+         f"promoted:{registration.id}:{registration.seq}", now)
 
 
 my_signups = Flow("my_signups", [

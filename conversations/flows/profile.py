@@ -11,9 +11,10 @@ from conversations.answers import NO, YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import END, EditField, Flow, Step
 from conversations.flows import fields
+from conversations.flows.my_signups import notify_promoted
 from conversations.i18n import N_, translator
 from conversations.provinces import zone_of
-from storage import store
+from storage import signups, store
 
 EDIT, DELETE, MENU = "edit", "delete", "menu"
 
@@ -58,6 +59,9 @@ def _delete(ctx: Context) -> str | None:
     if ctx.answers["delete"] != YES:
         return None
     ctx.forget = True
+    if ctx.user is not None and ctx.user.id is not None:
+        for moved, program in signups.release_all(ctx.session, ctx.user, ctx.now):
+            notify_promoted(ctx.session, moved, program, ctx.now, ctx.settings.default_zone)
     return ctx._("All your data has been deleted. Thank you for using Kriya. "
                  "Send a message any time to register again.")
 

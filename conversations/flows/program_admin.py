@@ -90,6 +90,9 @@ def _action_choices(ctx: Context) -> list[tuple[str, str]]:
 def _after_action(ctx: Context) -> str | None:
     choice = ctx.answers["action"]
     program = _program(ctx)
+    if not domain.manages_programs(ctx.user):  # the role was taken away meanwhile
+        ctx.answers["action"] = DONE
+        return ctx._("You no longer manage programs, so nothing was sent.")
     if choice in (XLSX, CSV) and program is not None:
         path, name, rows = exports.save_registrations(ctx.session, program, ctx.tr,
                                                       ctx.settings.media_dir, choice, ctx.now)
@@ -128,7 +131,7 @@ def _applicant(ctx: Context) -> Registration | None:
 def applicant_text(ctx: Context) -> str:
     registration = _applicant(ctx)
     program = _program(ctx)
-    if registration is None or program is None:
+    if registration is None or program is None or not domain.manages_programs(ctx.user):
         return ctx._("Nobody is waiting for a decision here.")
     return "\n".join(exports.describe_party(ctx.session, registration, ctx.tr))
 
@@ -155,8 +158,8 @@ def _decide(ctx: Context) -> str | None:
     if registration is None:
         if outcome == "full":
             ctx.answers["applicant"] = wanted  # still undecided: ask again about them
-            return ctx._("All {n} places are given. Mark someone not selected first, or "
-                         "choose Not selected.").format(n=program.quota)
+            return ctx._("All {n} places are given, so nobody more can be selected. Choose "
+                         "Not selected, or Skip for now.").format(n=program.quota)
         return ctx._("Someone else decided on this applicant a moment ago; nothing was "
                      "changed. Here is the next one.")
     _tell_applicant(ctx, registration, program)
@@ -178,7 +181,7 @@ def _tell_applicant(ctx: Context, registration: Registration, program: Program) 
                     "this time. Other programs are waiting in Find programs.").format(
             title=program.title)
     push(ctx.session, person, "selection", text,
-         f"selection:{registration.id}:{registration.status}", ctx.now)
+         f"selection:{registration.id}:{registration.seq}:{registration.status}", ctx.now)
 
 
 def _after_applicant(answers: dict[str, Any]) -> Any:
@@ -197,7 +200,7 @@ program_admin = Flow("program_admin", [
     Step("decide", applicant_text,
          Choice(choices=_applicant_choices,
                 words={YES: ("lolos", "terpilih", "ya"), NO: ("tidak lolos", "tidak"),
-                       SKIP: ("lewati", "skip"), STOP: ("berhenti", "selesai", "stop")}),
+                       SKIP: ("lewati", "skip"), STOP: ("selesai", "done")}),
          then=Branch(_after_applicant, ("action", "decide")),
          known=_take_applicant, done=_decide),
 ])

@@ -66,6 +66,8 @@ def refusal(ctx: Context, program: Program | None) -> str | None:
         return "gone"
     if user is None or user.id is None or not ctx.registered:
         return "unregistered"
+    if user.role == domain.LAPAS_OFFICER and user.lapas_id is None:
+        return "no_lapas"
     existing = signups.registration_of(ctx.session, program.id, signups.party_of(user))
     if existing is not None and existing.status != signups.CANCELLED:
         return "already"
@@ -102,6 +104,9 @@ def refusal_text(ctx: Context) -> str:
             position = signups.waitlist_position(ctx.session, existing)
             return _("You are already signed up for {title}: {status}.").format(
                 title=title, status=status_text(ctx, existing, program, position))
+    if reason == "no_lapas":
+        return _("Your Lapas is no longer registered in Kriya, so it cannot sign up. Please "
+                 "ask the staff who gave you the invite code.")
     if reason == "closed":
         closes = program.registration_deadline or program.starts_at
         return _("Registration for {title} closed on {when}. Look for other programs in "
