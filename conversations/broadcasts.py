@@ -30,7 +30,7 @@ from conversations.reminders import (
     reachable,
     suited,
 )
-from storage.models import Broadcast, OutboxMessage, Program
+from storage.models import Broadcast, OutboxMessage, Program, User
 
 BROADCAST_PRIORITY = 3  # after replies, notices and reminders
 SIGNED, SUITED = "signed", "suited"
@@ -48,6 +48,11 @@ def recipients(session: Session, audience: Mapping[str, Any]) -> list[Any]:
         people = list(session.execute(select(*USER_COLUMNS).where(reachable())))
     provinces = set(audience.get("provinces") or ())
     categories = set(audience.get("categories") or ())
+    if program_id and categories and people:  # those rows come without their crafts
+        crafts = dict(session.execute(select(User.id, User.categories)
+                                      .where(col(User.id).in_([p.id for p in people]))).all())
+        people = [p for p in people if categories & set(crafts.get(p.id) or ())]
+        categories = set()
     role = audience.get("role")
     return [p for p in people
             if (not provinces or p.province in provinces)

@@ -191,7 +191,10 @@ def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta")
             rows.append({
                 "channel": person.channel, "address": person.address, "user_id": person.id,
                 "kind": "reminder", "priority": REMINDER_PRIORITY, "payload": payload,
-                "idempotency_key": f"reminder:{due.kind}:{person.id}:{due.program.id}:{stamp}",
+                # The run's minute too: a run made again after the date moved and came back
+                # is a new message (one run per program, kind and date is ReminderRun's).
+                "idempotency_key": f"reminder:{due.kind}:{person.id}:{due.program.id}:{stamp}"
+                                   f":{now:%Y%m%d%H%M}",
                 "status": "pending", "attempts": 0, "not_before": wait,
                 "topic": f"program:{due.program.id}", "created_at": now, "updated_at": now,
             })

@@ -30,6 +30,7 @@ from storage.models import (
     OutboxMessage,
     Product,
     Program,
+    ReminderRun,
     User,
     utcnow,
 )
@@ -104,13 +105,17 @@ def upsert_program(session: Session, values: dict[str, Any]) -> Program:
         program = Program(**values)
         session.add(program)
     else:
-        moved = any(key in values and values[key] != getattr(program, key)
-                    for key in ("starts_at", "registration_deadline"))
+        moved = [kind for key, kind in (("starts_at", "event-"),
+                                        ("registration_deadline", "deadline-"))
+                 if key in values and values[key] != getattr(program, key)]
         for key, value in values.items():
             setattr(program, key, value)
         program.updated_at = utcnow()
-        if moved:  # reminders of the old dates are not sent; the next tick makes new ones
-            withdraw_reminders(session, program.id)
+        for kind in moved:  # reminders of the old date are not sent; the next tick remakes
+            withdraw_reminders(session, program.id, kind_prefix=f"reminder:{kind}")
+            session.execute(delete(ReminderRun).where(
+                ReminderRun.program_id == program.id,
+                col(ReminderRun.kind).startswith(kind)))
     session.flush()
     return program
 
@@ -233,9 +238,17 @@ def claim_due(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    ids = list(session.exec(query))
-    if not ids:
-        return []
+    while True:  # a batch of nothing but skipped pushes is not the end of the outbox
+        ids = list(session.exec(query))
+        if not ids:
+            return []
+        kept = _lease(session, ids, now, lease)
+        if kept:
+            return kept
+
+
+def _lease(session: Session, ids: list[int], now: datetime,
+           lease: timedelta) -> list[OutboxMessage]:
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
         .values(not_before=now + lease, updated_at=now)

@@ -232,3 +232,30 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
     assert all(m["text"].startswith("Pengingat: pendaftaran Pelatihan Pewarna Alam")
                for m in sent)
     assert {m.status for m in reminders(database)} == {"sent"}
+
+
+def test_moving_the_event_keeps_the_deadline_reminders_and_back_again_reminds_again(database):
+    add_program(database)
+    people(database, "Jawa Timur")
+    assert tick(database, DEADLINE - timedelta(days=3)) == 1  # waits for 07.00
+    add_program(database, starts_at="2027-04-27T09:00+07:00", ends_at="2027-04-28T16:00+07:00")
+    assert [m.status for m in reminders(database)] == ["pending"]
+    add_program(database, registration_deadline="2027-03-17T23:59+07:00")
+    assert [m.status for m in reminders(database)] == ["withdrawn"]
+    add_program(database)  # and back to the first date: reminded of it again
+    assert tick(database, DEADLINE - timedelta(days=3) + timedelta(minutes=1)) == 1
+    assert [m.status for m in reminders(database)] == ["withdrawn", "pending"]
+    assert tick(database, DEADLINE - timedelta(days=3) + timedelta(minutes=2)) == 0
+
+
+def test_a_batch_of_only_opted_out_pushes_does_not_hide_the_rest(database):
+    ids = people(database, *["Jawa Timur"] * 4)
+    with session_scope(database) as session:
+        for n, user_id in enumerate(ids):
+            session.get(User, user_id).opted_out = n < 3
+            session.add(OutboxMessage(channel="telegram", address=str(1000 + n),
+                                      user_id=user_id, kind="broadcast", priority=3,
+                                      payload={"text": "hai"}, idempotency_key=f"b{n}"))
+    with session_scope(database) as session:
+        rows = store.claim_due(session, "telegram", datetime.now(UTC), 3, timedelta(minutes=1))
+        assert [r.user_id for r in rows] == [ids[3]]
