@@ -198,9 +198,13 @@ def due_outbox(
     session: Session, channel: str, now: datetime, limit: int = 100
 ) -> list[OutboxMessage]:
     """Messages of a channel ready to go: replies first, then oldest first."""
-    query = (
-        select(OutboxMessage)
-        .where(
+    return list(session.exec(_ready(select(OutboxMessage), channel, now, limit)))
+
+
+def _ready(query: Any, channel: str, now: datetime, limit: int) -> Any:
+    """`query` narrowed to a channel's messages that may go at `now`, in sending order."""
+    return (
+        query.where(
             OutboxMessage.channel == channel,
             OutboxMessage.status == "pending",
             or_(col(OutboxMessage.not_before).is_(None), OutboxMessage.not_before <= now),
@@ -208,7 +212,6 @@ def due_outbox(
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
-    return list(session.exec(query))
 
 
 # Kinds of push a user can stop with BERHENTI; replies and answers to what they asked
@@ -226,16 +229,7 @@ def claim_due(
     the rows are picked with FOR UPDATE SKIP LOCKED: dispatchers in other processes never
     wait for each other nor take the same row. Pushes to people who said BERHENTI or
     cannot be reached are set aside as skipped instead."""
-    query = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == "pending",
-            or_(col(OutboxMessage.not_before).is_(None), OutboxMessage.not_before <= now),
-        )
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        .limit(limit)
-    )
+    query = _ready(select(OutboxMessage.id), channel, now, limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     while True:  # a batch of nothing but skipped pushes is not the end of the outbox

@@ -205,6 +205,14 @@ def _users(engine, count: int, province: str = "Nusa Tenggara Barat") -> list[in
         return [u.id for u in users]
 
 
+def sign_up_directly(engine, program_id: str, user_ids: list[int], route: str | None = None):
+    """Sign-ups made in the order given, without the chat."""
+    with session_scope(engine.database) as session:
+        return [signups.sign_up(session, program_id, session.get(User, user_id), route=route,
+                                product_ids=[], notes="", now=START)
+                for user_id in user_ids]
+
+
 def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(engine):
     add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="10"))
     _users(engine, 50)
@@ -525,11 +533,7 @@ def test_the_export_shows_waiting_list_positions(engine, database_url, tmp_path)
     from tests.test_cli import kriya
 
     add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
-    ids = _users(engine, 3)
-    with session_scope(engine.database) as session:
-        for user_id in ids:
-            signups.sign_up(session, "batik", session.get(User, user_id), route=None,
-                            product_ids=[], notes="", now=START)
+    sign_up_directly(engine, "batik", _users(engine, 3))
     out = tmp_path / "batik.csv"
     assert kriya(database_url, "export", "registrations", "--program", "batik", "--out",
                  str(out), "--lang", "en").returncode == 0
@@ -610,11 +614,7 @@ def test_more_seats_in_a_reimported_program_move_the_waiting_list_up(engine, dat
     from tests.test_cli import kriya
 
     add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
-    ids = _users(engine, 3)
-    with session_scope(engine.database) as session:
-        for user_id in ids:
-            signups.sign_up(session, "batik", session.get(User, user_id), route=None,
-                            product_ids=[], notes="", now=START)
+    sign_up_directly(engine, "batik", _users(engine, 3))
     file = tmp_path / "programs.csv"
     file.write_text("id,kind,title,starts_at,ends_at,registration_deadline,quota\n"
                     "batik,pelatihan,Pelatihan Pewarna Alam,2027-04-20T09:00,2027-04-21T16:00,"
