@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -161,6 +162,28 @@ class Chat:
 @pytest.fixture
 def chat(engine) -> Chat:
     return Chat(engine)
+
+
+def together(function: Callable[[T], object], items: Sequence[T],
+             seconds: float = 60) -> list[BaseException]:
+    """Call `function` on every item, each in its own thread, all let go at the same moment;
+    returns what any of them raised (an error in a thread is otherwise lost)."""
+    start = threading.Barrier(len(items))
+    failures: list[BaseException] = []
+
+    def run(item: T) -> None:
+        try:
+            start.wait()
+            function(item)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds)
+    return failures
 
 
 def eventually(read: Callable[[], T], holds: Callable[[T], bool], seconds: float = 10) -> T:

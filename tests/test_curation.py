@@ -3,7 +3,6 @@ submitter, and nobody else at /kurasi."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from storage import store
 from storage.db import session_scope
 from storage.media import MediaStore
 from storage.models import OutboxMessage, Product, User, utcnow
-from tests.conftest import Chat
+from tests.conftest import Chat, together
 from tests.test_products import answer_up_to_photos, photo, products
 
 NOTE = "Fotonya kurang terang, mohon foto ulang di siang hari."
@@ -154,20 +153,14 @@ def test_of_many_curators_claiming_one_product_at_once_exactly_one_holds_it(engi
             session.add(user)
             session.flush()
             ids.append(user.id)
-    barrier = threading.Barrier(len(ids))
     won: list[int] = []
 
     def reach(curator_id: int) -> None:
-        barrier.wait()
         with session_scope(engine.database) as session:
             if store.claim_product(session, product.id, curator_id, utcnow()):
                 won.append(curator_id)
 
-    threads = [threading.Thread(target=reach, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert together(reach, ids) == []
     assert len(won) == 1
     assert products(engine)[0].claimed_by == won[0]
 

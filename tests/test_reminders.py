@@ -3,7 +3,6 @@ tick runs; and the outbox claimed by several dispatchers without sending a row t
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ from conversations.reminders import run_due
 from storage import signups, store
 from storage.db import session_scope
 from storage.models import OutboxMessage, User
+from tests.conftest import together
 
 START = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
 # Registration closes Wednesday 10 March 2027 at 23.59 WIB; the event starts 20 April.
@@ -165,27 +165,18 @@ def test_two_dispatchers_never_take_the_same_message(database):
                                       priority=3, payload={"text": "hai"},
                                       idempotency_key=f"b:{n}"))
     taken: list[list[int]] = [[], []]
-    errors: list[BaseException] = []
 
     def dispatcher(mine: list[int]) -> None:
-        try:
-            while True:
-                with session_scope(database) as session:
-                    rows = store.claim_due(session, "telegram", datetime.now(UTC), 7,
-                                           timedelta(minutes=5))
-                    if not rows:
-                        return
-                    mine.extend(r.id for r in rows)
-                    time.sleep(0.005)  # still holding them while the other one claims
-        except BaseException as error:
-            errors.append(error)
+        while True:
+            with session_scope(database) as session:
+                rows = store.claim_due(session, "telegram", datetime.now(UTC), 7,
+                                       timedelta(minutes=5))
+                if not rows:
+                    return
+                mine.extend(r.id for r in rows)
+                time.sleep(0.005)  # still holding them while the other one claims
 
-    threads = [threading.Thread(target=dispatcher, args=(t,)) for t in taken]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    assert together(dispatcher, taken) == []
     assert not set(taken[0]) & set(taken[1])
     assert len(taken[0]) + len(taken[1]) == 300
     if database.dialect.name == "postgresql":  # side by side, not one after the other

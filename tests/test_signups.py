@@ -3,7 +3,6 @@ routes, seats first come first served, the waiting list, cancelling, and selecti
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from conversations.messages import Outbound
 from storage import signups, store
 from storage.db import session_scope
 from storage.models import OutboxMessage, Product, Registration, User
-from tests.conftest import START, Chat
+from tests.conftest import START, Chat, together
 from tests.test_finder import EXPO, add_programs, program
 
 
@@ -48,6 +47,13 @@ def open_program(chat: Chat, title: str) -> None:
             chat.say(str(number))
             break
     assert chat.step == "finder:detail", chat.text
+
+
+def sign_up_for(chat: Chat, title: str) -> None:
+    """Open the program and sign up at once (it asks nothing more than the summary)."""
+    open_program(chat, title)
+    chat.say("daftar")
+    chat.say("daftar")
 
 
 def registrations(engine, program_id: str) -> list[Registration]:
@@ -221,23 +227,12 @@ def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(eng
         open_program(person, "Pelatihan Pewarna Alam")
         person.say("daftar")
         assert person.step == "signup:confirm"
-    start = threading.Barrier(50)
     heard: dict[str, str] = {}
-    failures: list[BaseException] = []
 
     def confirm(person: Chat) -> None:
-        try:
-            start.wait()
-            heard[person.address] = "\n".join(r.text for r in person.say("daftar"))
-        except BaseException as error:  # reported below, not lost in the thread
-            failures.append(error)
+        heard[person.address] = "\n".join(r.text for r in person.say("daftar"))
 
-    threads = [threading.Thread(target=confirm, args=(p,)) for p in crowd]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert failures == []
+    assert together(confirm, crowd) == []
     rows = registrations(engine, "batik")
     assert len(rows) == 50
     assert [r.seq for r in rows] == list(range(1, 51))
@@ -259,9 +254,7 @@ def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(engine):
               for n, name in enumerate(("Siti Aminah", "Made Wirawan", "Dewi Lestari",
                                         "Rina Putri"))]
     for person in people:
-        open_program(person, "Pelatihan Pewarna Alam")
-        person.say("daftar")
-        person.say("daftar")
+        sign_up_for(person, "Pelatihan Pewarna Alam")
     assert "nomor 2" in people[3].text
     siti = people[0]
     siti.say("pendaftaran saya")
@@ -285,9 +278,7 @@ def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(engine):
 def test_after_the_deadline_a_sign_up_cannot_be_cancelled_here(engine):
     add_programs(engine, program("batik", 2, title="Pelatihan Pewarna Alam", quota="2"))
     siti = artisan(engine, "a-1")
-    open_program(siti, "Pelatihan Pewarna Alam")
-    siti.say("daftar")
-    siti.say("daftar")
+    sign_up_for(siti, "Pelatihan Pewarna Alam")
     siti.wait(days=3)
     siti.say("pendaftaran saya")
     siti.say("1")
@@ -337,9 +328,7 @@ def test_my_sign_ups_show_every_status(engine):
         first = session.get(User, other)
         signups.sign_up(session, "b", first, route=None, product_ids=[], notes="", now=START)
     for title in ("Pelatihan A", "Pelatihan B", "Seleksi C", "Seleksi D"):
-        open_program(siti, title)
-        siti.say("daftar")
-        siti.say("daftar")
+        sign_up_for(siti, title)
     with session_scope(engine.database) as session:
         rows = {r.program_id: r for r in session.exec(select(Registration))
                 if r.party.startswith("user:") and r.user_id != other}
@@ -369,9 +358,7 @@ def test_staff_select_participants_and_each_applicant_is_told(engine):
     applicants = [artisan(engine, f"a-{n}", name=name)
                   for n, name in enumerate(("Siti Aminah", "Made Wirawan", "Rina Putri"))]
     for person in applicants:
-        open_program(person, "Designer Dispatch Service")
-        person.say("daftar")
-        person.say("daftar")
+        sign_up_for(person, "Designer Dispatch Service")
         assert "akan menyeleksi" in person.text
     applicants[0].say("/program")
     assert "hanya untuk staf" in applicants[0].text
@@ -402,9 +389,7 @@ def test_staff_select_participants_and_each_applicant_is_told(engine):
 def test_two_staff_deciding_one_applicant_the_first_counts(engine):
     add_programs(engine, program("dds", 20, kind="seleksi", title="Seleksi Desain"))
     siti = artisan(engine, "a-1")
-    open_program(siti, "Seleksi Desain")
-    siti.say("daftar")
-    siti.say("daftar")
+    sign_up_for(siti, "Seleksi Desain")
     first, second = staff(engine, "s-1"), staff(engine, "s-2", role="curator")
     for person in (first, second):
         for answer in ("/program", "1", "seleksi"):
@@ -443,9 +428,7 @@ def test_a_lapas_signs_up_once_whichever_officer_does_it(engine):
 def test_signed_up_time_is_kept(engine):
     add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam"))
     siti = artisan(engine, "a-1")
-    open_program(siti, "Pelatihan Pewarna Alam")
-    siti.say("daftar")
-    siti.say("daftar")
+    sign_up_for(siti, "Pelatihan Pewarna Alam")
     [row] = registrations(engine, "batik")
     assert abs(row.signed_up_at - siti.now) < timedelta(seconds=1)
 
@@ -576,9 +559,7 @@ def test_erasing_ones_data_frees_the_seat_for_the_next_who_is_told(engine):
     add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
     siti, made = artisan(engine, "a-1"), artisan(engine, "a-2", name="Made Wirawan")
     for person in (siti, made):
-        open_program(person, "Pelatihan Pewarna Alam")
-        person.say("daftar")
-        person.say("daftar")
+        sign_up_for(person, "Pelatihan Pewarna Alam")
     siti.say("data saya")
     siti.say("hapus")
     siti.say("ya")
@@ -593,9 +574,7 @@ def test_a_reapplicant_can_be_selected_again(engine):
     siti = artisan(engine, "a-1")
     dewi = staff(engine, "s-1")
     for round_ in range(2):
-        open_program(siti, "Seleksi Desain")
-        siti.say("daftar")
-        siti.say("daftar")
+        sign_up_for(siti, "Seleksi Desain")
         for answer in ("/program", "Seleksi Desain", "seleksi", "lolos"):
             dewi.say(answer)
         assert "Pendaftar sudah diberi tahu" in dewi.text, dewi.text
