@@ -150,14 +150,23 @@ def _send(ctx: Context) -> str | None:
                  "it.").format(id=broadcast.id, n=broadcast.recipients)
 
 
+def _recent(ctx: Context) -> list[tuple[Broadcast, dict[str, int]]]:
+    """This staff member's latest broadcasts with their counts, read once a message (the
+    question and its options both need them)."""
+    if "recent" not in ctx.memo:
+        user = ctx.user
+        ctx.memo["recent"] = [
+            (b, broadcasts.counts(ctx.session, b.id or 0))
+            for b in broadcasts.recent(ctx.session, user.id if user is not None else None)]
+    return ctx.memo["recent"]
+
+
 def status_text(ctx: Context) -> str:
-    user = ctx.user
-    found = broadcasts.recent(ctx.session, user.id if user is not None else None)
+    found = _recent(ctx)
     if not found:
         return ctx._("You have not sent any broadcast yet.")
     lines = []
-    for broadcast in found:
-        counted = broadcasts.counts(ctx.session, broadcast.id or 0)
+    for broadcast, counted in found:
         lines.append(ctx._("#{id} {when}: {text}").format(
             id=broadcast.id, when=ctx.tr.short_date(broadcast.send_at),
             text=broadcast.text[:40]))
@@ -167,9 +176,7 @@ def status_text(ctx: Context) -> str:
 
 
 def _status_choices(ctx: Context) -> list[tuple[str, str]]:
-    user = ctx.user
-    running = [b for b in broadcasts.recent(ctx.session, user.id if user is not None else None)
-               if b.status == "sending" and broadcasts.counts(ctx.session, b.id or 0)["pending"]]
+    running = [b for b, counted in _recent(ctx) if b.status == "sending" and counted["pending"]]
     return [*((str(b.id), ctx._("Stop #{id}").format(id=b.id)) for b in running),
             (DONE, N_("Done"))]
 

@@ -131,12 +131,8 @@ def _cancel(ctx: Context) -> str | None:
     if cancelled is None:
         return ctx._("That sign-up can no longer be cancelled here.")
     for moved in promoted:
-        tell_promoted(ctx, moved, program)
+        notify_promoted(ctx.session, moved, program, ctx.now, ctx.settings.default_zone)
     return ctx._("Your sign-up for {title} is cancelled.").format(title=program.title)
-
-
-def tell_promoted(ctx: Context, registration: Registration, program: Program) -> None:
-    notify_promoted(ctx.session, registration, program, ctx.now, ctx.settings.default_zone)
 
 
 def notify_promoted(session: Session, registration: Registration, program: Program,
