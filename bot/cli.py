@@ -371,8 +371,16 @@ def _report(tried: dict[str, int]) -> None:
     if not tried:
         typer.echo("no channel is configured (TELEGRAM_BOT_TOKEN, TWILIO_ACCOUNT_SID): "
                    "nothing sent")
+    with session_scope(open_database(config())) as session:
+        later = store.waiting(session, utcnow())
+    zone = ZoneInfo(config().timezone)
     for channel, count in tried.items():
-        typer.echo(f"{channel}: {count} messages tried")
+        line = f"{channel}: {count} messages tried"
+        if channel in later:
+            waiting, first = later[channel]
+            line += (f"; {waiting} waiting (quiet hours or a retry), the first at "
+                     f"{first.astimezone(zone).isoformat(timespec='minutes')}")
+        typer.echo(line)
 
 
 def main() -> None:

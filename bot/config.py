@@ -17,6 +17,9 @@ class Config(BaseSettings):
     media_dir: str = Field("media", validation_alias="KRIYA_MEDIA_DIR")
     public_url: str | None = Field(None, validation_alias="KRIYA_PUBLIC_URL")
     timezone: str = Field("Asia/Jakarta", validation_alias="KRIYA_TIMEZONE")
+    # Seconds a dispatcher holds the messages it took; a process that dies gives them back
+    # after this. A third of it bounds one send.
+    send_lease: float = Field(60, gt=3, validation_alias="KRIYA_SEND_LEASE")
 
     telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
@@ -26,7 +29,7 @@ class Config(BaseSettings):
     telegram_file_base_url: str = Field(
         "https://api.telegram.org/file/bot", validation_alias="TELEGRAM_FILE_BASE_URL"
     )
-    telegram_rate: float = Field(25, validation_alias="TELEGRAM_RATE")
+    telegram_rate: float = Field(25, gt=0, validation_alias="TELEGRAM_RATE")
 
     twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
@@ -34,7 +37,7 @@ class Config(BaseSettings):
     twilio_api_base_url: str = Field(
         "https://api.twilio.com", validation_alias="TWILIO_API_BASE_URL"
     )
-    twilio_rate: float = Field(20, validation_alias="TWILIO_RATE")
+    twilio_rate: float = Field(20, gt=0, validation_alias="TWILIO_RATE")
 
     def twilio_templates(self) -> dict[str, str]:
         """Content SIDs by message kind, from every `TWILIO_TEMPLATE_<KIND>` variable (the

@@ -105,6 +105,14 @@ class Due:
     last_inbound: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What one dispatcher claimed, and when the first of it may go."""
+
+    start: datetime
+    items: list[Due]
+
+
 @dataclass
 class ChannelService:
     """What every channel's part of `kriya serve` shares: database work, sending the
@@ -117,6 +125,10 @@ class ChannelService:
     db_threads: int = 0
 
     rate: float = 25.0  # messages a second the dispatcher may send on this channel
+    # How long a dispatcher holds the messages it took; a third of it bounds one send.
+    lease: timedelta = SEND_LEASE
+    # When a push may leave if it is night where its person lives (None: it may now).
+    quiet: store.Quiet | None = None
 
     channel: ClassVar[str] = ""
     needs_window: ClassVar[bool] = False  # whether sending depends on the last inbound
@@ -131,6 +143,13 @@ class ChannelService:
         # recorded, a reply's lease keeps the dispatcher from sending it again.
         self._delivered: list[tuple[str, Outcome]] = []
         self._have_delivered = asyncio.Event()
+        self._sending: set[asyncio.Task] = set()
+        self._last_to: dict[str, asyncio.Task] = {}  # the latest send to each address
+        self._held_until = 0.0  # event-loop time before which the platform wants no more
+
+    @property
+    def send_timeout(self) -> float:
+        return self.lease.total_seconds() / 3
 
     async def _db(self, function: Callable[..., T], *args: Any) -> T:
         if not self.db_threads:
@@ -188,51 +207,107 @@ class ChannelService:
                                           outcome.provider_id, outcome.error_code)
 
     async def dispatch_once(self) -> int:
-        """Send what is due on this channel; returns how many were tried."""
-        due = await self._db(self._due)
-        gap = 1 / self.rate if self.rate > 0 else 0.0
-        for item in due:
-            started = asyncio.get_running_loop().time()
-            try:
-                outcome = await self.send(item)
-            except Exception as error:  # one message's surprise must not hold up the rest
-                log.exception("%s: sending %s failed", self.channel, item.key)
-                outcome = Outcome("retry", f"unexpected: {type(error).__name__}: {error}")
-            await self._db(self._record, [(item.key, outcome)])
-            if outcome.retry_after:
-                # The platform asks for a pause: the rest of the batch waits it out in the
-                # outbox instead of in this process, where its lease could run out.
-                rest = [d.key for d in due[due.index(item) + 1:]]
-                await self._db(self._put_back, rest, outcome.retry_after)
-                await asyncio.sleep(min(outcome.retry_after, 60))
+        """Send one batch of what is due on this channel and record how each went; returns
+        how many were taken."""
+        taken = await self.start_batch()
+        await self.settle()
+        return taken
+
+    async def start_batch(self) -> int:
+        """Claim a batch and start its sends at the channel's pace; returns once the last
+        has started, with the sends still going, so that the next batch follows at once
+        however long the platform takes to answer. Returns how many were taken."""
+        loop = asyncio.get_running_loop()
+        if self._held_until > loop.time():
+            await asyncio.sleep(self._held_until - loop.time())
+        claim = await self._db(self._claim)
+        if not claim.items:
+            return 0
+        gap = 1 / self.rate
+        start = loop.time() + (claim.start - utcnow()).total_seconds()
+        # No send starts that could still be going when the lease runs out: past that
+        # moment another dispatcher may take the message.
+        deadline = start + self.lease.total_seconds() - self.send_timeout - 1
+        for n, item in enumerate(claim.items):
+            await asyncio.sleep(max(0.0, start + n * gap - loop.time()))
+            if self._held_until > loop.time() or loop.time() > deadline:
+                # The platform asked for a pause, or this batch fell far behind: the rest
+                # wait in the outbox, where any dispatcher may take them later.
+                rest = [d.key for d in claim.items[n:]]
+                await self._db(self._hold, rest, max(0.0, self._held_until - loop.time()))
                 break
-            # At most `rate` a second: the platforms' limits, kept by the sender.
-            await asyncio.sleep(max(0.0, started + gap - asyncio.get_running_loop().time()))
-        return len(due)
+            self._launch(item)
+        return len(claim.items)
 
-    def _put_back(self, keys: list[str], after: float) -> None:
+    def _launch(self, item: Due) -> None:
+        # Messages to one person go one after the other, in the order they were queued.
+        before = self._last_to.get(item.address)
+        task = asyncio.create_task(self._deliver(item, before))
+        self._last_to[item.address] = task
+        self._sending.add(task)
+        task.add_done_callback(lambda done: self._sent_one(item.address, done))
+
+    def _sent_one(self, address: str, task: asyncio.Task) -> None:
+        self._sending.discard(task)
+        if self._last_to.get(address) is task:
+            del self._last_to[address]
+
+    async def _deliver(self, item: Due, before: asyncio.Task | None) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                outcome = await self.send(item)
+        except Exception as error:  # one message's surprise must not hold up the rest
+            log.warning("%s: sending %s failed: %r", self.channel, item.key, error)
+            reason = "timed out" if isinstance(error, TimeoutError) else \
+                f"unexpected: {type(error).__name__}: {error}"
+            outcome = Outcome("retry", reason)
+        if outcome.retry_after:
+            loop = asyncio.get_running_loop()
+            self._held_until = max(self._held_until, loop.time() + outcome.retry_after)
+        if outcome.status == "sent" and self.batch_records:
+            self._delivered.append((item.key, outcome))
+            self._have_delivered.set()
+            return
+        try:
+            await self._db(self._record, [(item.key, outcome)])
+        except Exception:  # the lease runs out and the message is tried again
+            log.exception("%s: could not record how %s went", self.channel, item.key)
+
+    async def settle(self) -> None:
+        """Wait for the sends under way and record how they went."""
+        while self._sending:
+            await asyncio.wait(set(self._sending))
+        await self.mark_delivered()
+
+    def _hold(self, keys: list[str], seconds: float) -> None:
         with session_scope(self.engine.database) as session:
-            store.put_back(session, keys, utcnow() + timedelta(seconds=after))
+            store.hold_channel(session, self.channel, keys,
+                               utcnow() + timedelta(seconds=seconds))
 
-    def _due(self) -> list[Due]:
+    def _claim(self) -> Batch:
         # About a second's worth at the channel's rate: a reply that comes in meanwhile
         # waits for no more than that.
-        batch = max(1, min(100, math.ceil(self.rate)))
+        size = max(1, min(100, math.ceil(self.rate)))
         with session_scope(self.engine.database) as session:
-            rows = store.claim_due(session, self.channel, utcnow(), batch, SEND_LEASE)
+            claim = store.claim_batch(session, self.channel, utcnow(), size, self.rate,
+                                      self.lease, self.quiet)
+            rows = claim.messages
             windows = (store.last_inbound(session, self.channel, [m.address for m in rows])
                        if self.needs_window and rows else {})
-            return [Due(m.idempotency_key, m.address, m.kind, m.payload,
-                        windows.get(m.address)) for m in rows]
+            return Batch(claim.start, [Due(m.idempotency_key, m.address, m.kind,
+                                           m.payload, windows.get(m.address))
+                                       for m in rows])
 
     async def dispatcher(self) -> None:
         while True:
             try:
-                sent = await self.dispatch_once()
-            except Exception:  # keep delivering; the row stays pending for the next round
+                taken = await self.start_batch()
+            except Exception:  # keep delivering; the rows come back when their lease ends
                 log.exception("%s outbox delivery failed", self.channel)
-                sent = 0
-            if not sent:
+                taken = 0
+            if not taken:
                 await asyncio.sleep(IDLE_POLL)
 
 
@@ -536,13 +611,15 @@ def create_app(config: Config) -> Starlette:
     engine = build_engine(config, database)
     engine.settings.reply_lease = REPLY_LEASE
     threads = 0 if database.dialect.name == "sqlite" else 8
+    lease = timedelta(seconds=config.send_lease)
+    quiet = reminders.night_hold(engine.settings.default_zone)
     telegram: TelegramService | None = None
     routes = [Route("/healthz", healthz, methods=["GET"])]
     if config.telegram_bot_token:
         bot = tg.make_bot(config.telegram_bot_token, config.telegram_api_base_url,
                           config.telegram_file_base_url)
         media = MediaStore(config.media_dir)
-        telegram = TelegramService(engine, threads, config.telegram_rate, bot=bot,
+        telegram = TelegramService(engine, threads, config.telegram_rate, lease, quiet, bot=bot,
                                    secret=webhook_secret(config), media=media)
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
     whatsapp: WhatsAppService | None = None
@@ -553,7 +630,8 @@ def create_app(config: Config) -> Starlette:
         if not config.twilio_whatsapp_from:
             raise ConfigError("WhatsApp needs TWILIO_WHATSAPP_FROM, e.g. whatsapp:+14155238886")
         whatsapp = WhatsAppService(
-            engine, threads, config.twilio_rate, account_sid=config.twilio_account_sid,
+            engine, threads, config.twilio_rate, lease, quiet,
+            account_sid=config.twilio_account_sid,
             auth_token=config.twilio_auth_token, from_=config.twilio_whatsapp_from,
             public_url=config.public_url, api_base_url=config.twilio_api_base_url,
             templates=config.twilio_templates(), media=MediaStore(config.media_dir),

@@ -15,7 +15,7 @@ what it reminds of is still ahead; when several kinds are due, the nearest one a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache
@@ -84,6 +84,16 @@ def quiet_until(now: datetime, zone: str) -> datetime | None:
     day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
     return datetime.combine(day, QUIET_UNTIL, tzinfo=local.tzinfo)
 
+
+
+def night_hold(default_zone: str) -> Callable[[str | None, datetime], datetime | None]:
+    """For the dispatcher: when a push to someone of a province may leave, if it is night
+    there at the moment its turn comes (a long broadcast, a retry); None if it may now."""
+
+    def hold(province: str | None, now: datetime) -> datetime | None:
+        return quiet_until(now, zone_of(province, default_zone))
+
+    return hold
 
 TEXTS = {
     DEADLINE: N_("Reminder: registration for {title} closes {when}. To sign up, open Find "

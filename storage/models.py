@@ -297,3 +297,17 @@ class Broadcast(SQLModel, table=True):
     status: str = Field(default="sending", max_length=16)
     created_at: datetime = _ts(default_factory=utcnow)
     stopped_at: datetime | None = _ts(default=None, nullable=True)
+
+
+class ChannelPace(SQLModel, table=True):
+    """When a channel's next message may leave, shared by every dispatcher of the channel.
+
+    A platform's rate limit is per bot or sender, not per process: each dispatcher books the
+    time its batch will take here, so two `kriya serve` processes together keep to the rate
+    one would. A platform's "slow down" moves `next_at` for all of them.
+    """
+
+    __tablename__ = "channel_pace"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    next_at: datetime = _ts()

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 # The statements every message runs live in storage.hot; they are part of this interface.
@@ -25,6 +28,7 @@ from storage.hot import save_conversation as save_conversation
 from storage.hot import user_at as user_at
 from storage.hot import user_by_id as user_by_id
 from storage.models import (
+    ChannelPace,
     Conversation,
     Lapas,
     OutboxMessage,
@@ -220,7 +224,8 @@ OPTIONAL_KINDS = ("reminder", "broadcast")
 
 
 def claim_due(
-    session: Session, channel: str, now: datetime, limit: int, lease: timedelta
+    session: Session, channel: str, now: datetime, limit: int, lease: timedelta,
+    quiet: Quiet | None = None,
 ) -> list[OutboxMessage]:
     """Take the next messages of a channel for one dispatcher: replies first, then by age.
 
@@ -228,7 +233,8 @@ def claim_due(
     them by; one that dies leaves them to come back when the lease runs out. On PostgreSQL
     the rows are picked with FOR UPDATE SKIP LOCKED: dispatchers in other processes never
     wait for each other nor take the same row. Pushes to people who said BERHENTI or
-    cannot be reached are set aside as skipped instead."""
+    cannot be reached are set aside as skipped instead, and with `quiet`, pushes to people
+    whose night it is wait for the morning."""
     query = _ready(select(OutboxMessage.id), channel, now, limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -236,13 +242,18 @@ def claim_due(
         ids = list(session.exec(query))
         if not ids:
             return []
-        kept = _lease(session, ids, now, lease)
+        kept = _lease(session, ids, now, lease, quiet)
         if kept:
             return kept
 
 
-def _lease(session: Session, ids: list[int], now: datetime,
-           lease: timedelta) -> list[OutboxMessage]:
+# When a push to someone in a province may leave if it is night there at `now`; None if it
+# may leave now.
+Quiet = Callable[[str | None, datetime], datetime | None]
+
+
+def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
+           quiet: Quiet | None) -> list[OutboxMessage]:
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
         .values(not_before=now + lease, updated_at=now)
@@ -253,19 +264,80 @@ def _lease(session: Session, ids: list[int], now: datetime,
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .execution_options(populate_existing=True)
     ))
-    stopped = {user_id for (user_id,) in session.execute(
-        select(User.id).where(
-            col(User.id).in_({m.user_id for m in rows
-                              if m.user_id is not None and m.kind in OPTIONAL_KINDS}),
-            or_(col(User.opted_out).is_(True), col(User.unreachable).is_(True)))
+    people = {user_id: (stopped, province) for user_id, stopped, province in session.execute(
+        select(User.id, or_(col(User.opted_out).is_(True), col(User.unreachable).is_(True)),
+               User.province)
+        .where(col(User.id).in_({m.user_id for m in rows
+                                 if m.user_id is not None and m.kind in OPTIONAL_KINDS}))
     )}
     keep = []
     for message in rows:
-        if message.kind in OPTIONAL_KINDS and message.user_id in stopped:
+        stopped, province = people.get(message.user_id, (False, None)) \
+            if message.kind in OPTIONAL_KINDS else (False, None)
+        wait = quiet(province, now) if quiet and message.kind in OPTIONAL_KINDS else None
+        if stopped:
             message.status, message.last_error = "skipped", "opted out or unreachable"
+        elif wait is not None:
+            # Queued in the day but its turn came at night (a long broadcast, a retry).
+            message.not_before = wait
         else:
             keep.append(message)
     return keep
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A dispatcher's batch: its messages, and when the first of them may go."""
+
+    start: datetime
+    messages: list[OutboxMessage]
+
+
+def claim_batch(
+    session: Session, channel: str, now: datetime, limit: int, rate: float,
+    lease: timedelta, quiet: Quiet | None = None,
+) -> Claim:
+    """Claim up to `limit` messages and book the time they take at `rate` a second on the
+    channel's pace, which every dispatcher of the channel shares: the batch may start when
+    the batches booked before it are done. The lease runs from the end of that time."""
+    pace = _lock_pace(session, channel, now)
+    start = max(pace.next_at, now)
+    span = timedelta(seconds=limit / rate) if rate > 0 else timedelta()
+    messages = claim_due(session, channel, now, limit, (start - now) + span + lease, quiet)
+    if messages and rate > 0:
+        pace.next_at = start + timedelta(seconds=len(messages) / rate)
+    return Claim(start, messages)
+
+
+def _lock_pace(session: Session, channel: str, now: datetime) -> ChannelPace:
+    query = select(ChannelPace).where(ChannelPace.channel == channel).with_for_update()
+    pace = session.exec(query).first()
+    if pace is None:
+        dialect = session.get_bind().dialect.name
+        insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert_(ChannelPace).values(channel=channel, next_at=now)
+                        .on_conflict_do_nothing())
+        pace = session.exec(query).one()
+    return pace
+
+
+def hold_channel(session: Session, channel: str, keys: Sequence[str], until: datetime) -> None:
+    """The platform asked to slow down: no dispatcher of the channel sends before `until`,
+    and the claimed messages in `keys` that were not tried wait for it too."""
+    put_back(session, keys, until)
+    pace = _lock_pace(session, channel, until)
+    pace.next_at = max(pace.next_at, until)
+
+
+def waiting(session: Session, now: datetime) -> dict[str, tuple[int, datetime]]:
+    """Per channel, the messages that may not go yet (the night, a retry's back-off, a
+    platform's pause) and the earliest moment one of them may."""
+    rows = session.execute(
+        select(OutboxMessage.channel, func.count(), func.min(OutboxMessage.not_before))
+        .where(OutboxMessage.status == "pending", OutboxMessage.not_before > now)
+        .group_by(OutboxMessage.channel)
+    )
+    return {channel: (count, first) for channel, count, first in rows}
 
 
 def put_back(session: Session, keys: Sequence[str], at: datetime) -> None:

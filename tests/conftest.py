@@ -195,3 +195,14 @@ def eventually(read: Callable[[], T], holds: Callable[[T], bool], seconds: float
         time.sleep(0.05)
         value = read()
     return value
+
+
+def by_day(app: object) -> None:
+    """The dispatcher keeps pushes back while it is night where their people live, by the
+    wall clock. A server in a test not about that judges the night at START, a morning."""
+    from conversations.reminders import night_hold
+
+    for service in (app.state.telegram, app.state.whatsapp):  # type: ignore[attr-defined]
+        if service is not None:
+            hold = night_hold(service.engine.settings.default_zone)
+            service.quiet = lambda province, now, hold=hold: hold(province, START)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.program_files import program_values
 from conversations.messages import Outbound
-from conversations.reminders import run_due
+from conversations.reminders import night_hold, quiet_until, run_due
 from storage import signups, store
 from storage.db import session_scope
 from storage.models import OutboxMessage, User
@@ -46,9 +46,9 @@ def tick(database, at: datetime) -> int:
         return run_due(session, at)
 
 
-def reminders(database) -> list[OutboxMessage]:
+def reminders(database, kind: str = "reminder") -> list[OutboxMessage]:
     with Session(database) as session:
-        return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "reminder")
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)
                                  .order_by(OutboxMessage.id)))
 
 
@@ -209,7 +209,11 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
     env = {**os.environ, "KRIYA_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.api_base,
            "TELEGRAM_FILE_BASE_URL": fake.file_base}
+    # Sent at the real hour: where it is night now, the reminder waits for 07.00 there.
+    ran = datetime.now(UTC)
+    night = {1000: quiet_until(ran, "Asia/Jakarta"), 1001: quiet_until(ran, "Asia/Jayapura")}
     with ServerThread(fake.app(), fake.port):
+        outputs = []
         for _ in range(2):  # the second run finds nothing new
             result = subprocess.run(
                 [sys.executable, "-m", "bot", "reminders", "run-due", "--now",
@@ -217,12 +221,43 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
                 timeout=60)
             no_traceback(result)
             assert result.returncode == 0, result.stderr
-    assert "2 reminders queued" in result.stdout or "0 reminders queued" in result.stdout
+            outputs.append(result.stdout)
+    assert "2 reminders queued" in outputs[0] and "0 reminders queued" in outputs[1]
     sent = fake.sent()
-    assert sorted(int(m["chat_id"]) for m in sent) == [1000, 1001]
+    assert sorted(int(m["chat_id"]) for m in sent) == [c for c, at in night.items() if not at]
     assert all(m["text"].startswith("Pengingat: pendaftaran Pelatihan Pewarna Alam")
                for m in sent)
-    assert {m.status for m in reminders(database)} == {"sent"}
+    rows = {int(m.address): m for m in reminders(database)}
+    for chat, morning in night.items():
+        if morning is None:
+            assert rows[chat].status == "sent"
+        else:
+            assert rows[chat].status == "pending" and rows[chat].not_before == morning
+            assert "waiting (quiet hours or a retry)" in outputs[1]
+
+
+def test_a_push_whose_turn_comes_at_night_waits_for_the_morning(database):
+    """Queued by day, a broadcast still sending at 21.00 in one zone holds that zone's rest
+    until 07.00 there; the others, still in their evening, go on."""
+    ids = people(database, "Jawa Barat", "Papua", "Bali")
+    with session_scope(database) as session:
+        for n, user_id in enumerate(ids):
+            session.add(OutboxMessage(channel="telegram", address=str(1000 + n),
+                                      user_id=user_id, kind="broadcast", priority=3,
+                                      payload={"text": "hai"}, idempotency_key=f"b{n}"))
+            session.add(OutboxMessage(channel="telegram", address=str(1000 + n),
+                                      user_id=user_id, kind="decision", priority=1,
+                                      payload={"text": "lolos"}, idempotency_key=f"d{n}"))
+    at = datetime(2027, 3, 1, 13, 30, tzinfo=UTC)  # 20.30 WIB, 21.30 WITA, 22.30 WIT
+    with session_scope(database) as session:
+        rows = store.claim_due(session, "telegram", at, 10, timedelta(minutes=1),
+                               night_hold("Asia/Jakarta"))
+        # Answers to what people asked always go; of the broadcast, Java's alone.
+        assert sorted(r.idempotency_key for r in rows) == ["b0", "d0", "d1", "d2"]
+    held = {m.idempotency_key: m for m in reminders(database, "broadcast")}
+    assert held["b1"].status == held["b2"].status == "pending"
+    assert held["b1"].not_before == datetime(2027, 3, 1, 22, 0, tzinfo=UTC)  # 07.00 WIT
+    assert held["b2"].not_before == datetime(2027, 3, 1, 23, 0, tzinfo=UTC)  # 07.00 WITA
 
 
 def test_moving_the_event_keeps_the_deadline_reminders_and_back_again_reminds_again(database):

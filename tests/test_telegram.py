@@ -20,7 +20,7 @@ from bot.telegram import callback_data, split_text
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User
 from storage.photos import store_photo
-from tests.conftest import eventually
+from tests.conftest import by_day, eventually
 from tests.fake_telegram import FakeTelegram, ServerThread, free_port
 
 SECRET = "s3cret-webhook-token"
@@ -47,6 +47,7 @@ def kriya(fake, database_url, tmp_path) -> Iterator[Any]:
         KRIYA_MEDIA_DIR=str(tmp_path / "media"),
     )
     app = create_app(config)
+    by_day(app)
     port = free_port()
     with ServerThread(app, port, lifespan="on"), httpx.Client(
         base_url=f"http://127.0.0.1:{port}", timeout=20

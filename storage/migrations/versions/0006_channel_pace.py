@@ -1,0 +1,28 @@
+"""the pace every dispatcher of a channel keeps to
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-23
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'channel_pace',
+        sa.Column('channel', sa.String(length=16), nullable=False),
+        sa.Column('next_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('channel'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('channel_pace')
