@@ -10,6 +10,7 @@ from bot.config import Config
 from conversations.context import Settings
 from conversations.engine import Engine
 from conversations.flows import FLOWS
+from conversations.reminders import QuietHours
 from storage.db import ensure_schema, make_engine
 
 
@@ -31,4 +32,12 @@ def build_engine(config: Config, database: Database | None = None) -> Engine:
         raise ConfigError(f"KRIYA_TIMEZONE={config.timezone!r} is not a time zone") from error
     database = database or open_database(config)
     return Engine(database, FLOWS, Settings(default_zone=config.timezone,
-                                             media_dir=config.media_dir))
+                                             media_dir=config.media_dir,
+                                             quiet=quiet_hours(config)))
+
+
+def quiet_hours(config: Config) -> QuietHours | None:
+    try:
+        return QuietHours.parse(config.quiet_hours)
+    except ValueError as error:
+        raise ConfigError(f"KRIYA_QUIET_HOURS: {error}; e.g. 21:00-07:00, or off") from error

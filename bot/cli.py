@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import terminal
-from bot.app import ConfigError, build_engine, open_database
+from bot.app import ConfigError, build_engine, open_database, quiet_hours
 from bot.config import config
 from bot.demo import demo_programs
 from bot.program_files import ProgramFileError, check_rows, read_rows
@@ -280,7 +280,8 @@ def reminders_run_due(
     from bot.server import run_reminders
 
     at = _moment(now)
-    queued = run_reminders(open_database(config()), config().timezone, at)
+    engine = build_engine(config())
+    queued = run_reminders(engine.database, engine.settings, at)
     typer.echo(f"{queued} reminders queued for {at.isoformat(timespec='minutes')}")
     _report(_deliver())
 
@@ -329,7 +330,8 @@ def broadcast_send(
     database = open_database(config())
     with session_scope(database) as session:
         broadcast = broadcasts.queue(session, text, audience, now=utcnow(), send_at=send_at,
-                                     default_zone=config().timezone)
+                                     default_zone=config().timezone,
+                                     quiet=quiet_hours(config()))
     typer.echo(f"broadcast {broadcast.id}: {broadcast.recipients} recipients, sending from "
                f"{broadcast.send_at.isoformat(timespec='minutes')}")
 

@@ -17,6 +17,9 @@ class Config(BaseSettings):
     media_dir: str = Field("media", validation_alias="KRIYA_MEDIA_DIR")
     public_url: str | None = Field(None, validation_alias="KRIYA_PUBLIC_URL")
     timezone: str = Field("Asia/Jakarta", validation_alias="KRIYA_TIMEZONE")
+    # The night hours, in each person's own zone, in which no reminder or broadcast leaves:
+    # "21:00-07:00", or "off".
+    quiet_hours: str = Field("21:00-07:00", validation_alias="KRIYA_QUIET_HOURS")
     # Seconds a dispatcher holds the messages it took; a process that dies gives them back
     # after this. A third of it bounds one send.
     send_lease: float = Field(60, gt=3, validation_alias="KRIYA_SEND_LEASE")

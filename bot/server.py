@@ -40,6 +40,7 @@ from bot.app import ConfigError, build_engine, open_database
 from bot.config import Config
 from bot.delivery import Outcome
 from conversations import reminders
+from conversations.context import Settings
 from conversations.engine import Engine
 from conversations.messages import Inbound, Photo
 from storage import hot, store
@@ -556,19 +557,20 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-def run_reminders(database: Database, default_zone: str, now: datetime | None = None) -> int:
+def run_reminders(database: Database, settings: Settings, now: datetime | None = None) -> int:
     """One tick: queue the reminders due at `now`."""
     with session_scope(database) as session:
-        return reminders.run_due(session, now or utcnow(), default_zone)
+        return reminders.run_due(session, now or utcnow(), settings.default_zone,
+                                 settings.quiet)
 
 
-def start_scheduler(database: Database, default_zone: str) -> AsyncIOScheduler:
+def start_scheduler(database: Database, settings: Settings) -> AsyncIOScheduler:
     """The reminder tick every minute, in its own thread so that a big run does not hold up
     webhooks; runs that fell behind are merged into one, and one runs at a time."""
 
     async def tick() -> None:
         try:
-            queued = await anyio.to_thread.run_sync(run_reminders, database, default_zone)
+            queued = await anyio.to_thread.run_sync(run_reminders, database, settings)
         except Exception:  # the next tick tries again; nothing was half queued
             log.exception("reminder tick failed")
             return
@@ -612,7 +614,8 @@ def create_app(config: Config) -> Starlette:
     engine.settings.reply_lease = REPLY_LEASE
     threads = 0 if database.dialect.name == "sqlite" else 8
     lease = timedelta(seconds=config.send_lease)
-    quiet = reminders.night_hold(engine.settings.default_zone)
+    quiet = (reminders.night_hold(engine.settings.default_zone, engine.settings.quiet)
+             if engine.settings.quiet is not None else None)
     telegram: TelegramService | None = None
     routes = [Route("/healthz", healthz, methods=["GET"])]
     if config.telegram_bot_token:
@@ -660,7 +663,7 @@ def create_app(config: Config) -> Starlette:
             await whatsapp.start()
             tasks.append(asyncio.create_task(whatsapp.dispatcher()))
             tasks.append(asyncio.create_task(whatsapp.marker()))
-        scheduler = start_scheduler(database, engine.settings.default_zone)
+        scheduler = start_scheduler(database, engine.settings)
         # What start-up made lives as long as the process: out of the collector's sight, a
         # full collection no longer stops every conversation for a tenth of a second.
         gc.collect()

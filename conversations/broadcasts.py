@@ -23,7 +23,9 @@ from sqlmodel import Session, col, select
 from conversations.messages import Outbound
 from conversations.provinces import zone_of
 from conversations.reminders import (
+    NIGHT,
     USER_COLUMNS,
+    QuietHours,
     holding_a_place,
     insert_new,
     quiet_until,
@@ -68,6 +70,7 @@ def queue(
     session: Session, text: str, audience: Mapping[str, Any], *, now: datetime,
     send_at: datetime | None = None, media: tuple[str, ...] = (),
     created_by: int | None = None, default_zone: str = "Asia/Jakarta",
+    quiet: QuietHours | None = NIGHT,
 ) -> Broadcast:
     """Record a broadcast and queue one message per recipient, at `send_at` (default now)."""
     at = send_at if send_at is not None and send_at > now else now
@@ -79,7 +82,7 @@ def queue(
     payload = Outbound(text=text, media=tuple(media)).to_payload()
     rows = []
     for person in recipients(session, audience):
-        wait = quiet_until(at, zone_of(person.province, default_zone))
+        wait = quiet_until(at, zone_of(person.province, default_zone), quiet)
         rows.append({
             "channel": person.channel, "address": person.address, "user_id": person.id,
             "kind": "broadcast", "priority": BROADCAST_PRIORITY, "payload": payload,

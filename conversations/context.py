@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from conversations.i18n import Translator
 from conversations.messages import Inbound
+from conversations.reminders import NIGHT, QuietHours
 from storage.models import User
 from storage.store import ConversationState
 
@@ -30,6 +31,8 @@ class Settings:
     # How long the request that produced a reply has to send it before the outbox
     # dispatcher may (a process that died mid-request loses no reply).
     reply_lease: timedelta | None = None
+    # The night hours in which no push leaves (None: pushes go at any hour).
+    quiet: QuietHours | None = NIGHT
 
 
 @dataclass

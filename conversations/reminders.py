@@ -42,7 +42,6 @@ KINDS = {  # kind: (what it reminds of, how long before)
 LONGEST = {DEADLINE: timedelta(days=3), EVENT: timedelta(days=7)}
 # Later than this after its time, a reminder is marked late.
 LATE_AFTER = timedelta(minutes=30)
-QUIET_FROM, QUIET_UNTIL = time(21, 0), time(7, 0)
 REMINDER_PRIORITY = 2  # after replies and notices, before broadcasts
 BATCH = 5000  # rows a statement
 
@@ -76,22 +75,56 @@ def due_now(programs: Iterable[Program], now: datetime) -> list[Due]:
     return found
 
 
-def quiet_until(now: datetime, zone: str) -> datetime | None:
+@dataclass(frozen=True)
+class QuietHours:
+    """The hours of the night in which no push leaves, in each person's own zone."""
+
+    start: time = time(21, 0)
+    end: time = time(7, 0)
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours | None:
+        """"21:00-07:00" (the default), or "off" for none; ValueError for anything else."""
+        if text.strip().lower() in ("off", "none", ""):
+            return None
+        start, _, end = text.partition("-")
+        try:
+            hours = cls(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a span of hours") from None
+        if hours.start == hours.end:
+            raise ValueError(f"{text!r} starts and ends at the same time")
+        return hours
+
+    def covers(self, moment: time) -> bool:
+        if self.start < self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end  # across midnight
+
+    def until(self, now: datetime, zone: str) -> datetime | None:
+        """When a push may leave, if `now` is in these hours in `zone`; else None."""
+        local = now.astimezone(translator("id", zone).tz)
+        if not self.covers(local.time()):
+            return None
+        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.end, tzinfo=local.tzinfo)
+
+
+NIGHT = QuietHours()
+
+
+def quiet_until(now: datetime, zone: str, hours: QuietHours | None = NIGHT) -> datetime | None:
     """When a push may leave, if `now` is in the quiet hours of `zone`; else None."""
-    local = now.astimezone(translator("id", zone).tz)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
-        return None
-    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_UNTIL, tzinfo=local.tzinfo)
+    return hours.until(now, zone) if hours is not None else None
 
 
-
-def night_hold(default_zone: str) -> Callable[[str | None, datetime], datetime | None]:
+def night_hold(default_zone: str, hours: QuietHours | None = NIGHT
+               ) -> Callable[[str | None, datetime], datetime | None]:
     """For the dispatcher: when a push to someone of a province may leave, if it is night
     there at the moment its turn comes (a long broadcast, a retry); None if it may now."""
 
     def hold(province: str | None, now: datetime) -> datetime | None:
-        return quiet_until(now, zone_of(province, default_zone))
+        return quiet_until(now, zone_of(province, default_zone), hours)
 
     return hold
 
@@ -171,7 +204,8 @@ def holding_a_place(session: Session, program: Program) -> list[Any]:
 # The tick
 
 
-def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta") -> int:
+def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta",
+            quiet: QuietHours | None = NIGHT) -> int:
     """Queue every reminder due at `now`; returns how many messages were queued."""
     programs = session.exec(select(Program).where(or_(
         and_(col(Program.registration_deadline) > now,
@@ -190,7 +224,7 @@ def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta")
         stamp = due.anchor.strftime("%Y%m%dT%H%M")
         for person in people:
             zone = zone_of(person.province, default_zone)
-            wait = quiet_until(now, zone)
+            wait = quiet_until(now, zone, quiet)
             if wait is not None and wait >= due.anchor:
                 continue  # by 07.00 it is too late to remind of it
             lang = person.language or "id"

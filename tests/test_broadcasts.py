@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from conversations import broadcasts
 from conversations.messages import Outbound
+from conversations.reminders import QuietHours
 from storage import store
 from storage.db import session_scope
 from storage.models import Broadcast, OutboxMessage, User
@@ -77,6 +78,26 @@ def test_a_night_broadcast_waits_for_seven_in_each_zone(database):
     wib, wit = messages(database, made.id)
     assert wib.not_before == datetime(2027, 3, 2, 0, 0, tzinfo=UTC)
     assert wit.not_before == datetime(2027, 3, 1, 22, 0, tzinfo=UTC)
+
+
+def test_an_office_sets_its_own_quiet_hours_or_none(database, database_url):
+    people(database, "Jawa Timur")
+    evening = datetime(2027, 3, 1, 13, 0, tzinfo=UTC)  # 20.00 WIB
+    with session_scope(database) as session:
+        early = broadcasts.queue(session, "Halo", {}, now=evening,
+                                 quiet=QuietHours.parse("19:30-08:00"))
+        anytime = broadcasts.queue(session, "Penting", {}, now=evening,
+                                   quiet=QuietHours.parse("off"))
+    [held] = messages(database, early.id)
+    assert held.not_before == datetime(2027, 3, 2, 1, 0, tzinfo=UTC)  # 08.00 WIB
+    [now] = messages(database, anytime.id)
+    assert now.not_before is None
+    # A setting that is not a span of hours is refused in one line, before anything runs.
+    for wrong in ("late", "21:00-21:00", "25:00-07:00"):
+        bad = kriya(database_url, "broadcast", "send", "--text", "x", env={
+            "KRIYA_QUIET_HOURS": wrong})
+        no_traceback(bad)
+        assert bad.returncode == 1 and "KRIYA_QUIET_HOURS" in bad.stderr, bad.stderr
 
 
 def test_broadcast_from_the_command_line(database, database_url):

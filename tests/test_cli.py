@@ -15,8 +15,9 @@ from storage.db import head_revision, make_engine
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def kriya(url: str, *args: str, stdin: str | None = None, cwd: Path | None = None):
-    env = {**os.environ, "KRIYA_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+def kriya(url: str, *args: str, stdin: str | None = None, cwd: Path | None = None,
+          env: dict[str, str] | None = None):
+    env = {**os.environ, "KRIYA_DATABASE_URL": url, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
         env=env, cwd=cwd, timeout=60,

@@ -145,7 +145,7 @@ def _send(ctx: Context) -> str | None:
         ctx.session, ctx.answers["text"], audience_of(ctx.answers), now=ctx.now,
         send_at=datetime.fromisoformat(at) if at else None, media=_media(ctx),
         created_by=ctx.user.id if ctx.user is not None else None,
-        default_zone=ctx.settings.default_zone)
+        default_zone=ctx.settings.default_zone, quiet=ctx.settings.quiet)
     return ctx._("Broadcast {id} is queued for {n} recipients. Type /siaran status to follow "
                  "it.").format(id=broadcast.id, n=broadcast.recipients)
 
