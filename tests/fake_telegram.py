@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import socket
 import threading
@@ -37,6 +38,30 @@ class Call:
     params: dict[str, Any]
 
 
+class RateLimit:
+    """A platform's per-second limit: `per_second` requests a second on average, with
+    bursts of a tenth of a second's worth (the jitter a network adds to evenly spaced
+    requests). A token bucket in its virtual-time form: each request taken moves the
+    moment the bucket is next empty one interval on."""
+
+    def __init__(self, per_second: float) -> None:
+        self.per_second = per_second
+        self.interval = 1 / per_second
+        self.tolerance = max(0.0, per_second * 0.1 - 1) * self.interval
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def take(self) -> float | None:
+        """None if the request may go; else the seconds until one may."""
+        now = time.monotonic()
+        with self._lock:
+            due = max(self._next, now)
+            if due - now > self.tolerance:
+                return due - now - self.tolerance
+            self._next = due + self.interval
+            return None
+
+
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-token"
@@ -45,6 +70,10 @@ class FakeTelegram:
     missing: set[int] = field(default_factory=set)  # chats that answer 400
     flood: int = 0  # answer this many sendMessage calls with 429
     retry_after: int = 1
+    limit: RateLimit | None = None  # messages beyond it are answered 429
+    refused: int = 0  # sendMessage calls answered 429
+    # Messages delivered: when, to which chat, and on which port of this server.
+    taken: list[tuple[float, int, int | None]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)  # served by getUpdates
     port: int = 0
@@ -92,7 +121,10 @@ class FakeTelegram:
         if method == "getUpdates":
             return await self._get_updates(params)
         handler = getattr(self, f"_{method}", None)
-        return handler(params) if handler else _ok(True)
+        response = handler(params) if handler else _ok(True)
+        if method == "sendMessage" and response.status_code == 200:
+            self.taken.append((time.monotonic(), int(params["chat_id"]), request.url.port))
+        return response
 
     async def _get_updates(self, params: dict[str, Any]) -> Response:
         offset = int(params.get("offset") or 0)
@@ -112,11 +144,15 @@ class FakeTelegram:
             return _error(403, "Forbidden: bot was blocked by the user")
         if chat_id in self.missing:
             return _error(400, "Bad Request: chat not found")
+        wait = self.limit.take() if self.limit is not None else None
         with self._lock:
-            if self.flood > 0:
-                self.flood -= 1
-                return _error(429, f"Too Many Requests: retry after {self.retry_after}",
-                              {"retry_after": self.retry_after})
+            if self.flood > 0 or wait is not None:
+                self.flood -= 1 if wait is None else 0
+                self.refused += 1
+                # The Bot API says how long to wait in whole seconds.
+                after = self.retry_after if wait is None else max(1, math.ceil(wait))
+                return _error(429, f"Too Many Requests: retry after {after}",
+                              {"retry_after": after})
             self._message_id += 1
             message_id = self._message_id
         if params.get("parse_mode") == "HTML" and not parses_as_html(params["text"]):

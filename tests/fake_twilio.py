@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fake_telegram import RateLimit
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "fake-twilio-auth-token"
@@ -48,6 +51,9 @@ class FakeTwilio:
     failures: dict[str, Failure] = field(default_factory=dict)  # by recipient ("whatsapp:+62…")
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media id -> file
     redirect_media_to: str | None = None  # a base URL to send media requests on to
+    limit: RateLimit | None = None  # messages beyond it are answered 429 (error 20429)
+    refused: int = 0  # messages answered 429
+    taken: list[tuple[float, str]] = field(default_factory=list)  # (when, To) taken
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -87,11 +93,16 @@ class FakeTwilio:
                                    request.headers.get("authorization")))
         if not self._authorised(request):
             return _error(401, 20003, "Authenticate")
+        if self.limit is not None and self.limit.take() is not None:
+            with self._lock:
+                self.refused += 1
+            return _error(429, 20429, "Too Many Requests")
         failure = self.failures.get(params.get("To", ""))
         if failure is not None and failure.times > 0:
             failure.times -= 1
             return _error(failure.status, failure.code, failure.message)
         sid = f"SM{next(self._sids):032x}"
+        self.taken.append((time.monotonic(), params.get("To", "")))
         return JSONResponse({
             "sid": sid, "account_sid": self.account_sid, "to": params.get("To"),
             "from": params.get("From"), "body": params.get("Body", ""), "status": "queued",

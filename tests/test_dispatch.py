@@ -1,0 +1,126 @@
+"""`kriya serve` processes delivering a broadcast: killed with SIGKILL half way and started
+again, or two at once on one database, against a Bot API stand-in that refuses messages
+beyond its per-second limit."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session, select
+
+from conversations import broadcasts
+from storage.db import session_scope
+from storage.models import OutboxMessage, utcnow
+from tests.conftest import eventually
+from tests.fake_telegram import FakeTelegram, RateLimit, ServerThread, free_port
+from tests.test_cli import ROOT
+from tests.test_reminders import people
+
+LIMIT = 50  # messages a second the stand-in takes, and the rate kriya serve is set to
+
+
+@contextmanager
+def serving(database_url: str, fake: FakeTelegram, tmp_path: Path, port: int,
+            **env: str) -> Iterator[subprocess.Popen]:
+    """`kriya serve` in a process of its own, up and answering /healthz."""
+    environment = {
+        **os.environ, "PYTHONPATH": str(ROOT), "KRIYA_DATABASE_URL": database_url,
+        "KRIYA_PUBLIC_URL": "https://kriya.example.id", "KRIYA_MEDIA_DIR": str(tmp_path),
+        "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_FILE_BASE_URL": fake.file_base,
+        "TELEGRAM_API_BASE_URL": fake.api_base, "TELEGRAM_RATE": str(LIMIT),
+        # The test runs at any hour: no quiet hours. A short lease, to keep it short.
+        "KRIYA_QUIET_HOURS": "off", "KRIYA_SEND_LEASE": "6", **env,
+    }
+    log = (tmp_path / f"serve-{port}.log").open("a")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
+                               env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        eventually(lambda: _healthy(port), bool, seconds=30)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+        log.close()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def broadcast_to(database, count: int) -> set[int]:
+    ids = people(database, *["Jawa Timur"] * count)
+    with session_scope(database) as session:
+        broadcasts.queue(session, "Pameran Kriya dibuka!", {}, now=utcnow(), quiet=None)
+    return {1000 + n for n in range(len(ids))}
+
+
+def recorded_sent(database) -> set[int]:
+    with Session(database) as session:
+        return {int(address) for address in session.exec(
+            select(OutboxMessage.address).where(OutboxMessage.status == "sent"))}
+
+
+def delivered(fake: FakeTelegram) -> collections.Counter:
+    return collections.Counter(chat for _, chat, _ in list(fake.taken))
+
+
+def test_a_server_killed_mid_broadcast_loses_nothing_and_doubles_only_what_was_in_flight(
+        database, database_url, tmp_path):
+    fake = FakeTelegram(port=free_port(), limit=RateLimit(LIMIT))
+    everyone = broadcast_to(database, 300)
+    with ServerThread(fake.app(), fake.port):
+        port = free_port()
+        with serving(database_url, fake, tmp_path, port) as first:
+            eventually(lambda: len(delivered(fake)), lambda n: n >= 100, seconds=30)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        got = delivered(fake)
+        # Taken by the platform, not yet written down: the most that may go twice.
+        in_flight = set(got) - recorded_sent(database)
+        assert 100 <= len(got) < 300  # killed half way indeed
+        with serving(database_url, fake, tmp_path, port):
+            eventually(lambda: set(delivered(fake)), lambda got: got >= everyone, seconds=60)
+            eventually(lambda: recorded_sent(database), lambda sent: sent == everyone)
+    got = delivered(fake)
+    doubled = {chat for chat, n in got.items() if n > 1}
+    assert set(got) == everyone
+    assert doubled <= in_flight and all(n <= 2 for n in got.values())
+
+
+def test_two_servers_share_the_outbox_and_the_platforms_rate(database, database_url, tmp_path):
+    """Two processes behind a load balancer, each set to the platform's limit: together
+    they keep to it (one pace, booked in the database), and no message goes twice."""
+    fake = FakeTelegram(port=free_port(), limit=RateLimit(LIMIT))
+    other_port = free_port()  # the same stand-in on a second port, to tell who sent what
+    with ExitStack() as stack:
+        stack.enter_context(ServerThread(fake.app(), fake.port))
+        stack.enter_context(ServerThread(fake.app(), other_port))
+        stack.enter_context(serving(database_url, fake, tmp_path, free_port()))
+        stack.enter_context(serving(
+            database_url, fake, tmp_path, free_port(),
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{other_port}/bot"))
+        everyone = broadcast_to(database, 250)
+        eventually(lambda: set(delivered(fake)), lambda got: got >= everyone, seconds=60)
+        time.sleep(0.5)  # anything sent twice would show by now
+    got = delivered(fake)
+    assert set(got) == everyone and set(got.values()) == {1}
+    by_process = collections.Counter(port for _, _, port in fake.taken)
+    assert set(by_process) == {fake.port, other_port}
+    assert min(by_process.values()) >= 40  # both did their share
+    times = sorted(when for when, _, _ in fake.taken)
+    achieved = (len(times) - 1) / (times[-1] - times[0])
+    assert achieved <= LIMIT * 1.1, f"{achieved:.1f} a second, over the limit of {LIMIT}"
+    assert fake.refused <= 3  # a burst of scheduling jitter at most, never a doubled rate
