@@ -231,26 +231,33 @@ class ChannelService:
         # No send starts that could still be going when the lease runs out: past that
         # moment another dispatcher may take the message.
         deadline = start + self.lease.total_seconds() - self.send_timeout - 1
-        for n, item in enumerate(claim.items):
-            late = loop.time() - (start + n * gap)
-            if late > CATCH_UP:
-                # Held up (a slow write, a busy processor): the time lost stays lost. Making
-                # it up in a burst is what a platform's limit refuses.
-                start += late - CATCH_UP
-            await asyncio.sleep(max(0.0, start + n * gap - loop.time()))
-            if self._held_until > loop.time() or loop.time() > deadline:
-                # The platform asked for a pause, or this batch fell far behind: the rest
-                # wait in the outbox, where any dispatcher may take them later.
-                rest = [d.key for d in claim.items[n:]]
-                await self._db(self._hold, rest, max(0.0, self._held_until - loop.time()))
-                break
-            self._launch(item)
+        n = 0
+        try:
+            for n, item in enumerate(claim.items):
+                late = loop.time() - (start + n * gap)
+                if late > CATCH_UP:
+                    # Held up (a slow write, a busy processor): the time lost stays lost.
+                    # Making it up in a burst is what a platform's limit refuses.
+                    start += late - CATCH_UP
+                await asyncio.sleep(max(0.0, start + n * gap - loop.time()))
+                if self._held_until > loop.time() or loop.time() > deadline:
+                    # The platform asked for a pause, or this batch fell far behind: the
+                    # rest wait in the outbox, where any dispatcher may take them later.
+                    rest = [d.key for d in claim.items[n:]]
+                    await self._db(self._hold, rest, max(0.0, self._held_until - loop.time()))
+                    break
+                self._launch(item, deadline)
+        except asyncio.CancelledError:
+            # Stopping (a deploy, a restart): what was not started is free again at once,
+            # not when the lease ends.
+            await self._db(self._hold, [d.key for d in claim.items[n:]], 0.0)
+            raise
         return len(claim.items)
 
-    def _launch(self, item: Due) -> None:
+    def _launch(self, item: Due, deadline: float) -> None:
         # Messages to one person go one after the other, in the order they were queued.
         before = self._last_to.get(item.address)
-        task = asyncio.create_task(self._deliver(item, before))
+        task = asyncio.create_task(self._deliver(item, before, deadline))
         self._last_to[item.address] = task
         self._sending.add(task)
         task.add_done_callback(lambda done: self._sent_one(item.address, done))
@@ -260,9 +267,12 @@ class ChannelService:
         if self._last_to.get(address) is task:
             del self._last_to[address]
 
-    async def _deliver(self, item: Due, before: asyncio.Task | None) -> None:
+    async def _deliver(self, item: Due, before: asyncio.Task | None, deadline: float) -> None:
         if before is not None:
             await asyncio.wait([before])
+            if asyncio.get_running_loop().time() > deadline:  # waited too long for it
+                await self._db(self._hold, [item.key], 0.0)
+                return
         try:
             async with asyncio.timeout(self.send_timeout):
                 outcome = await self.send(item)
@@ -684,8 +694,13 @@ def create_app(config: Config) -> Starlette:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            for service in (telegram, whatsapp):
+                if service is not None:  # what reached users is recorded, not sent twice
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(service.send_timeout):
+                            await service.settle()
             if telegram is not None:
-                await telegram.mark_delivered()  # what reached users is not sent twice
+                await telegram.mark_delivered()
                 await telegram.bot.shutdown()
             if whatsapp is not None:
                 await whatsapp.mark_delivered()

@@ -124,3 +124,27 @@ def test_two_servers_share_the_outbox_and_the_platforms_rate(database, database_
     achieved = (len(times) - 1) / (times[-1] - times[0])
     assert achieved <= LIMIT * 1.1, f"{achieved:.1f} a second, over the limit of {LIMIT}"
     assert fake.refused <= 3  # a burst of scheduling jitter at most, never a doubled rate
+
+
+def test_a_server_stopped_for_a_deploy_hands_back_its_batch_at_once(
+        database, database_url, tmp_path):
+    """SIGTERM (a deploy, a restart): sends under way finish and are recorded, and what the
+    process had claimed but not started is free at once, not after its minute-long lease."""
+    fake = FakeTelegram(port=free_port(), limit=RateLimit(LIMIT))
+    everyone = broadcast_to(database, 200)
+    with ServerThread(fake.app(), fake.port):
+        port = free_port()
+        with serving(database_url, fake, tmp_path, port, KRIYA_SEND_LEASE="60") as first:
+            eventually(lambda: len(delivered(fake)), lambda n: n >= 60, seconds=30)
+            first.terminate()
+            first.wait(timeout=30)
+        # It stopped in good order (uvicorn passes the signal on in its exit status).
+        assert "Application shutdown complete" in (tmp_path / f"serve-{port}.log").read_text()
+        assert recorded_sent(database) == set(delivered(fake))  # nothing left unrecorded
+        stopped = time.monotonic()
+        with serving(database_url, fake, tmp_path, port, KRIYA_SEND_LEASE="60"):
+            eventually(lambda: set(delivered(fake)), lambda got: got >= everyone, seconds=40)
+        took = time.monotonic() - stopped
+    got = delivered(fake)
+    assert set(got) == everyone and set(got.values()) == {1}
+    assert took < 30, f"the rest took {took:.0f} s: the stopped server's batch waited"
