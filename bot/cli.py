@@ -9,6 +9,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import terminal
@@ -373,15 +374,19 @@ def _report(tried: dict[str, int]) -> None:
     if not tried:
         typer.echo("no channel is configured (TELEGRAM_BOT_TOKEN, TWILIO_ACCOUNT_SID): "
                    "nothing sent")
-    with session_scope(open_database(config())) as session:
-        later = store.waiting(session, utcnow())
+    database = open_database(config())
+    try:
+        with session_scope(database) as session:
+            later = store.waiting(session, utcnow())
+    finally:
+        database.dispose()
     zone = ZoneInfo(config().timezone)
     for channel, count in tried.items():
         line = f"{channel}: {count} messages tried"
         if channel in later:
             waiting, first = later[channel]
-            line += (f"; {waiting} waiting (quiet hours or a retry), the first at "
-                     f"{first.astimezone(zone).isoformat(timespec='minutes')}")
+            line += (f"; {waiting} waiting (the night, a retry, or a send under way), the "
+                     f"first at {first.astimezone(zone).isoformat(timespec='minutes')}")
         typer.echo(line)
 
 
@@ -394,6 +399,11 @@ def main() -> None:
         sys.exit(2)
     except (ConfigError, SchemaOutdated) as error:
         typer.echo(f"kriya: {error}", err=True)
+        sys.exit(1)
+    except ValidationError as error:  # a setting of the wrong kind: name it and say why
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            typer.echo(f"kriya: {name}={problem.get('input')!r}: {problem['msg']}", err=True)
         sys.exit(1)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]

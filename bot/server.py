@@ -190,8 +190,13 @@ class ChannelService:
         if outcomes:
             try:
                 await self._db(self._record, outcomes)
-            except Exception:  # the leases run out and the dispatcher sends them again
-                log.exception("could not record %d replies as sent", len(outcomes))
+            except Exception:
+                log.exception("could not record %d messages as sent; trying again",
+                              len(outcomes))
+                # Kept for the next try: recorded late, not sent again when leases end.
+                self._delivered[:0] = outcomes
+                await asyncio.sleep(1)
+                self._have_delivered.set()
 
     def _set_reachable(self, address: str, reachable: bool) -> None:
         with session_scope(self.engine.database) as session:
@@ -228,6 +233,9 @@ class ChannelService:
             return 0
         gap = 1 / self.rate
         start = loop.time() + (claim.start - utcnow()).total_seconds()
+        # The time this batch booked on the channel's pace: another process may have the
+        # time after it.
+        booked_end = start + len(claim.items) * gap + CATCH_UP
         # No send starts that could still be going when the lease runs out: past that
         # moment another dispatcher may take the message.
         deadline = start + self.lease.total_seconds() - self.send_timeout - 1
@@ -240,9 +248,9 @@ class ChannelService:
                     # Making it up in a burst is what a platform's limit refuses.
                     start += late - CATCH_UP
                 await asyncio.sleep(max(0.0, start + n * gap - loop.time()))
-                if self._held_until > loop.time() or loop.time() > deadline:
-                    # The platform asked for a pause, or this batch fell far behind: the
-                    # rest wait in the outbox, where any dispatcher may take them later.
+                if self._held_until > loop.time() or loop.time() > min(deadline, booked_end):
+                    # The platform asked for a pause, or this batch fell behind its time:
+                    # the rest wait in the outbox for the next batch, of any dispatcher.
                     rest = [d.key for d in claim.items[n:]]
                     await self._db(self._hold, rest, max(0.0, self._held_until - loop.time()))
                     break
@@ -268,22 +276,29 @@ class ChannelService:
             del self._last_to[address]
 
     async def _deliver(self, item: Due, before: asyncio.Task | None, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
         if before is not None:
             await asyncio.wait([before])
-            if asyncio.get_running_loop().time() > deadline:  # waited too long for it
-                await self._db(self._hold, [item.key], 0.0)
+            # Waited for an earlier message to the same person: too long for its lease, or
+            # into a pause the platform asked for, and it waits in the outbox instead.
+            if loop.time() > deadline or self._held_until > loop.time():
+                await self._db(self._hold, [item.key], max(0.0, self._held_until - loop.time()))
                 return
         try:
             async with asyncio.timeout(self.send_timeout):
                 outcome = await self.send(item)
+        except TimeoutError:
+            log.warning("%s: sending %s timed out", self.channel, item.key)
+            outcome = Outcome("retry", "timed out")
         except Exception as error:  # one message's surprise must not hold up the rest
-            log.warning("%s: sending %s failed: %r", self.channel, item.key, error)
-            reason = "timed out" if isinstance(error, TimeoutError) else \
-                f"unexpected: {type(error).__name__}: {error}"
-            outcome = Outcome("retry", reason)
+            log.exception("%s: sending %s failed", self.channel, item.key)
+            outcome = Outcome("retry", f"unexpected: {type(error).__name__}: {error}")
         if outcome.retry_after:
-            loop = asyncio.get_running_loop()
             self._held_until = max(self._held_until, loop.time() + outcome.retry_after)
+            try:  # every dispatcher of the channel pauses, not this one alone
+                await self._db(self._hold, [], outcome.retry_after)
+            except Exception:
+                log.exception("%s: could not share the platform's pause", self.channel)
         if outcome.status == "sent" and self.batch_records:
             self._delivered.append((item.key, outcome))
             self._have_delivered.set()

@@ -255,7 +255,8 @@ def outcome_of_error(status: int | None, code: int | str | None, text: str | Non
     if code_text in UNREACHABLE:
         return Outcome("blocked", reason, error_code=code_text)
     if code_text in THROTTLED or status == 429:
-        return Outcome("retry", reason, error_code=code_text)
+        # Twilio names no wait: the channel pauses a second, as for Telegram's 429.
+        return Outcome("retry", reason, retry_after=1.0, error_code=code_text)
     if status is not None and status >= 500:
         return Outcome("retry", reason, error_code=code_text)
     return Outcome("failed", reason, error_code=code_text)

@@ -15,6 +15,7 @@ what it reminds of is still ahead; when several kinds are due, the nearest one a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -87,9 +88,12 @@ class QuietHours:
         """"21:00-07:00" (the default), or "off" for none; ValueError for anything else."""
         if text.strip().lower() in ("off", "none", ""):
             return None
-        start, _, end = text.partition("-")
+        found = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*", text)
         try:
-            hours = cls(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+            if found is None:
+                raise ValueError
+            h1, m1, h2, m2 = map(int, found.groups())
+            hours = cls(time(h1, m1), time(h2, m2))
         except ValueError:
             raise ValueError(f"{text!r} is not a span of hours") from None
         if hours.start == hours.end:
@@ -240,7 +244,8 @@ def run_due(session: Session, now: datetime, default_zone: str = "Asia/Jakarta",
                 "idempotency_key": f"reminder:{due.kind}:{person.id}:{due.program.id}:{stamp}"
                                    f":{now:%Y%m%d%H%M}",
                 "status": "pending", "attempts": 0, "not_before": wait,
-                "topic": f"program:{due.program.id}", "created_at": now, "updated_at": now,
+                "topic": f"program:{due.program.id}", "expires_at": due.anchor,
+                "created_at": now, "updated_at": now,
             })
         insert_new(session, rows)
         session.add(ReminderRun(program_id=due.program.id, kind=due.kind, anchor=due.anchor,

@@ -181,6 +181,9 @@ class OutboxMessage(SQLModel, table=True):
     # What a push is about ("program:tei-2027", "broadcast:12"): to count a broadcast's
     # messages, stop it, or withdraw reminders whose program moved.
     topic: str | None = Field(default=None, max_length=80, index=True)
+    # After this a push no longer makes sense (a reminder of an event that has begun): one
+    # still waiting then, for the morning or a retry, is skipped instead of sent.
+    expires_at: datetime | None = _ts(default=None, nullable=True)
 
 
 class Product(SQLModel, table=True):

@@ -242,18 +242,26 @@ def claim_due(
         ids = list(session.exec(query))
         if not ids:
             return []
-        kept = _lease(session, ids, now, lease, quiet)
+        kept, night = _lease(session, ids, now, lease, quiet)
         if kept:
             return kept
+        if night and quiet is not None:
+            # Night has come for a whole broadcast's rest: hold it all at once, not a
+            # batch at a time in this transaction.
+            _hold_the_night(session, channel, now, quiet)
 
 
 # When a push to someone in a province may leave if it is night there at `now`; None if it
 # may leave now.
 Quiet = Callable[[str | None, datetime], datetime | None]
+NIGHT_PAGE = 2000
+TOO_LATE = "too late: what it is about has begun or passed"
 
 
 def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
-           quiet: Quiet | None) -> list[OutboxMessage]:
+           quiet: Quiet | None) -> tuple[list[OutboxMessage], bool]:
+    """Lease the rows of `ids` that may go now; returns them, and whether any was held for
+    the night."""
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
         .values(not_before=now + lease, updated_at=now)
@@ -270,19 +278,60 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
         .where(col(User.id).in_({m.user_id for m in rows
                                  if m.user_id is not None and m.kind in OPTIONAL_KINDS}))
     )}
-    keep = []
+    keep, night = [], False
     for message in rows:
-        stopped, province = people.get(message.user_id, (False, None)) \
-            if message.kind in OPTIONAL_KINDS else (False, None)
-        wait = quiet(province, now) if quiet and message.kind in OPTIONAL_KINDS else None
+        optional = message.kind in OPTIONAL_KINDS
+        stopped, province = people.get(message.user_id, (False, None)) if optional \
+            else (False, None)
+        wait = quiet(province, now) if quiet and optional else None
+        expires = message.expires_at
         if stopped:
             message.status, message.last_error = "skipped", "opted out or unreachable"
+        elif expires is not None and (wait or now) >= expires:
+            message.status, message.last_error = "skipped", TOO_LATE
         elif wait is not None:
             # Queued in the day but its turn came at night (a long broadcast, a retry).
-            message.not_before = wait
+            message.not_before, night = wait, True
         else:
             keep.append(message)
-    return keep
+    return keep, night
+
+
+def _hold_the_night(session: Session, channel: str, now: datetime, quiet: Quiet) -> None:
+    """Every push of the channel ready now whose person's night it is waits for the
+    morning there; one that would be too late by then is skipped."""
+    after = 0
+    while True:
+        page = session.execute(
+            select(OutboxMessage.id, User.province, OutboxMessage.expires_at)
+            .join(User, col(User.id) == OutboxMessage.user_id)
+            .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending",
+                   col(OutboxMessage.kind).in_(OPTIONAL_KINDS), col(OutboxMessage.id) > after,
+                   or_(col(OutboxMessage.not_before).is_(None),
+                       OutboxMessage.not_before <= now))
+            .order_by(OutboxMessage.id).limit(NIGHT_PAGE)
+        ).all()
+        held: dict[datetime, list[int]] = {}
+        late = []
+        for message_id, province, expires in page:
+            wait = quiet(province, now)
+            if wait is None:
+                continue
+            if expires is not None and wait >= expires:
+                late.append(message_id)
+            else:
+                held.setdefault(wait, []).append(message_id)
+        for wait, ids in held.items():
+            session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+                            .values(not_before=wait, updated_at=now)
+                            .execution_options(synchronize_session=False))
+        if late:
+            session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(late))
+                            .values(status="skipped", last_error=TOO_LATE, updated_at=now)
+                            .execution_options(synchronize_session=False))
+        if len(page) < NIGHT_PAGE:
+            return
+        after = page[-1][0]
 
 
 @dataclass(frozen=True)
@@ -382,7 +431,10 @@ def record_delivery(
         message.last_error = error[:500] if error else None
         return
     message.error_code = error_code
-    message.attempts += 1
+    # A platform's "slow down" (a wait it names) is about the channel, not this message:
+    # it costs no try, however long a big broadcast keeps meeting it.
+    if not (status == "retry" and wait is not None):
+        message.attempts += 1
     message.updated_at = now
     message.last_error = error[:500] if error else None
     if status == "retry" and message.attempts < MAX_ATTEMPTS:

@@ -71,6 +71,7 @@ class FakeTelegram:
     flood: int = 0  # answer this many sendMessage calls with 429
     retry_after: int = 1
     limit: RateLimit | None = None  # messages beyond it are answered 429
+    slow: dict[str, float] = field(default_factory=dict)  # text -> seconds to answer it
     refused: int = 0  # sendMessage calls answered 429
     # Messages delivered: when, to which chat, and on which port of this server.
     taken: list[tuple[float, int, int | None]] = field(default_factory=list)
@@ -118,6 +119,8 @@ class FakeTelegram:
                 params[key] = value
         with self._lock:
             self.calls.append(Call(method, params))
+        if isinstance(params.get("text"), str) and params["text"] in self.slow:
+            await asyncio.sleep(self.slow[params["text"]])  # a slow answer from the platform
         if method == "getUpdates":
             return await self._get_updates(params)
         handler = getattr(self, f"_{method}", None)
@@ -144,7 +147,7 @@ class FakeTelegram:
             return _error(403, "Forbidden: bot was blocked by the user")
         if chat_id in self.missing:
             return _error(400, "Bad Request: chat not found")
-        wait = self.limit.take() if self.limit is not None else None
+        wait = self.limit.take() if self.limit is not None and self.flood <= 0 else None
         with self._lock:
             if self.flood > 0 or wait is not None:
                 self.flood -= 1 if wait is None else 0

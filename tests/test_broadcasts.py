@@ -3,8 +3,9 @@ stopping; from the chat (/siaran) and from the command line."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
+import pytest
 from sqlmodel import Session, select
 
 from conversations import broadcasts
@@ -98,6 +99,13 @@ def test_an_office_sets_its_own_quiet_hours_or_none(database, database_url):
             "KRIYA_QUIET_HOURS": wrong})
         no_traceback(bad)
         assert bad.returncode == 1 and "KRIYA_QUIET_HOURS" in bad.stderr, bad.stderr
+    # Offices write hours as they speak them; a zone in them is not an office's night.
+    assert QuietHours.parse("7.30-21:00") == QuietHours(time(7, 30), time(21, 0))
+    with pytest.raises(ValueError):
+        QuietHours.parse("21:00+07:00-07:00")
+    bad = kriya(database_url, "broadcast", "send", "--text", "x", env={"TWILIO_RATE": "0"})
+    no_traceback(bad)
+    assert bad.stderr == "kriya: TWILIO_RATE='0': Input should be greater than 0\n"
 
 
 def test_broadcast_from_the_command_line(database, database_url):

@@ -77,6 +77,15 @@ def delivered(fake: FakeTelegram) -> collections.Counter:
     return collections.Counter(chat for _, chat, _ in list(fake.taken))
 
 
+def settled(fake: FakeTelegram) -> collections.Counter:
+    """What the stand-in delivered, once requests it was still answering are done."""
+    seen = -1
+    while seen != len(fake.taken):
+        seen = len(fake.taken)
+        time.sleep(0.3)
+    return delivered(fake)
+
+
 def test_a_server_killed_mid_broadcast_loses_nothing_and_doubles_only_what_was_in_flight(
         database, database_url, tmp_path):
     fake = FakeTelegram(port=free_port(), limit=RateLimit(LIMIT))
@@ -87,7 +96,7 @@ def test_a_server_killed_mid_broadcast_loses_nothing_and_doubles_only_what_was_i
             eventually(lambda: len(delivered(fake)), lambda n: n >= 100, seconds=30)
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
-        got = delivered(fake)
+        got = settled(fake)
         # Taken by the platform, not yet written down: the most that may go twice.
         in_flight = set(got) - recorded_sent(database)
         assert 100 <= len(got) < 300  # killed half way indeed
@@ -148,3 +157,65 @@ def test_a_server_stopped_for_a_deploy_hands_back_its_batch_at_once(
     got = delivered(fake)
     assert set(got) == everyone and set(got.values()) == {1}
     assert took < 30, f"the rest took {took:.0f} s: the stopped server's batch waited"
+
+
+@contextmanager
+def in_process(database_url: str, fake: FakeTelegram, tmp_path: Path) -> Iterator[object]:
+    from bot.config import Config
+    from bot.server import create_app
+
+    app = create_app(Config(
+        KRIYA_DATABASE_URL=database_url, KRIYA_MEDIA_DIR=str(tmp_path),
+        TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.api_base,
+        TELEGRAM_FILE_BASE_URL=fake.file_base, TELEGRAM_RATE=str(LIMIT),
+        KRIYA_QUIET_HOURS="off"))
+    with ServerThread(fake.app(), fake.port):
+        yield app
+
+
+def queue_to(database, chat: int, *texts: str, kind: str = "decision") -> None:
+    with session_scope(database) as session:
+        for n, words in enumerate(texts):
+            session.add(OutboxMessage(channel="telegram", address=str(chat), kind=kind,
+                                      priority=1, payload={"text": words},
+                                      idempotency_key=f"{chat}:{n}"))
+
+
+def test_one_persons_messages_keep_their_order_while_others_overlap(
+        database, database_url, tmp_path):
+    import asyncio
+
+    from bot.server import deliver_once
+
+    fake = FakeTelegram(port=free_port(), slow={"Produk A lolos kurasi": 0.5})
+    queue_to(database, 1, "Produk A lolos kurasi", "Produk B perlu perbaikan")
+    queue_to(database, 2, "Kursi Anda terkonfirmasi")
+    with in_process(database_url, fake, tmp_path) as app:
+        asyncio.run(deliver_once(app))
+    # The other person's message did not wait behind the slow one, and the first
+    # person's second message was not sent until their first had arrived.
+    assert [chat for _, chat, _ in fake.taken] == [2, 1, 1]
+    assert [m["text"] for m in fake.sent(1)] == ["Produk A lolos kurasi",
+                                                "Produk B perlu perbaikan"]
+    assert recorded_sent(database) == {1, 2}
+
+
+def test_a_platforms_pause_holds_every_dispatcher_of_the_channel(
+        database, database_url, tmp_path):
+    import asyncio
+
+    from bot.server import deliver_once
+    from storage.models import ChannelPace
+
+    fake = FakeTelegram(port=free_port(), flood=1, retry_after=3)
+    queue_to(database, 1, "Pameran dibuka", kind="broadcast")
+    before = utcnow()
+    with in_process(database_url, fake, tmp_path) as app:
+        asyncio.run(deliver_once(app))
+    with Session(database) as session:
+        pace = session.exec(select(ChannelPace)).one()
+        [row] = session.exec(select(OutboxMessage)).all()
+    # Booked in the database, where another process's dispatcher looks before sending.
+    assert (pace.next_at - before).total_seconds() >= 2.5
+    assert row.status == "sent" and row.attempts == 1  # the pause cost it no try
+    assert len(fake.sent(1)) == 2 and len(set(delivered(fake))) == 1

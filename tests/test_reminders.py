@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.program_files import program_values
 from conversations.messages import Outbound
-from conversations.reminders import night_hold, quiet_until, run_due
+from conversations.reminders import night_hold, run_due
 from storage import signups, store
 from storage.db import session_scope
 from storage.models import OutboxMessage, User
@@ -209,9 +209,9 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
     env = {**os.environ, "KRIYA_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
            "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.api_base,
            "TELEGRAM_FILE_BASE_URL": fake.file_base}
-    # Sent at the real hour: where it is night now, the reminder waits for 07.00 there.
-    ran = datetime.now(UTC)
-    night = {1000: quiet_until(ran, "Asia/Jakarta"), 1001: quiet_until(ran, "Asia/Jayapura")}
+    # Delivered at the real hour: no quiet hours here, whatever the hour of the test run
+    # (their hold when a push's turn comes is the next test's).
+    env["KRIYA_QUIET_HOURS"] = "off"
     with ServerThread(fake.app(), fake.port):
         outputs = []
         for _ in range(2):  # the second run finds nothing new
@@ -223,17 +223,15 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
             assert result.returncode == 0, result.stderr
             outputs.append(result.stdout)
     assert "2 reminders queued" in outputs[0] and "0 reminders queued" in outputs[1]
+    assert "telegram: 2 messages tried" in outputs[0]
     sent = fake.sent()
-    assert sorted(int(m["chat_id"]) for m in sent) == [c for c, at in night.items() if not at]
+    assert sorted(int(m["chat_id"]) for m in sent) == [1000, 1001]
     assert all(m["text"].startswith("Pengingat: pendaftaran Pelatihan Pewarna Alam")
                for m in sent)
-    rows = {int(m.address): m for m in reminders(database)}
-    for chat, morning in night.items():
-        if morning is None:
-            assert rows[chat].status == "sent"
-        else:
-            assert rows[chat].status == "pending" and rows[chat].not_before == morning
-            assert "waiting (quiet hours or a retry)" in outputs[1]
+    assert {m.status for m in reminders(database)} == {"sent"}
+    # Past the deadline it reminds of, a reminder still waiting would be dropped.
+    assert {m.expires_at for m in reminders(database)} == {
+        datetime(2027, 3, 10, 8, 0, tzinfo=UTC)}
 
 
 def test_a_push_whose_turn_comes_at_night_waits_for_the_morning(database):
@@ -285,3 +283,40 @@ def test_a_batch_of_only_opted_out_pushes_does_not_hide_the_rest(database):
     with session_scope(database) as session:
         rows = store.claim_due(session, "telegram", datetime.now(UTC), 3, timedelta(minutes=1))
         assert [r.user_id for r in rows] == [ids[3]]
+
+
+def test_a_reminder_that_would_come_after_its_event_is_dropped(database):
+    """An event-2h reminder retried into the night would reach people at 07.00, after the
+    evening event; one whose event has begun is not sent at all."""
+    [user_id] = people(database, "Jawa Timur")
+    night = datetime(2027, 3, 1, 14, 30, tzinfo=UTC)  # 21.30 WIB
+    with session_scope(database) as session:
+        for key, expires in (("tonight", night + timedelta(hours=1)),
+                             ("begun", night - timedelta(minutes=5)),
+                             ("tomorrow", night + timedelta(days=1))):
+            session.add(OutboxMessage(channel="telegram", address="1000", user_id=user_id,
+                                      kind="reminder", priority=2, payload={"text": key},
+                                      idempotency_key=key, expires_at=expires))
+    with session_scope(database) as session:
+        assert store.claim_due(session, "telegram", night, 10, timedelta(minutes=1),
+                               night_hold("Asia/Jakarta")) == []
+    rows = {m.idempotency_key: m for m in reminders(database)}
+    assert rows["tonight"].status == rows["begun"].status == "skipped"
+    assert "too late" in rows["begun"].last_error
+    assert rows["tomorrow"].status == "pending"
+    assert rows["tomorrow"].not_before == datetime(2027, 3, 2, 0, 0, tzinfo=UTC)  # 07.00 WIB
+
+
+def test_night_falling_on_a_long_broadcast_holds_all_its_rest(database):
+    with session_scope(database) as session:
+        ids = people(database, *["Papua"] * 30)
+        for n, user_id in enumerate(ids):
+            session.add(OutboxMessage(channel="telegram", address=str(1000 + n),
+                                      user_id=user_id, kind="broadcast", priority=3,
+                                      payload={"text": "hai"}, idempotency_key=f"b{n}"))
+    at = datetime(2027, 3, 1, 12, 30, tzinfo=UTC)  # 21.30 WIT
+    with session_scope(database) as session:
+        assert store.claim_due(session, "telegram", at, 5, timedelta(minutes=1),
+                               night_hold("Asia/Jakarta")) == []
+    held = reminders(database, "broadcast")
+    assert {m.not_before for m in held} == {datetime(2027, 3, 1, 22, 0, tzinfo=UTC)}

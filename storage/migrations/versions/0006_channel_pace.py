@@ -1,4 +1,4 @@
-"""the pace every dispatcher of a channel keeps to
+"""the pace every dispatcher of a channel keeps to, and when a push no longer makes sense
 
 Revision ID: 0006
 Revises: 0005
@@ -22,7 +22,11 @@ def upgrade() -> None:
         sa.Column('next_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('channel'),
     )
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox_messages') as batch:
+        batch.drop_column('expires_at')
     op.drop_table('channel_pace')
