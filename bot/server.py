@@ -294,11 +294,16 @@ class ChannelService:
             log.exception("%s: sending %s failed", self.channel, item.key)
             outcome = Outcome("retry", f"unexpected: {type(error).__name__}: {error}")
         if outcome.retry_after:
+            # The platform asks for a pause: this message waits it out in the outbox, and
+            # every dispatcher of the channel pauses, not this one alone. Both are counted
+            # from one reading of the clock, so the message is due when the pause ends.
+            now = utcnow()
             self._held_until = max(self._held_until, loop.time() + outcome.retry_after)
-            try:  # every dispatcher of the channel pauses, not this one alone
-                await self._db(self._hold, [], outcome.retry_after)
-            except Exception:
-                log.exception("%s: could not share the platform's pause", self.channel)
+            try:
+                await self._db(self._pause, item.key, outcome, now)
+            except Exception:  # the lease runs out and the message is tried again
+                log.exception("%s: could not record the platform's pause", self.channel)
+            return
         if outcome.status == "sent" and self.batch_records:
             self._delivered.append((item.key, outcome))
             self._have_delivered.set()
@@ -313,6 +318,13 @@ class ChannelService:
         while self._sending:
             await asyncio.wait(set(self._sending))
         await self.mark_delivered()
+
+    def _pause(self, key: str, outcome: Outcome, now: datetime) -> None:
+        wait = timedelta(seconds=outcome.retry_after or 0)
+        with session_scope(self.engine.database) as session:
+            store.record_delivery(session, key, "retry", outcome.error, now, wait,
+                                  error_code=outcome.error_code)
+            store.hold_channel(session, self.channel, [], now + wait)
 
     def _hold(self, keys: list[str], seconds: float) -> None:
         with session_scope(self.engine.database) as session:
