@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -197,12 +198,29 @@ def eventually(read: Callable[[], T], holds: Callable[[T], bool], seconds: float
     return value
 
 
-def by_day(app: object) -> None:
-    """The dispatcher keeps pushes back while it is night where their people live, by the
-    wall clock. A server in a test not about that judges the night at START, a morning."""
-    from conversations.reminders import night_hold
+@contextmanager
+def kriya_serve(config: object) -> Iterator[object]:
+    """`kriya serve`'s app on loopback, in a thread: an HTTP client to it, with the app
+    (`.app`) and its media folder (`.media`).
 
-    for service in (app.state.telegram, app.state.whatsapp):  # type: ignore[attr-defined]
+    The dispatcher keeps pushes back while it is night where their people live, by the
+    wall clock; this server, for tests not about that, judges the night at START, a
+    morning."""
+    import httpx
+
+    from bot.server import create_app
+    from conversations.reminders import night_hold
+    from tests.fake_telegram import ServerThread, free_port
+
+    app = create_app(config)  # type: ignore[arg-type]
+    for service in (app.state.telegram, app.state.whatsapp):
         if service is not None:
             hold = night_hold(service.engine.settings.default_zone)
             service.quiet = lambda province, now, hold=hold: hold(province, START)
+    port = free_port()
+    with ServerThread(app, port, lifespan="on"), httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=20
+    ) as client:
+        client.app = app  # type: ignore[attr-defined]
+        client.media = Path(config.media_dir)  # type: ignore[attr-defined]
+        yield client

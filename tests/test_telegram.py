@@ -20,7 +20,7 @@ from bot.telegram import callback_data, split_text
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User
 from storage.photos import store_photo
-from tests.conftest import by_day, eventually
+from tests.conftest import eventually, kriya_serve
 from tests.fake_telegram import FakeTelegram, ServerThread, free_port
 
 SECRET = "s3cret-webhook-token"
@@ -46,14 +46,7 @@ def kriya(fake, database_url, tmp_path) -> Iterator[Any]:
         TELEGRAM_API_BASE_URL=fake.api_base, TELEGRAM_FILE_BASE_URL=fake.file_base,
         KRIYA_MEDIA_DIR=str(tmp_path / "media"),
     )
-    app = create_app(config)
-    by_day(app)
-    port = free_port()
-    with ServerThread(app, port, lifespan="on"), httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", timeout=20
-    ) as client:
-        client.app = app
-        client.media = tmp_path / "media"
+    with kriya_serve(config) as client:
         yield client
 
 

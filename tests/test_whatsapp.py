@@ -27,7 +27,7 @@ from conversations.messages import step_tag
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User, utcnow
 from storage.photos import store_photo
-from tests.conftest import by_day, eventually
+from tests.conftest import eventually, kriya_serve
 from tests.fake_telegram import ServerThread, free_port
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio, FileHost
 
@@ -58,14 +58,7 @@ def serving(database_url: str, twilio: FakeTwilio, media_dir, **env: str) -> Ite
         TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_WHATSAPP_FROM=SENDER, TWILIO_API_BASE_URL=twilio.base_url,
     )
-    app = create_app(config)
-    by_day(app)
-    port = free_port()
-    with ServerThread(app, port, lifespan="on"), httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", timeout=20
-    ) as client:
-        client.app = app
-        client.media = media_dir
+    with kriya_serve(config) as client:
         yield client
 
 
