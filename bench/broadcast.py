@@ -35,8 +35,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,8 +45,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
+from bench.engine import postgres_schema  # noqa: E402
 from conversations import domain, provinces  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import OutboxMessage, User  # noqa: E402
@@ -58,28 +59,14 @@ TEXT = "Pameran Kriya Nusantara dibuka 1 Maret di Jakarta. Daftarkan produk Anda
 TARGET_FRACTION = 0.95
 
 
-@dataclass
-class Database:
-    url: str
-    cleanup: str | None = None  # a PostgreSQL schema to drop afterwards
-
-
 @contextmanager
-def fresh_database(base_url: str | None, folder: Path):
+def fresh_database(base_url: str | None, folder: Path) -> Iterator[str]:
+    """The URL of an empty database: a new SQLite file, or a new schema on `base_url`."""
     if not base_url:
-        yield Database(f"sqlite:///{folder / f'kriya-{uuid.uuid4().hex[:6]}.db'}")
+        yield f"sqlite:///{folder / f'kriya-{uuid.uuid4().hex[:6]}.db'}"
         return
-    schema = f"kriya_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in base_url else "?"
-        yield Database(f"{base_url}{sep}options=-csearch_path%3D{schema}", schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(base_url) as url:
+        yield url
 
 
 def populate(url: str, recipients: int) -> tuple[set[str], set[str]]:
@@ -189,9 +176,9 @@ def run(args: argparse.Namespace, folder: Path, kill: bool) -> bool:
     with ExitStack() as stack:
         stack.enter_context(ServerThread(telegram.app(), telegram.port))
         stack.enter_context(ServerThread(twilio.app(), twilio.port))
-        database = stack.enter_context(fresh_database(args.database_url, folder))
-        chats, numbers = populate(database.url, args.recipients)
-        kriya = Kriya(database.url, telegram, twilio, args.limit,
+        url = stack.enter_context(fresh_database(args.database_url, folder))
+        chats, numbers = populate(url, args.recipients)
+        kriya = Kriya(url, telegram, twilio, args.limit,
                       folder / f"serve-{'kill' if kill else 'plain'}.log")
         stack.callback(kriya.stop)
         queued = kriya.broadcast()
@@ -214,7 +201,7 @@ def run(args: argparse.Namespace, folder: Path, kill: bool) -> bool:
             time.sleep(0.5)  # requests the fakes were still answering
             tg, wa = received(telegram, twilio)
             taken = {("telegram", a) for a in tg} | {("whatsapp", a) for a in wa}
-            at_risk = taken - recorded_sent(database.url)
+            at_risk = taken - recorded_sent(url)
             print(f"  killed with {len(taken)} delivered; {len(at_risk)} of them taken by the "
                   "platforms but not yet recorded as sent (the most that may be doubled)")
             kriya.serve()
@@ -226,7 +213,7 @@ def run(args: argparse.Namespace, folder: Path, kill: bool) -> bool:
                    | {("whatsapp", a) for a, n in wa.items() if n > 1})
         duplicates = sum(n - 1 for n in tg.values()) + sum(n - 1 for n in wa.values())
         losses = len(chats - set(tg)) + len(numbers - set(wa))
-        unrecorded = everyone - len(recorded_sent(database.url))
+        unrecorded = everyone - len(recorded_sent(url))
         ok = complete and doubled <= at_risk and duplicates == len(doubled) and losses == 0
         if not kill:
             for name, fake in (("Telegram", telegram), ("WhatsApp", twilio)):

@@ -48,7 +48,7 @@ from conversations.flows import FLOWS
 from conversations.i18n import translator
 from conversations.messages import Delivery, Inbound
 from storage import models
-from storage.db import ensure_schema, make_engine
+from storage.db import ensure_schema, make_engine, normalise_url
 
 # One registration as an artisan types it: the first message, consent, role, the six
 # questions, then "save".
@@ -177,10 +177,12 @@ def run_sqlite(registrations: int) -> Result:
 
 
 @contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A URL whose tables all land in a fresh schema, dropped again afterwards."""
+def postgres_schema(base_url: str = POSTGRES_URL) -> Iterator[str]:
+    """A URL on the server of `base_url` whose tables all land in a fresh schema, dropped
+    again afterwards."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 5})
+    base_url = normalise_url(base_url)
+    admin = create_engine(base_url, connect_args={"connect_timeout": 5})
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -188,7 +190,8 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
         raise PostgresUnavailable(str(error.orig or error).strip().splitlines()[0]) from error
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        sep = "&" if "?" in base_url else "?"
+        yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
