@@ -265,12 +265,17 @@ def _moment(text: str | None) -> datetime:
     return moment
 
 
-def _deliver() -> dict[str, int]:
+def _deliver() -> None:
+    """Deliver the outbox once and say, per channel, what was tried and what waits."""
     import asyncio
 
     from bot.server import create_app, deliver_once
 
-    return asyncio.run(deliver_once(create_app(config())))
+    app = create_app(config())
+    tried = asyncio.run(deliver_once(app))
+    with session_scope(app.state.database) as session:
+        later = store.waiting(session, utcnow())
+    _report(tried, later)
 
 
 @reminders_app.command("run-due")
@@ -284,14 +289,13 @@ def reminders_run_due(
     engine = build_engine(config())
     queued = run_reminders(engine.database, engine.settings, at)
     typer.echo(f"{queued} reminders queued for {at.isoformat(timespec='minutes')}")
-    _report(_deliver())
+    _deliver()
 
 
 @outbox_app.command("flush")
 def outbox_flush() -> None:
     """Deliver what may be sent now from the outbox, once, and exit."""
-    open_database(config())
-    _report(_deliver())
+    _deliver()
 
 
 @broadcast_app.command("send")
@@ -370,16 +374,10 @@ def users_import(file: Path) -> None:
                f"known phones, {invited} invited to give consent")
 
 
-def _report(tried: dict[str, int]) -> None:
+def _report(tried: dict[str, int], later: dict[str, tuple[int, datetime]]) -> None:
     if not tried:
         typer.echo("no channel is configured (TELEGRAM_BOT_TOKEN, TWILIO_ACCOUNT_SID): "
                    "nothing sent")
-    database = open_database(config())
-    try:
-        with session_scope(database) as session:
-            later = store.waiting(session, utcnow())
-    finally:
-        database.dispose()
     zone = ZoneInfo(config().timezone)
     for channel, count in tried.items():
         line = f"{channel}: {count} messages tried"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -212,6 +213,11 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
     # Delivered at the real hour: no quiet hours here, whatever the hour of the test run
     # (their hold when a push's turn comes is the next test's).
     env["KRIYA_QUIET_HOURS"] = "off"
+    retry_at = datetime.now(UTC) + timedelta(hours=1)
+    with session_scope(database) as session:  # a message waiting for its retry
+        session.add(OutboxMessage(channel="telegram", address="1000", kind="decision",
+                                  priority=1, payload={"text": "lolos"}, attempts=1,
+                                  idempotency_key="retry", not_before=retry_at))
     with ServerThread(fake.app(), fake.port):
         outputs = []
         for _ in range(2):  # the second run finds nothing new
@@ -223,7 +229,9 @@ def test_run_due_from_the_command_line_queues_and_delivers_once(database, databa
             assert result.returncode == 0, result.stderr
             outputs.append(result.stdout)
     assert "2 reminders queued" in outputs[0] and "0 reminders queued" in outputs[1]
-    assert "telegram: 2 messages tried" in outputs[0]
+    assert "telegram: 2 messages tried; 1 waiting" in outputs[0]
+    assert retry_at.astimezone(ZoneInfo("Asia/Jakarta")).isoformat(timespec="minutes") \
+        in outputs[0]
     sent = fake.sent()
     assert sorted(int(m["chat_id"]) for m in sent) == [1000, 1001]
     assert all(m["text"].startswith("Pengingat: pendaftaran Pelatihan Pewarna Alam")
