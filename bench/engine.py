@@ -2,8 +2,10 @@
 
 Every message is one `Engine.handle` call, which commits its own transaction (the new state
 and the replies as outbox rows), exactly as the channels will call it. The same registration
-is then played through python-telegram-bot's ConversationHandler with PicklePersistence,
-writing the pickle file after every message, to compare against what a plain PTB bot costs.
+is then played through python-telegram-bot's ConversationHandler twice, to compare against
+what a plain PTB bot costs: with its state in memory only (nothing survives a restart), and
+with PicklePersistence writing the pickle file after every message. Its replies go through
+the Bot to a request layer that answers as the Bot API would, with no network.
 
     python bench/engine.py [--registrations N] [--backend sqlite|postgresql|all]
 """
@@ -31,7 +33,7 @@ from sqlalchemy import Engine as Database
 from sqlalchemy import create_engine, func, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
-from telegram import Chat, Message, Update, User
+from telegram import Update
 from telegram.ext import (
     Application,
     ContextTypes,
@@ -224,16 +226,19 @@ Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int | None]]
 
 
 class OfflineRequest(BaseRequest):
-    """The bot's HTTP layer, with no network behind it.
+    """The bot's HTTP layer, with no network behind it: it answers as the Bot API would.
 
     `Application.initialize()` calls `Bot.initialize()`, which always calls getMe (see
-    telegram/_bot.py); every Bot API call goes through a BaseRequest, so answering getMe here
-    lets PTB initialise for real, and refusing (and counting) every other call proves the
-    handlers never reach the Bot API.
+    telegram/_bot.py); every Bot API call goes through a BaseRequest. getMe is answered with
+    the bot, sendMessage with the message it sent (which PTB turns back into a Message, as
+    with the real API), and the text is kept in `sent` as the chat shows it. Any other call
+    is refused and counted: the handlers make no call a real bot would not.
     """
 
     def __init__(self) -> None:
         self.refused: list[str] = []
+        self.sent: dict[int, str] = {}
+        self.count = 0
 
     @property
     def read_timeout(self) -> float | None:
@@ -248,10 +253,20 @@ class OfflineRequest(BaseRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, **_: Any
     ) -> tuple[int, bytes]:
-        if url.endswith("/getMe"):
+        call = url.rsplit("/", 1)[-1]
+        if call == "getMe":
             return 200, json.dumps({"ok": True, "result": BOT_USER}).encode()
-        self.refused.append(url.rsplit("/", 1)[-1])
-        raise ConnectionRefusedError("the benchmark makes no Bot API calls")
+        if call == "sendMessage" and request_data is not None:
+            fields = request_data.parameters
+            chat_id, text = int(fields["chat_id"]), str(fields["text"])
+            self.sent[chat_id] = text
+            self.count += 1
+            message = {"message_id": self.count, "date": int(SENT_AT.timestamp()),
+                       "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER,
+                       "text": text}
+            return 200, json.dumps({"ok": True, "result": message}).encode()
+        self.refused.append(call)
+        raise ConnectionRefusedError("the benchmark answers no other Bot API call")
 
 
 def parse_choice(words: dict[str, str]) -> Parse:
@@ -295,14 +310,11 @@ def summary(data: dict[str, Any]) -> str:
 class RegistrationBot:
     """The registration as a simple PTB bot writes it: one callback per state.
 
-    Replies are computed but put in `sent` instead of calling reply_text, so no callback
-    touches the network; `sent` stands in for the Bot API and is not persisted.
+    Replies go out with reply_text, through the Bot, to a request layer that answers as the
+    Bot API would without a network (OfflineRequest).
     """
 
-    def __init__(self) -> None:
-        self.sent: dict[int, str] = {}
-
-    def handler(self) -> ConversationHandler:
+    def handler(self, persistent: bool) -> ConversationHandler:
         text_messages = filters.TEXT & ~filters.COMMAND
         steps: list[tuple[int, str, Parse, Callable[[dict[str, Any]], str], int]] = [
             (CONSENT, "consent", parse_choice({"1": "agree", "setuju": "agree"}),
@@ -326,15 +338,15 @@ class RegistrationBot:
             states=states,
             fallbacks=[],
             name="registration",
-            persistent=True,
+            persistent=persistent,
         )
 
-    def reply(self, update: Update, text: str) -> None:
-        assert update.effective_user is not None
-        self.sent[update.effective_user.id] = text
+    async def reply(self, update: Update, text: str) -> None:
+        assert update.message is not None
+        await update.message.reply_text(text)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        self.reply(update, "Welcome! We keep your data to find programs for you. Agree? (1)")
+        await self.reply(update, "Welcome! We keep your data to find programs for you. Agree? (1)")
         return CONSENT
 
     def step(
@@ -344,10 +356,10 @@ class RegistrationBot:
             assert update.message is not None and context.user_data is not None
             value = parse((update.message.text or "").strip())
             if value is None:
-                self.reply(update, "Sorry, I did not understand. Please try again.")
+                await self.reply(update, "Sorry, I did not understand. Please try again.")
                 return None  # stay in this state
             context.user_data[key] = value
-            self.reply(update, reply(context.user_data))
+            await self.reply(update, reply(context.user_data))
             return after
 
         return callback
@@ -355,27 +367,33 @@ class RegistrationBot:
     async def confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
         assert update.message is not None and context.user_data is not None
         if update.message.text != "1":
-            self.reply(update, "Type 1 to save.")
+            await self.reply(update, "Type 1 to save.")
             return None
         context.user_data["registered_at"] = datetime.now(UTC).isoformat()
-        self.reply(update, CONFIRMATION.format(name=context.user_data["name"]))
+        await self.reply(update, CONFIRMATION.format(name=context.user_data["name"]))
         return ConversationHandler.END
 
 
-def text_update(update_id: int, user_id: int, answer: str) -> Update:
-    person = User(id=user_id, first_name="Siti", is_bot=False)
-    chat = Chat(id=user_id, type=Chat.PRIVATE)
-    message = Message(
-        message_id=update_id, date=SENT_AT, chat=chat, from_user=person, text=answer
-    )
-    return Update(update_id=update_id, message=message)
+def text_update(update_id: int, user_id: int, answer: str, bot: Any) -> Update:
+    """The update a webhook would get, read by PTB as its webhook reader does."""
+    person = {"id": user_id, "first_name": "Siti", "is_bot": False}
+    body = {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(SENT_AT.timestamp()), "text": answer,
+        "from": person, "chat": {"id": user_id, "type": "private"}}}
+    return Update.de_json(body, bot)
 
 
 async def ptb_register(application: Application, user_id: int, timings: list[float]) -> None:
+    persistent = application.persistence is not None
     for number, answer in enumerate(ANSWERS):
-        update = text_update(user_id * 100 + number, user_id, answer)
         start = time.perf_counter()
+        # PTB's time runs from the update's JSON, as its webhook reads it, to the reply
+        # handed to the Bot API; Kriya's from an Inbound to the state and the reply committed.
+        update = text_update(user_id * 100 + number, user_id, answer, application.bot)
         await application.process_update(update)
+        if not persistent:
+            timings.append(time.perf_counter() - start)
+            continue
         # PTB writes persistence only when the Application flushes it (every
         # `update_interval`, 60 s by default). update_persistence() hands each changed
         # user_data entry and conversation state to PicklePersistence.update_user_data /
@@ -385,22 +403,24 @@ async def ptb_register(application: Application, user_id: int, timings: list[flo
         timings.append(time.perf_counter() - start)
 
 
-async def run_ptb_async(registrations: int, folder: Path) -> Result:
+async def run_ptb_async(registrations: int, folder: Path | None) -> Result:
+    """PTB with PicklePersistence in `folder`, or with its state in memory when None."""
     request = OfflineRequest()
     bot = RegistrationBot()
-    persistence = PicklePersistence(folder / "ptb.pickle", single_file=True, on_flush=False)
     # No updater and no job queue: updates are fed by hand and nothing is scheduled.
-    application = (
+    builder = (
         Application.builder()
         .token("123456:ABC")
         .request(request)
         .get_updates_request(OfflineRequest())
         .updater(None)
         .job_queue(None)
-        .persistence(persistence)
-        .build()
     )
-    application.add_handler(bot.handler())
+    if folder is not None:
+        builder = builder.persistence(
+            PicklePersistence(folder / "ptb.pickle", single_file=True, on_flush=False))
+    application = builder.build()
+    application.add_handler(bot.handler(persistent=folder is not None))
     await application.initialize()
     for n in range(WARMUP_REGISTRATIONS):
         await ptb_register(application, 1_000_000 + n, [])
@@ -409,10 +429,15 @@ async def run_ptb_async(registrations: int, folder: Path) -> Result:
         user_id = 1 + n
         await ptb_register(application, user_id, timings)
         confirmation = CONFIRMATION.format(name=NAME)
-        check(bot.sent.get(user_id) == confirmation, f"ptb user {user_id}: not registered")
+        check(request.sent.get(user_id) == confirmation, f"ptb user {user_id}: not registered")
+    expected = WARMUP_REGISTRATIONS + registrations
+    in_memory = sum(1 for data in application.user_data.values() if "registered_at" in data)
     await application.shutdown()
     check(not request.refused, f"ptb called the Bot API: {request.refused[:3]}")
-    await check_pickle(folder / "ptb.pickle", WARMUP_REGISTRATIONS + registrations)
+    if folder is None:
+        check(in_memory == expected, f"{in_memory} registrations in memory, expected {expected}")
+        return Result("ptb-memory", registrations, timings)
+    await check_pickle(folder / "ptb.pickle", expected)
     return Result("ptb", registrations, timings)
 
 
@@ -431,6 +456,10 @@ async def check_pickle(path: Path, expected: int) -> None:
 def run_ptb(registrations: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="kriya-bench-ptb-") as folder:
         return asyncio.run(run_ptb_async(registrations, Path(folder)))
+
+
+def run_ptb_in_memory(registrations: int) -> Result:
+    return asyncio.run(run_ptb_async(registrations, None))
 
 
 # Command line
@@ -458,6 +487,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def report_ptb(sqlite: Result) -> None:
+    memory = run_ptb_in_memory(sqlite.registrations)
+    print(f"ptb ConversationHandler, state in memory  {memory.figures()}")
+    print(f"ratio kriya(sqlite, every answer committed) / ptb(in memory): "
+          f"{sqlite.rate / memory.rate:.2f}")
     registrations = min(sqlite.registrations, PTB_MAX_REGISTRATIONS)
     ptb = run_ptb(registrations)
     capped = f"  (capped at {registrations})" if registrations < sqlite.registrations else ""
