@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench.engine import postgres_schema  # noqa: E402
-from conversations import domain, provinces  # noqa: E402
+from conversations import provinces, vocabulary  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import OutboxMessage, User  # noqa: E402
 from tests.fake_telegram import FakeTelegram, RateLimit, ServerThread, free_port  # noqa: E402
@@ -76,7 +76,7 @@ def populate(url: str, recipients: int) -> tuple[set[str], set[str]]:
     upgrade(database)
     rng = random.Random(11)
     names = [p.name for p in provinces.PROVINCES]
-    crafts = list(domain.CATEGORIES)
+    crafts = list(vocabulary.CATEGORIES)
     chats, numbers, rows = set(), set(), []
     for n in range(recipients):
         on_telegram = n % 2 == 0

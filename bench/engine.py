@@ -1,6 +1,6 @@
 """Engine benchmark: complete registrations through the real engine and store.
 
-Every message is one `Engine.handle` call, which commits its own transaction (the new state
+Every message is one `Conversations.handle` call, which commits its own transaction (the new state
 and the replies as outbox rows), exactly as the channels will call it. The same registration
 is then played through python-telegram-bot's ConversationHandler twice, to compare against
 what a plain PTB bot costs: with its state in memory only (nothing survives a restart), and
@@ -45,7 +45,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, RequestData
 
 from conversations.context import Settings
-from conversations.engine import Engine
+from conversations.engine import Conversations
 from conversations.flows import FLOWS
 from conversations.i18n import translator
 from conversations.messages import Delivery, Inbound
@@ -127,7 +127,8 @@ class Result:
 # Kriya
 
 
-def register(engine: Engine, address: str, timings: list[float]) -> list[Delivery]:
+def register(conversations: Conversations, address: str, timings: list[float]
+             ) -> list[Delivery]:
     """One complete registration; appends each message's wall time, returns the last replies."""
     deliveries: list[Delivery] = []
     for number, answer in enumerate(ANSWERS):
@@ -135,7 +136,7 @@ def register(engine: Engine, address: str, timings: list[float]) -> list[Deliver
             channel=CHANNEL, address=address, text=answer, message_id=f"{address}-{number}"
         )
         start = time.perf_counter()
-        deliveries = engine.handle(inbound)
+        deliveries = conversations.handle(inbound)
         timings.append(time.perf_counter() - start)
         check(bool(deliveries), f"{address}: no reply to {answer!r}")
     return deliveries
@@ -145,14 +146,14 @@ def run_kriya(label: str, url: str, registrations: int) -> Result:
     database = make_engine(url)
     try:
         ensure_schema(database)
-        engine = Engine(database, FLOWS, Settings())
+        conversations = Conversations(database, FLOWS, Settings())
         confirmation = translator("id", Settings().default_zone)._(CONFIRMATION)
         confirmation = confirmation.format(name=NAME)
         for n in range(WARMUP_REGISTRATIONS):
-            register(engine, f"warmup-{n}", [])
+            register(conversations, f"warmup-{n}", [])
         timings: list[float] = []
         for n in range(registrations):
-            last = register(engine, f"user-{n}", timings)
+            last = register(conversations, f"user-{n}", timings)
             said = "\n".join(d.message.text for d in last)
             check(confirmation in said, f"user-{n}: no confirmation in the last reply: {said!r}")
         registered = count_registered(database)

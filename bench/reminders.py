@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert  # noqa: E402
 
-from conversations import domain, provinces  # noqa: E402
+from conversations import provinces, vocabulary  # noqa: E402
 from conversations.reminders import run_due  # noqa: E402
 from storage.db import ensure_schema, make_engine, session_scope  # noqa: E402
 from storage.models import Program, User  # noqa: E402
@@ -38,7 +38,7 @@ TARGET_SECONDS, TARGET_MB = 2.0, 300
 def populate(database, users: int, programs: int) -> None:
     rng = random.Random(7)
     names = [p.name for p in provinces.PROVINCES]
-    crafts = list(domain.CATEGORIES)
+    crafts = list(vocabulary.CATEGORIES)
     rows = [{"channel": "whatsapp" if n % 3 else "telegram", "address": f"+62812{n:07d}",
              "role": "artisan" if n % 20 else "lapas", "name": f"Perajin {n}",
              "province": names[n % len(names)],

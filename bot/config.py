@@ -1,13 +1,21 @@
-"""Configuration from the environment (and a `.env` file in the working folder)."""
+"""Configuration from the environment (and a `.env` file in the working folder).
+
+`Config` holds what Kriya itself needs; each channel reads its own settings (its token,
+its rate) with `Config.settings_for`, so a new channel adds no field here.
+"""
 
 from __future__ import annotations
 
-import os
-from functools import cache
+from typing import Any, TypeVar
 
-from dotenv import dotenv_values
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class ConfigError(ValueError):
+    """A setting an operator must fix."""
 
 
 class Config(BaseSettings):
@@ -24,34 +32,22 @@ class Config(BaseSettings):
     # after this. A third of it bounds one send.
     send_lease: float = Field(60, gt=3, validation_alias="KRIYA_SEND_LEASE")
 
-    telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
-    telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
-    telegram_api_base_url: str = Field(
-        "https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL"
-    )
-    telegram_file_base_url: str = Field(
-        "https://api.telegram.org/file/bot", validation_alias="TELEGRAM_FILE_BASE_URL"
-    )
-    telegram_rate: float = Field(25, gt=0, validation_alias="TELEGRAM_RATE")
+    # Settings given by name when this Config was made (tests, scripts), passed on to the
+    # channels' own settings.
+    _given: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
-    twilio_auth_token: str | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
-    twilio_whatsapp_from: str | None = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
-    twilio_api_base_url: str = Field(
-        "https://api.twilio.com", validation_alias="TWILIO_API_BASE_URL"
-    )
-    twilio_rate: float = Field(20, gt=0, validation_alias="TWILIO_RATE")
+    def __init__(self, **given: Any) -> None:
+        super().__init__(**given)
+        self._given = dict(given)
 
-    def twilio_templates(self) -> dict[str, str]:
-        """Content SIDs by message kind, from every `TWILIO_TEMPLATE_<KIND>` variable (the
-        environment over `.env`): {"reminder": "HX...", "broadcast": "HX..."}."""
-        prefix = "TWILIO_TEMPLATE_"
-        found = {**dotenv_values(".env"), **os.environ}
-        return {name[len(prefix):].lower(): value.strip() for name, value in found.items()
-                if name.startswith(prefix) and len(name) > len(prefix) and value
-                and value.strip()}
+    def settings_for(self, kind: type[S]) -> S:
+        """A channel's own settings: from the environment and `.env` like these, with any
+        given by name to this Config taking precedence."""
+        return kind(**self._given)
 
 
-@cache
-def config() -> Config:
-    return Config()
+class ChannelSettings(BaseSettings):
+    """The base of a channel's settings: read like Config, ignoring everything else."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=False)
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from bot.program_files import check_rows
+from conversations.program_files import check_rows
 
 
 def _at(today: date, days: int, clock: str, offset: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import anyio.to_thread
 
 from conversations.messages import Photo
+from conversations.photos import NotAPhoto, store_photo
 from storage.media import MediaStore
-from storage.photos import NotAPhoto, store_photo
 
 
 async def keep(media: MediaStore, data: bytes, ref: str) -> Photo:

@@ -17,49 +17,46 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from conversations import outbox, signups, staff
 from conversations.messages import Outbound
+from conversations.outbox import Message, MessageKind, Recipient
 from conversations.provinces import zone_of
-from conversations.reminders import (
-    NIGHT,
-    USER_COLUMNS,
-    QuietHours,
-    holding_a_place,
-    insert_new,
-    quiet_until,
-    reachable,
-    suited,
-)
-from storage.models import Broadcast, OutboxMessage, Program, User
+from conversations.quiet_hours import NIGHT, QuietHours, quiet_until
+from storage import broadcasts as rows
+from storage import outbox as outbox_rows
+from storage import programs, users
+from storage.models import Broadcast, User
+from storage.statuses import BroadcastStatus, DeliveryStatus, OutboxStatus
 
-BROADCAST_PRIORITY = 3  # after replies, notices and reminders
 SIGNED, SUITED = "signed", "suited"
+COUNTED = ("sent", "delivered", "failed", "blocked", "pending", "skipped", "stopped")
+DELIVERED = (DeliveryStatus.DELIVERED, DeliveryStatus.READ)
+
+
+def topic(broadcast_id: int | None) -> str:
+    return f"broadcast:{broadcast_id}"
 
 
 def recipients(session: Session, audience: Mapping[str, Any]) -> list[Any]:
-    program_id = audience.get("program")
-    if program_id:
-        program = session.get(Program, program_id)
-        if program is None:
-            return []
-        people = (holding_a_place(session, program) if audience.get("program_mode") == SIGNED
-                  else suited(session, program))
-    else:
-        people = list(session.execute(select(*USER_COLUMNS).where(reachable())))
-    provinces = set(audience.get("provinces") or ())
-    categories = set(audience.get("categories") or ())
-    if program_id and categories and people:  # those rows come without their crafts
-        crafts = dict(session.execute(select(User.id, User.categories)
-                                      .where(col(User.id).in_([p.id for p in people]))).all())
-        people = [p for p in people if categories & set(crafts.get(p.id) or ())]
-        categories = set()
+    """The people an audience names whom pushes may reach."""
+    provinces = audience.get("provinces") or None
+    crafts = audience.get("categories") or ()
     role = audience.get("role")
-    return [p for p in people
-            if (not provinces or p.province in provinces)
-            and (not categories or categories & set(p.categories or ()))
-            and (not role or p.role == role)]
+    program_id = audience.get("program")
+    if not program_id:
+        return users.reachable(session, roles=(role,) if role else None, provinces=provinces,
+                               crafts=crafts)
+    program = programs.get(session, program_id)
+    if program is None:
+        return []
+    people = (signups.people_with_a_place(session, program)
+              if audience.get("program_mode") == SIGNED
+              else signups.suited_people(session, program))
+    people = [p for p in people if (not provinces or p.province in provinces)
+              and (not role or p.role == role)]
+    return users.with_crafts(session, crafts, people) if crafts else people
 
 
 def count(session: Session, audience: Mapping[str, Any]) -> int:
@@ -69,75 +66,58 @@ def count(session: Session, audience: Mapping[str, Any]) -> int:
 def queue(
     session: Session, text: str, audience: Mapping[str, Any], *, now: datetime,
     send_at: datetime | None = None, media: tuple[str, ...] = (),
-    created_by: int | None = None, default_zone: str = "Asia/Jakarta",
+    created_by: User | None = None, default_zone: str = "Asia/Jakarta",
     quiet: QuietHours | None = NIGHT,
 ) -> Broadcast:
-    """Record a broadcast and queue one message per recipient, at `send_at` (default now)."""
+    """Record a broadcast and queue one message per recipient, at `send_at` (default now).
+    From the chat, `created_by` is the staff member, who must be a broadcaster; from the
+    command line there is none."""
+    if created_by is not None and not staff.is_broadcaster(created_by):
+        raise PermissionError("only broadcasters send broadcasts")
     at = send_at if send_at is not None and send_at > now else now
     broadcast = Broadcast(text=text, media=list(media), audience=dict(audience),
-                          created_by=created_by, send_at=at, created_at=now,
-                          status="sending")
-    session.add(broadcast)
-    session.flush()
+                          created_by=created_by.id if created_by is not None else None,
+                          send_at=at, created_at=now, status=BroadcastStatus.SENDING)
+    rows.add(session, broadcast)
     payload = Outbound(text=text, media=tuple(media)).to_payload()
-    rows = []
-    for person in recipients(session, audience):
-        wait = quiet_until(at, zone_of(person.province, default_zone), quiet)
-        rows.append({
-            "channel": person.channel, "address": person.address, "user_id": person.id,
-            "kind": "broadcast", "priority": BROADCAST_PRIORITY, "payload": payload,
-            "idempotency_key": f"broadcast:{broadcast.id}:{person.id}",
-            "status": "pending", "attempts": 0,
-            "not_before": wait or (at if at > now else None),
-            "topic": f"broadcast:{broadcast.id}", "created_at": now, "updated_at": now,
-        })
-    insert_new(session, rows)
-    broadcast.recipients = len(rows)
+    messages = [
+        Message(Recipient.of(person), MessageKind.BROADCAST,
+                f"broadcast:{broadcast.id}:{person.id}", payload,
+                not_before=quiet_until(at, zone_of(person.province, default_zone), quiet)
+                or (at if at > now else None),
+                topic=topic(broadcast.id))
+        for person in recipients(session, audience)
+    ]
+    broadcast.recipients = outbox.queue(session, messages, now, once=True)
     session.flush()
     return broadcast
-
-
-COUNTED = ("sent", "delivered", "failed", "blocked", "pending", "skipped", "stopped")
 
 
 def counts(session: Session, broadcast_id: int) -> dict[str, int]:
     """How a broadcast's messages stand. `sent` counts every message that left, of which
     `delivered` those the platform reported delivered or read."""
-    rows = session.execute(
-        select(OutboxMessage.status, OutboxMessage.delivery_status, func.count())
-        .where(OutboxMessage.topic == f"broadcast:{broadcast_id}")
-        .group_by(OutboxMessage.status, OutboxMessage.delivery_status)
-    ).all()
     found = dict.fromkeys(COUNTED, 0)
-    for status, delivery, n in rows:
+    for status, delivery, n in outbox_rows.counts_by_topic(session, topic(broadcast_id)):
         if status in found:
             found[status] += n
-        if status == "sent" and delivery in ("delivered", "read"):
+        if status == OutboxStatus.SENT and delivery in DELIVERED:
             found["delivered"] += n
-        if status == "withdrawn":
+        if status == OutboxStatus.WITHDRAWN:
             found["stopped"] += n
     return found
 
 
 def stop(session: Session, broadcast_id: int, now: datetime) -> int:
     """Stop a broadcast: what has not left yet stays in the outbox, marked stopped."""
-    broadcast = session.get(Broadcast, broadcast_id)
+    broadcast = rows.get(session, broadcast_id)
     if broadcast is None:
         return 0
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.topic == f"broadcast:{broadcast_id}",
-               OutboxMessage.status == "pending")
-        .values(status="stopped", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    broadcast.status, broadcast.stopped_at = "stopped", now
+    stopped = outbox_rows.change_pending(session, now, topic=topic(broadcast_id),
+                                         status=OutboxStatus.STOPPED)
+    broadcast.status, broadcast.stopped_at = BroadcastStatus.STOPPED, now
     session.flush()
-    return result.rowcount
+    return stopped
 
 
 def recent(session: Session, created_by: int | None = None, limit: int = 5) -> list[Broadcast]:
-    query = select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit)
-    if created_by is not None:
-        query = query.where(Broadcast.created_by == created_by)
-    return list(session.exec(query))
+    return rows.recent(session, created_by, limit)

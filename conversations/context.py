@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,16 +11,11 @@ from sqlmodel import Session
 
 from conversations.i18n import Translator
 from conversations.messages import Inbound
-from conversations.reminders import NIGHT, QuietHours
+from conversations.quiet_hours import NIGHT, QuietHours
+from conversations.state import FlowState
+from storage.conversations import ConversationState
 from storage.models import User
-from storage.store import ConversationState
 
-# A memo key: set by a step that moves to another flow, that flow starts at its first step
-# even if a draft of it waits (the step handed over what to work on).
-FRESH_START = "fresh_start"
-# An answers key: while set, leaving the flow neither keeps nor drops its draft (work on
-# something already sent, which must not take the place of a draft of a new one).
-NO_DRAFT = "_no_draft"
 
 @dataclass
 class Settings:
@@ -33,23 +29,46 @@ class Settings:
     reply_lease: timedelta | None = None
     # The night hours in which no push leaves (None: pushes go at any hour).
     quiet: QuietHours | None = NIGHT
+    # The names people know the channels by ("telegram": "Telegram"), for telling them
+    # where something was sent.
+    channel_titles: Mapping[str, str] = field(default_factory=dict)
+
+    def channel_title(self, channel: str) -> str:
+        return self.channel_titles.get(channel, channel)
 
 
 @dataclass
 class Context:
     tr: Translator
-    answers: dict[str, Any]
+    state: FlowState
     inbound: Inbound
     now: datetime
     session: Session
     conversation: ConversationState
     user: User | None
     settings: Settings
-    forget: bool = False
-    memo: dict[str, Any] = field(default_factory=dict)
+    forget: bool = False  # the person asked to be erased: nothing of theirs is saved
+    # Values worked out once while this message is handled (a query that a question and
+    # its options both need); gone with the message.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def _(self, message: str) -> str:
         return self.tr._(message)
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The person's answers in the current flow, by step."""
+        return self.state.answers
+
+    @property
+    def scratch(self) -> dict[str, Any]:
+        """The current flow's working values."""
+        return self.state.scratch
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """What the current flow was started with."""
+        return self.state.arguments
 
     @property
     def registered(self) -> bool:

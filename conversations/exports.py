@@ -13,12 +13,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from conversations import domain
-from conversations.flows.signup import STATUSES
+from conversations import lapas, signups, vocabulary
 from conversations.i18n import N_, Translator, translator
-from storage import exports, signups, store
+from storage import exports
 from storage.media import MediaStore
 from storage.models import Product, Program, Registration, User
+from storage.statuses import SignUpStatus
 
 # The organisers' zone: every time in the file is in WIB, whoever signed up where.
 FILE_ZONE = "Asia/Jakarta"
@@ -45,18 +45,18 @@ def registration_rows(
     waiting = 0
     for registration in signups.of_program(session, program.id):
         person = session.get(User, registration.user_id)
-        lapas = store.lapas_by_id(session, registration.lapas_id)
+        workshop = lapas.get(session, registration.lapas_id)
         products = _products(session, registration)
         photos = [str(root / photo["path"]) for p in products for photo in p.photos]
         position = None
-        if registration.status == signups.WAITLISTED:
+        if registration.status == SignUpStatus.WAITLISTED:
             waiting += 1
             position = waiting
-        if lapas is not None:
-            name, business = "", lapas.name
+        if workshop is not None:
+            name, business = "", workshop.name
             crafts = sorted({p.category for p in products})
             codes = ", ".join(sorted({p.producer_code for p in products if p.producer_code}))
-            province, city = lapas.province, ""
+            province, city = workshop.province, ""
         else:
             name = person.name if person is not None else ""
             business = person.business_name if person is not None else ""
@@ -68,13 +68,14 @@ def registration_rows(
         rows.append([
             name or "", business or "", province or "", city or "",
             (person.phone or person.address) if person is not None else "",
-            ", ".join(tr._(domain.CATEGORIES.get(c, c)) for c in crafts),
-            lapas.name if lapas is not None else "", codes,
+            ", ".join(tr._(vocabulary.CATEGORIES.get(c, c)) for c in crafts),
+            workshop.name if workshop is not None else "", codes,
             "; ".join(p.name for p in products), "; ".join(photos),
-            tr._(domain.FUNDING_ROUTES.get(route, route)) if route else "",
+            tr._(vocabulary.FUNDING_ROUTES.get(route, route)) if route else "",
             tr._(N_("applied, waiting for the selection"))
-            if registration.status == signups.CONFIRMED and signups.has_selection(program)
-            else tr._(STATUSES.get(registration.status, registration.status)), position,
+            if registration.status == SignUpStatus.CONFIRMED and signups.has_selection(program)
+            else tr._(signups.STATUS_LABELS.get(registration.status, registration.status)),
+            position,
             wib.local(registration.signed_up_at).replace(tzinfo=None), registration.notes,
         ])
     return [tr._(h) for h in HEADERS], rows
@@ -108,16 +109,16 @@ def describe_party(session: Session, registration: Registration, tr: Translator)
     """An applicant as staff see them while selecting."""
     _ = tr._
     person = session.get(User, registration.user_id)
-    lapas = store.lapas_by_id(session, registration.lapas_id)
+    workshop = lapas.get(session, registration.lapas_id)
     lines = []
-    if lapas is not None:
-        lines.append(_("Lapas: {name}").format(name=lapas.name))
+    if workshop is not None:
+        lines.append(_("Lapas: {name}").format(name=workshop.name))
     elif person is not None:
         lines.append(f"{person.name or '-'}, {person.business_name or '-'}")
         lines.append(f"{person.city or '-'}, {person.province or '-'}")
         if person.categories:
             lines.append(_("Crafts: {crafts}").format(crafts=", ".join(
-                _(domain.CATEGORIES.get(c, c)) for c in person.categories)))
+                _(vocabulary.CATEGORIES.get(c, c)) for c in person.categories)))
     for product in _products(session, registration):
         code = f" [{product.producer_code}]" if product.producer_code else ""
         lines.append(_("Product: {name}{code}, {price}").format(

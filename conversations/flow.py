@@ -1,8 +1,8 @@
 """Flows: named state machines of named steps, declared as data.
 
 A step says what to ask, what kind of answer it takes, and where to go next. The engine
-does the asking, validating, re-asking and storing; a flow only owns its words and its
-side effects (`done`).
+does the asking, validating, re-asking and storing; a flow only owns its words and what
+happens when an answer comes (`on_answer`), which is a call into the domain.
 """
 
 from __future__ import annotations
@@ -14,18 +14,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from conversations.answers import Answer
     from conversations.context import Context
+    from conversations.state import FlowState
 
 END = "__end__"
-RETURN_KEY = "_return_to"
 
 Prompt = str | Callable[["Context"], str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Start:
-    """A transition into another flow, at its first step."""
+    """A transition into another flow, with what it is to work on: `Start("signup",
+    program="tei-2027")`. A flow started with arguments starts afresh, not at its draft."""
 
     flow: str
+    arguments: tuple[tuple[str, Any], ...] = ()
+
+    def __init__(self, flow: str, **arguments: Any) -> None:
+        object.__setattr__(self, "flow", flow)
+        object.__setattr__(self, "arguments", tuple(sorted(arguments.items())))
 
 
 Target = str | Start
@@ -60,11 +66,25 @@ class Step:
     ask: Prompt
     expects: Answer
     then: Then = None
-    known: Callable[[Context], Any] | None = None
-    done: Callable[[Context], str | None] | None = None
+    # The answer when it is already known (a phone number the channel vouches for): the
+    # step is not asked. None asks it.
+    known_answer: Callable[[Context], Any] | None = None
+    # Runs each time the question is about to be asked (take the next product to judge).
+    before_asking: Callable[[Context], None] | None = None
+    # Runs on a valid answer, before moving on; may return a note to show.
+    on_answer: Callable[[Context], str | None] | None = None
     max_tries: int | None = None
     on_give_up: Prompt | None = None
     media: Callable[[Context], tuple[str, ...]] | None = None  # photos shown with the question
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a flow starts, chosen from its arguments (a product to revise starts at its
+    summary); `targets` lists every step it may choose."""
+
+    choose: Callable[[Context], str]
+    targets: tuple[str, ...]
 
 
 @dataclass
@@ -72,8 +92,10 @@ class Flow:
     name: str
     steps: list[Step]
     # Left unfinished (menu, or a week away), its answers are kept and it resumes where it
-    # stopped the next time it starts; only finishing or batal throws them away.
-    keeps_draft: bool = False
+    # stopped the next time it starts; only finishing or batal throws them away. A function
+    # says it case by case (work on something already sent keeps no draft).
+    keeps_draft: bool | Callable[[Context], bool] = False
+    entry: Entry | None = None  # None: the first step
     index: dict[str, Step] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +104,10 @@ class Flow:
     @property
     def first(self) -> Step:
         return self.steps[0]
+
+    def drafts(self, ctx: Context) -> bool:
+        """Whether leaving this flow unfinished now keeps its answers as a draft."""
+        return self.keeps_draft(ctx) if callable(self.keeps_draft) else self.keeps_draft
 
     def step(self, name: str) -> Step:
         return self.index[name]
@@ -109,12 +135,14 @@ def targets_of(flow: Flow, step: Step) -> tuple[Target, ...]:
     return tuple(then.values())
 
 
-def next_step(flow: Flow, step: Step, answers: dict[str, Any]) -> Target:
-    """Where to go once `step` has a valid answer. Pure: reads and edits only `answers`."""
-    back = answers.pop(RETURN_KEY, None)
+def next_step(flow: Flow, step: Step, state: FlowState) -> Target:
+    """Where to go once `step` has a valid answer. Pure: reads the answers, and changes
+    only where an edit returns to."""
+    back, state.return_to = state.return_to, None
     then = step.then
+    answers = state.answers
     if isinstance(then, EditField):
-        answers[RETURN_KEY] = then.back_to
+        state.return_to = then.back_to
         return str(answers[then.key])
     if back is not None:
         return back
@@ -153,10 +181,14 @@ def check_flows(flows: Mapping[str, Flow]) -> None:
                     raise FlowError(f"{flow.qualified(step.name)} leads to unknown step {target}")
                 else:
                     edges[step.name].add(target)
-            if step.known is not None:
+            if step.known_answer is not None:
                 # A step answered from what is known passes on to wherever it leads.
                 edges[step.name] |= {t for t in targets_of(flow, step) if isinstance(t, str)}
-        reachable = _reach(edges, flow.first.name)
+        starts = flow.entry.targets if flow.entry is not None else (flow.first.name,)
+        unknown = [t for t in starts if t not in flow.index]
+        if unknown:
+            raise FlowError(f"flow {flow.name} may start at unknown step {unknown[0]}")
+        reachable = set().union(*(_reach(edges, start) for start in starts))
         unreachable = [s.name for s in flow.steps if s.name not in reachable]
         if unreachable:
             raise FlowError(f"flow {flow.name}: unreachable steps {', '.join(unreachable)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conversations import domain
+from conversations import vocabulary
 from conversations.context import Context
 from storage.models import Program
 
@@ -32,7 +32,7 @@ def list_label(ctx: Context, program: Program) -> str:
 def funding_text(ctx: Context, program: Program) -> str:
     parts = []
     for route in program.funding_routes:
-        label = ctx._(domain.FUNDING_ROUTES.get(route["route"], route["route"]))
+        label = ctx._(vocabulary.FUNDING_ROUTES.get(route["route"], route["route"]))
         seats = route.get("seats")
         if seats:
             label += " " + ctx.tr.ngettext("({n} seat)", "({n} seats)", seats).format(n=seats)
@@ -46,7 +46,7 @@ def describe(ctx: Context, program: Program) -> str:
     tr = ctx.tr
     lines = [
         program.title,
-        f"{_(domain.PROGRAM_KINDS.get(program.kind, program.kind))} · {program.organiser}",
+        f"{_(vocabulary.PROGRAM_KINDS.get(program.kind, program.kind))} · {program.organiser}",
         "",
         _("Starts: {when}").format(when=tr.datetime(program.starts_at)),
         _("Ends: {when}").format(when=tr.datetime(program.ends_at)),
@@ -66,9 +66,9 @@ def describe(ctx: Context, program: Program) -> str:
         lines.append(_("Seats: no limit"))
     if program.funding_routes:
         lines.append(_("Funding: {routes}").format(routes=funding_text(ctx, program)))
-    lines.append(_("For: {who}").format(who=_(domain.AUDIENCES.get(program.audience, ""))))
+    lines.append(_("For: {who}").format(who=_(vocabulary.AUDIENCES.get(program.audience, ""))))
     if program.categories:
-        crafts = ", ".join(_(domain.CATEGORIES.get(c, c)) for c in program.categories)
+        crafts = ", ".join(_(vocabulary.CATEGORIES.get(c, c)) for c in program.categories)
         lines.append(_("Crafts: {crafts}").format(crafts=crafts))
     if program.requires_curated_product:
         lines.append(_("Needs a product that passed curation."))

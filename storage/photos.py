@@ -1,12 +1,12 @@
-"""Product photos as a curator needs them: real images only, stored as clean JPEGs.
+"""Photos kept in the media store: real images only, stored as clean JPEGs.
 
 Whatever arrives (a phone's JPEG, a PNG screenshot, a file named .jpg that is not one) is
 opened by Pillow, never trusted by its name or type. A picture that would decode into more
 pixels than any phone takes is refused before it is decoded (a decompression bomb). What is
 kept is re-encoded from the pixels alone, so EXIF metadata, GPS above all, is gone; it is
-turned upright first, as the phone meant it. Each photo gets a thumbnail and a fingerprint
-that stays the same when the same picture is sent again, even recompressed. Advice (too
-small, too dark, blurred) is given, not a refusal: a curator judges by the photo.
+turned upright first, as the phone meant it. Each photo gets a thumbnail, a fingerprint
+that barely changes when the same picture is sent again, even recompressed, and the
+measures by which conversations.photos advises on it (size, brightness, sharpness).
 """
 
 from __future__ import annotations
@@ -25,12 +25,7 @@ MAX_SIDE = 2560  # what is kept: plenty for judging, a few hundred kB
 THUMB_SIDE = 320
 JPEG_QUALITY = 85
 MIN_SIDE = 16  # smaller than this is not a photo at all
-MIN_SHORT_SIDE = 800  # below this a curator cannot see the work
-DARK_BELOW = 60  # mean brightness, 0-255
-BLURRED_BELOW = 100.0  # variance of the edges of the picture scaled to 512 px
-
-# Advice codes; the conversation words them in the user's language.
-SMALL, DARK, BLURRED = "small", "dark", "blurred"
+MEASURED_SIDE = 512  # brightness and sharpness are measured on the picture scaled to this
 
 
 class NotAPhoto(Exception):
@@ -42,29 +37,34 @@ class NotAPhoto(Exception):
 
 
 @dataclass(frozen=True)
-class StoredPhoto:
+class Picture:
+    """A photo as stored, and what was measured of it before it was made smaller."""
+
     path: str  # in the media store
     thumb: str
-    width: int
+    width: int  # as kept
     height: int
+    short_side: int  # of the picture as sent
     fingerprint: str  # 16 hex digits; near-equal for the same picture
-    advice: tuple[str, ...]
+    brightness: float  # mean, 0-255
+    sharpness: float  # variance of its edges at MEASURED_SIDE
 
 
-def store_photo(media: MediaStore, data: bytes) -> StoredPhoto:
-    """Check, clean and store one photo; raises NotAPhoto for anything else."""
+def save_picture(media: MediaStore, data: bytes) -> Picture:
+    """Check, clean, measure and store one photo; raises NotAPhoto for anything else."""
     picture = _open(data)
     picture = ImageOps.exif_transpose(picture)  # upright, as the phone meant it
     picture = _flatten(picture)
-    advice = _advice(picture)
+    short_side = min(picture.size)
+    brightness, sharpness = _measure(picture)
     picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     kept = media.save(_jpeg(picture), "image/jpeg")
     thumb = picture.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-    return StoredPhoto(
-        path=kept, thumb=media.save(_jpeg(thumb), "image/jpeg"), width=picture.width,
-        height=picture.height, fingerprint=fingerprint(picture), advice=advice,
-    )
+    return Picture(path=kept, thumb=media.save(_jpeg(thumb), "image/jpeg"),
+                   width=picture.width, height=picture.height, short_side=short_side,
+                   fingerprint=fingerprint(picture), brightness=brightness,
+                   sharpness=sharpness)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -106,19 +106,13 @@ def _jpeg(picture: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _advice(picture: Image.Image) -> tuple[str, ...]:
-    found = []
-    if min(picture.size) < MIN_SHORT_SIDE:
-        found.append(SMALL)
+def _measure(picture: Image.Image) -> tuple[float, float]:
+    """Mean brightness, and the variance of the edges (low when blurred)."""
     gray = picture.convert("L")
-    gray.thumbnail((512, 512))
-    if ImageStat.Stat(gray).mean[0] < DARK_BELOW:
-        found.append(DARK)
+    gray.thumbnail((MEASURED_SIDE, MEASURED_SIDE))
     # The filter sees an edge all round the frame: leave the frame out.
     edges = gray.filter(ImageFilter.FIND_EDGES).crop((2, 2, gray.width - 2, gray.height - 2))
-    if ImageStat.Stat(edges).var[0] < BLURRED_BELOW:
-        found.append(BLURRED)
-    return tuple(found)
+    return ImageStat.Stat(gray).mean[0], ImageStat.Stat(edges).var[0]
 
 
 def fingerprint(picture: Image.Image) -> str:
@@ -132,8 +126,3 @@ def fingerprint(picture: Image.Image) -> str:
             left, right = pixels[row * 9 + column], pixels[row * 9 + column + 1]
             bits = (bits << 1) | (left > right)
     return f"{bits:016x}"
-
-
-def same_picture(a: str, b: str, tolerance: int = 6) -> bool:
-    """Whether two fingerprints are of the same picture (a few bits may differ)."""
-    return bin(int(a, 16) ^ int(b, 16)).count("1") <= tolerance

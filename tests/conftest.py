@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (a SQLite file, or the machine's PostgreSQL in a schema of
-its own) at the newest schema, an engine on it, and a way to chat with it as a user would."""
+its own) at the newest schema, the conversation engine on it, and a way to chat with it as a
+user would."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from sqlalchemy import Engine as Database
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
+from bot import channels
 from conversations.context import Settings
-from conversations.engine import Engine
+from conversations.engine import Conversations
 from conversations.flows import FLOWS
 from conversations.messages import Inbound, Outbound, Photo
 from storage.db import make_engine, upgrade
@@ -99,17 +101,18 @@ def database(database_url) -> Iterator[Database]:
 
 
 @pytest.fixture
-def engine(database, tmp_path) -> Engine:
-    return Engine(database, FLOWS, Settings(default_zone="Asia/Jakarta",
-                                            media_dir=str(tmp_path / "media")))
+def conversations(database, tmp_path) -> Conversations:
+    return Conversations(database, FLOWS, Settings(
+        default_zone="Asia/Jakarta", media_dir=str(tmp_path / "media"),
+        channel_titles=channels.titles()))
 
 
 class Chat:
     """One person typing to the bot, with a clock the test moves."""
 
-    def __init__(self, engine: Engine, address: str = "6281234567890", channel: str = "terminal",
-                 phone: str | None = None) -> None:
-        self.engine = engine
+    def __init__(self, conversations: Conversations, address: str = "6281234567890",
+                 channel: str = "terminal", phone: str | None = None) -> None:
+        self.conversations = conversations
         self.address = address
         self.channel = channel
         self.phone = phone
@@ -127,7 +130,7 @@ class Chat:
             message_id=message_id or f"{self.address}-{self._count}", phone=self.phone,
             new_conversation=start, received_at=self.now,
         )
-        self.replies = [d.message for d in self.engine.handle(inbound)]
+        self.replies = [d.message for d in self.conversations.handle(inbound)]
         return self.replies
 
     def wait(self, **delta) -> None:
@@ -161,8 +164,8 @@ class Chat:
 
 
 @pytest.fixture
-def chat(engine) -> Chat:
-    return Chat(engine)
+def chat(conversations) -> Chat:
+    return Chat(conversations)
 
 
 def together(function: Callable[[T], object], items: Sequence[T],
@@ -209,14 +212,13 @@ def kriya_serve(config: object) -> Iterator[object]:
     import httpx
 
     from bot.server import create_app
-    from conversations.reminders import night_hold
+    from conversations.quiet_hours import night_hold
     from tests.fake_telegram import ServerThread, free_port
 
     app = create_app(config)  # type: ignore[arg-type]
-    for service in (app.state.telegram, app.state.whatsapp):
-        if service is not None:
-            hold = night_hold(service.engine.settings.default_zone)
-            service.quiet = lambda province, now, hold=hold: hold(province, START)
+    hold = night_hold(app.state.conversations.settings.default_zone)
+    for dispatcher in app.state.dispatchers:
+        dispatcher.night = lambda province, now: hold(province, START)
     port = free_port()
     with ServerThread(app, port, lifespan="on"), httpx.Client(
         base_url=f"http://127.0.0.1:{port}", timeout=20

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from conversations import broadcasts
 from conversations.messages import Outbound
-from conversations.reminders import QuietHours
-from storage import store
+from conversations.quiet_hours import QuietHours
+from storage import users
 from storage.db import session_scope
 from storage.models import Broadcast, OutboxMessage, User
 from tests.conftest import START, Chat
@@ -26,18 +26,19 @@ def messages(database, broadcast_id: int) -> list[OutboxMessage]:
                                  .order_by(OutboxMessage.id)))
 
 
-def broadcaster(engine, address: str = "s-1") -> Chat:
-    staff = Chat(engine, address=address)
+def broadcaster(conversations, address: str = "s-1") -> Chat:
+    staff = Chat(conversations, address=address)
     staff.register_artisan(name="Dewi Penyiar", province="jatim")
-    with session_scope(engine.database) as session:
-        store.user_at(session, "terminal", address).staff_roles = ["broadcaster"]
+    with session_scope(conversations.database) as session:
+        users.at(session, "terminal", address).staff_roles = ["broadcaster"]
     return staff
 
 
-def test_a_broadcaster_previews_and_sends_to_provinces(engine):
-    people(engine.database, "Nusa Tenggara Barat", "Jawa Timur", "Papua", "Nusa Tenggara Barat")
-    dewi = broadcaster(engine)
-    Chat(engine, address="x").say("halo")  # not registered: never a recipient
+def test_a_broadcaster_previews_and_sends_to_provinces(conversations):
+    people(conversations.database, "Nusa Tenggara Barat", "Jawa Timur", "Papua",
+           "Nusa Tenggara Barat")
+    dewi = broadcaster(conversations)
+    Chat(conversations, address="x").say("halo")  # not registered: never a recipient
     dewi.say("/siaran")
     assert dewi.step == "broadcast:text"
     dewi.say("Pendaftaran JakCraft 2027 dibuka! Cek menu Cari program.")
@@ -49,9 +50,9 @@ def test_a_broadcaster_previews_and_sends_to_provinces(engine):
     assert "3 orang" in dewi.text and "Pendaftaran JakCraft 2027 dibuka!" in dewi.text
     dewi.say("kirim")
     assert "untuk 3 penerima" in dewi.text
-    with Session(engine.database) as session:
+    with Session(conversations.database) as session:
         [made] = session.exec(select(Broadcast)).all()
-    sent = messages(engine.database, made.id)
+    sent = messages(conversations.database, made.id)
     assert len(sent) == 3 and {m.priority for m in sent} == {3}
     assert Outbound.from_payload(sent[0].payload).text.startswith("Pendaftaran JakCraft")
     # Status, and stopping what has not left yet.
@@ -60,12 +61,12 @@ def test_a_broadcaster_previews_and_sends_to_provinces(engine):
     assert "menunggu 3" in dewi.text
     dewi.say("1")
     assert "3 pesan tidak dikirim" in dewi.text
-    with Session(engine.database) as session:
+    with Session(conversations.database) as session:
         assert broadcasts.counts(session, made.id)["stopped"] == 3
 
 
-def test_only_broadcasters_may_use_siaran(engine):
-    siti = Chat(engine, address="a-1")
+def test_only_broadcasters_may_use_siaran(conversations):
+    siti = Chat(conversations, address="a-1")
     siti.register_artisan()
     siti.say("/siaran")
     assert "hanya untuk penyiar" in siti.text and siti.step == "menu:choose"

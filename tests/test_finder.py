@@ -3,16 +3,16 @@ every time in the reader's own zone."""
 
 from __future__ import annotations
 
-from bot.program_files import program_values
-from storage import store
+from conversations import programs
+from conversations.program_files import program_values
 from storage.db import session_scope
-from tests.conftest import Chat
+from tests.conftest import START, Chat
 
 
-def add_programs(engine, *rows):
-    with session_scope(engine.database) as session:
+def add_programs(conversations, *rows):
+    with session_scope(conversations.database) as session:
         for row in rows:
-            store.upsert_program(session, program_values(row))
+            programs.save(session, program_values(row), START, "Asia/Jakarta")
 
 
 EXPO = {
@@ -32,8 +32,8 @@ def program(id_, deadline_day, province="nasional", kind="pelatihan", title=None
     }
 
 
-def test_an_artisan_in_mataram_sees_the_jakarta_expo_in_wita(chat: Chat, engine):
-    add_programs(engine, EXPO)
+def test_an_artisan_in_mataram_sees_the_jakarta_expo_in_wita(chat: Chat, conversations):
+    add_programs(conversations, EXPO)
     chat.register_artisan(province="ntb")
     chat.say("cari program")
     chat.say("1")  # all programs for me
@@ -51,8 +51,8 @@ def test_an_artisan_in_mataram_sees_the_jakarta_expo_in_wita(chat: Chat, engine)
     assert "APBN" in detail and "Mitra" in detail.title()
 
 
-def test_an_artisan_in_papua_sees_wit(chat: Chat, engine):
-    add_programs(engine, EXPO | {"province": "nasional"})
+def test_an_artisan_in_papua_sees_wit(chat: Chat, conversations):
+    add_programs(conversations, EXPO | {"province": "nasional"})
     chat.register_artisan(province="papua")
     chat.say("cari program")
     chat.say("1")
@@ -60,9 +60,9 @@ def test_an_artisan_in_papua_sees_wit(chat: Chat, engine):
     assert "Selasa, 23 Maret 2027 pukul 11.00 WIT" in chat.text
 
 
-def test_only_own_province_and_national_programs_nearest_deadline_first(chat: Chat, engine):
+def test_only_own_province_and_national_programs_nearest_deadline_first(chat: Chat, conversations):
     add_programs(
-        engine,
+        conversations,
         program("ntb-late", 20, province="ntb"),
         program("national-soon", 5),
         program("ntb-soon", 3, province="Nusa Tenggara Barat"),
@@ -79,8 +79,8 @@ def test_only_own_province_and_national_programs_nearest_deadline_first(chat: Ch
         "Program ntb-soon", "Program national-soon", "Program ntb-late"]
 
 
-def test_five_at_a_time_with_more(chat: Chat, engine):
-    add_programs(engine, *(program(f"p{n:02d}", 2 + n) for n in range(12)))
+def test_five_at_a_time_with_more(chat: Chat, conversations):
+    add_programs(conversations, *(program(f"p{n:02d}", 2 + n) for n in range(12)))
     chat.register_artisan()
     chat.say("cari program")
     chat.say("1")
@@ -96,8 +96,8 @@ def test_five_at_a_time_with_more(chat: Chat, engine):
     assert not any("lainnya" in o.lower() for o in chat.options)
 
 
-def test_by_kind(chat: Chat, engine):
-    add_programs(engine, program("train", 5), program("expo", 6, kind="pameran"))
+def test_by_kind(chat: Chat, conversations):
+    add_programs(conversations, program("train", 5), program("expo", 6, kind="pameran"))
     chat.register_artisan()
     chat.say("cari program")
     chat.say("2")
@@ -107,9 +107,9 @@ def test_by_kind(chat: Chat, engine):
     assert titles == [titles[0]] and titles[0].startswith("Program expo")
 
 
-def test_keyword_search(chat: Chat, engine):
+def test_keyword_search(chat: Chat, conversations):
     add_programs(
-        engine,
+        conversations,
         program("rubber", 5, title="Pelatihan Kerajinan Karet", province="sumsel"),
         program("expo-jkt", 6, kind="pameran", title="JakCraft", province="dki",
                 venue="Balaikota Jakarta"),
@@ -129,7 +129,7 @@ def test_keyword_search(chat: Chat, engine):
     assert found == ["JakCraft"]
 
 
-def test_nothing_found_says_so_and_offers_another_search(chat: Chat, engine):
+def test_nothing_found_says_so_and_offers_another_search(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("cari program")
     chat.say("gamelan")
@@ -137,8 +137,8 @@ def test_nothing_found_says_so_and_offers_another_search(chat: Chat, engine):
     assert "Cari lagi" in chat.options and len(chat.options) == 2
 
 
-def test_lapas_programs_are_not_offered_to_artisans(chat: Chat, engine):
-    add_programs(engine, program("for-lapas", 5, audience="lapas"), program("for-all", 6))
+def test_lapas_programs_are_not_offered_to_artisans(chat: Chat, conversations):
+    add_programs(conversations, program("for-lapas", 5, audience="lapas"), program("for-all", 6))
     chat.register_artisan()
     chat.say("cari program")
     chat.say("1")

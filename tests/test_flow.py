@@ -7,7 +7,6 @@ import pytest
 from conversations.answers import Choice, Text
 from conversations.flow import (
     END,
-    RETURN_KEY,
     Branch,
     EditField,
     Flow,
@@ -19,6 +18,7 @@ from conversations.flow import (
 )
 from conversations.flows import FLOWS
 from conversations.flows.registration import registration
+from conversations.state import FlowState
 
 
 def step(name, then=None, answer=None):
@@ -27,21 +27,21 @@ def step(name, then=None, answer=None):
 
 def test_next_step_follows_the_list_then_ends():
     flow = Flow("f", [step("a"), step("b")])
-    assert next_step(flow, flow.step("a"), {}) == "b"
-    assert next_step(flow, flow.step("b"), {}) == END
+    assert next_step(flow, flow.step("a"), FlowState()) == "b"
+    assert next_step(flow, flow.step("b"), FlowState()) == END
 
 
 def test_next_step_by_answer_with_a_default():
     flow = Flow("f", [step("a", then={"x": "b", "*": END}), step("b")])
-    assert next_step(flow, flow.step("a"), {"a": "x"}) == "b"
-    assert next_step(flow, flow.step("a"), {"a": "other"}) == END
+    assert next_step(flow, flow.step("a"), FlowState(answers={"a": "x"})) == "b"
+    assert next_step(flow, flow.step("a"), FlowState(answers={"a": "other"})) == END
 
 
 def test_next_step_by_a_pure_function_of_the_answers():
     choose = Branch(lambda answers: "b" if answers["a"] == "artisan" else "c", ("b", "c"))
     flow = Flow("f", [step("a", then=choose), step("b", then=END), step("c")])
-    assert next_step(flow, flow.step("a"), {"a": "artisan"}) == "b"
-    assert next_step(flow, flow.step("a"), {"a": "lapas"}) == "c"
+    assert next_step(flow, flow.step("a"), FlowState(answers={"a": "artisan"})) == "b"
+    assert next_step(flow, flow.step("a"), FlowState(answers={"a": "lapas"})) == "c"
 
 
 def test_editing_a_field_returns_to_the_summary():
@@ -51,26 +51,28 @@ def test_editing_a_field_returns_to_the_summary():
         step("confirm", then={"save": END, "edit": "field"}),
         step("field", then=EditField("field", back_to="confirm", targets=("name", "city"))),
     ])
-    answers = {"field": "city"}
-    assert next_step(flow, flow.step("field"), answers) == "city"
-    assert answers[RETURN_KEY] == "confirm"
-    assert next_step(flow, flow.step("city"), answers) == "confirm"
-    assert RETURN_KEY not in answers
+    state = FlowState(answers={"field": "city"})
+    assert next_step(flow, flow.step("field"), state) == "city"
+    assert state.return_to == "confirm"
+    assert next_step(flow, flow.step("city"), state) == "confirm"
+    assert state.return_to is None
 
 
 def test_registration_steps_for_an_artisan_and_an_officer():
+    def after(step: str, answers: dict) -> object:
+        return next_step(registration, registration.step(step), FlowState(answers=answers))
+
     artisan = {"consent": "agree", "role": "artisan"}
     officer = {"consent": "agree", "role": "lapas"}
-    assert next_step(registration, registration.step("consent"), artisan) == "role"
-    assert next_step(registration, registration.step("consent"), {"consent": "decline"}) == END
-    assert next_step(registration, registration.step("role"), artisan) == "name_offer"
-    assert next_step(registration, registration.step("role"), officer) == "invite_code"
-    offer = registration.step("name_offer")
-    assert next_step(registration, offer, {**artisan, "name_offer": "no"}) == "name"
-    assert next_step(registration, offer, {**artisan, "name_offer": "yes"}) == "business"
-    assert next_step(registration, offer, {**officer, "name_offer": "Siti Aminah"}) == "phone"
-    assert next_step(registration, registration.step("name"), artisan) == "business"
-    assert next_step(registration, registration.step("name"), officer) == "phone"
+    assert after("consent", artisan) == "role"
+    assert after("consent", {"consent": "decline"}) == END
+    assert after("role", artisan) == "name_offer"
+    assert after("role", officer) == "invite_code"
+    assert after("name_offer", {**artisan, "name_offer": "no"}) == "name"
+    assert after("name_offer", {**artisan, "name_offer": "yes"}) == "business"
+    assert after("name_offer", {**officer, "name_offer": "Siti Aminah"}) == "phone"
+    assert after("name", artisan) == "business"
+    assert after("name", officer) == "phone"
 
 
 def test_the_shipped_flows_are_sound():

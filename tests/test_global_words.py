@@ -8,8 +8,8 @@ from storage.models import User
 from tests.conftest import Chat
 
 
-def user_of(engine) -> User:
-    with Session(engine.database) as session:
+def user_of(conversations) -> User:
+    with Session(conversations.database) as session:
         return session.exec(select(User)).one()
 
 
@@ -21,7 +21,7 @@ def test_help_at_a_step_explains_and_asks_the_same_question(chat: Chat):
     assert "BERHENTI" in chat.text and "batal" in chat.text
 
 
-def test_language_switches_and_the_question_is_asked_in_english(chat: Chat, engine):
+def test_language_switches_and_the_question_is_asked_in_english(chat: Chat, conversations):
     for answer in ("halo", "1", "1", "Siti"):
         chat.say(answer)
     chat.say("bahasa")
@@ -34,7 +34,7 @@ def test_language_switches_and_the_question_is_asked_in_english(chat: Chat, engi
     chat.say("language")
     for answer in ("jatim", "Surabaya", "4", "081234567890", "1"):
         chat.say(answer)
-    assert user_of(engine).language == "en"
+    assert user_of(conversations).language == "en"
     assert "Find programs" in chat.options
 
 
@@ -57,15 +57,15 @@ def test_menu_and_cancel_from_inside_a_flow(chat: Chat):
     assert chat.step == "menu:choose"
 
 
-def test_stop_and_start_pushes_but_replies_still_come(chat: Chat, engine):
+def test_stop_and_start_pushes_but_replies_still_come(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("BERHENTI")
-    assert user_of(engine).opted_out is True
+    assert user_of(conversations).opted_out is True
     assert chat.replies  # the user is still answered
     chat.say("cari program")
     assert chat.step == "finder:how"
     chat.say("MULAI")
-    assert user_of(engine).opted_out is False
+    assert user_of(conversations).opted_out is False
     assert chat.step == "finder:how"  # the question stands
 
 

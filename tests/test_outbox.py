@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from storage import store
+from conversations import sending
+from conversations.sending import Outcome, OutcomeStatus
 from storage.db import session_scope
 from storage.models import OutboxMessage, User
 
@@ -28,14 +29,15 @@ def row(database) -> OutboxMessage:
 def test_transient_failures_back_off_then_fail_with_the_last_reason(database):
     queue(database)
     waits = []
-    for attempt in range(1, store.MAX_ATTEMPTS + 1):
+    for attempt in range(1, sending.MAX_ATTEMPTS + 1):
         with session_scope(database) as session:
-            store.record_delivery(session, "k1", "retry", f"network: try {attempt}", NOW)
+            sending.record_one(session, "k1",
+                               Outcome(OutcomeStatus.RETRY, f"network: try {attempt}"), NOW)
         message = row(database)
         if message.status == "pending":
             waits.append((message.not_before - NOW).total_seconds())
     assert message.status == "failed" and message.last_error == f"network: try {attempt}"
-    assert message.attempts == store.MAX_ATTEMPTS
+    assert message.attempts == sending.MAX_ATTEMPTS
     assert waits == sorted(waits) and waits[0] < 3 and waits[-1] > 60
 
 
@@ -43,9 +45,10 @@ def test_a_platform_wait_is_respected(database):
     queue(database)
     from datetime import timedelta
 
-    for _ in range(store.MAX_ATTEMPTS + 2):  # a long flood costs the message no try
+    for _ in range(sending.MAX_ATTEMPTS + 2):  # a long flood costs the message no try
         with session_scope(database) as session:
-            store.record_delivery(session, "k1", "retry", "flood", NOW, timedelta(seconds=7))
+            sending.record_one(session, "k1",
+                               Outcome(OutcomeStatus.RETRY, "flood", retry_after=7), NOW)
     message = row(database)
     assert message.not_before == NOW + timedelta(seconds=7)
     assert message.status == "pending" and message.attempts == 0
@@ -55,7 +58,8 @@ def test_a_platform_wait_is_respected(database):
 def test_blocked_marks_the_user_unreachable(database):
     queue(database)
     with session_scope(database) as session:
-        store.record_delivery(session, "k1", "blocked", "Forbidden: bot was blocked", NOW)
+        sending.record_one(session, "k1",
+                           Outcome(OutcomeStatus.BLOCKED, "Forbidden: bot was blocked"), NOW)
     assert row(database).status == "blocked"
     with Session(database) as session:
         assert session.exec(select(User)).one().unreachable is True

@@ -10,8 +10,7 @@ import zlib
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from storage.media import MediaStore
-from storage.photos import (
+from conversations.photos import (
     BLURRED,
     DARK,
     SMALL,
@@ -19,6 +18,7 @@ from storage.photos import (
     same_picture,
     store_photo,
 )
+from storage.media import MediaStore
 
 
 def woven_cloth(size=(1600, 1200), blur: float = 0, darken: int = 1) -> Image.Image:

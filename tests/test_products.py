@@ -8,13 +8,13 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlmodel import select
 
+from conversations import lapas
 from conversations.answers import parse_rupiah
 from conversations.messages import Photo
-from storage import store
+from conversations.photos import store_photo
 from storage.db import session_scope
 from storage.media import MediaStore
 from storage.models import Product
-from storage.photos import store_photo
 from tests.conftest import Chat
 
 
@@ -41,8 +41,8 @@ def photo(media: MediaStore, shade: int = 0, dark: bool = False,
                  fingerprint=stored.fingerprint, advice=stored.advice)
 
 
-def products(engine) -> list[Product]:
-    with session_scope(engine.database) as session:
+def products(conversations) -> list[Product]:
+    with session_scope(conversations.database) as session:
         return list(session.exec(select(Product).order_by(Product.id)))
 
 
@@ -56,7 +56,7 @@ def answer_up_to_photos(chat: Chat, price: str = "1,5 jt") -> None:
     assert chat.step == "product:photos", chat.text
 
 
-def test_an_artisan_sends_a_product_and_sees_it_submitted(chat: Chat, engine, media):
+def test_an_artisan_sends_a_product_and_sees_it_submitted(chat: Chat, conversations, media):
     chat.register_artisan()
     answer_up_to_photos(chat)
     chat.say(photos=(photo(media, 0), photo(media, 1, dark=True), photo(media, 2)))
@@ -71,7 +71,7 @@ def test_an_artisan_sends_a_product_and_sees_it_submitted(chat: Chat, engine, me
         assert shown in summary
     chat.say("1")
     assert "dikurasi" in chat.text and chat.step == "menu:choose"
-    [product] = products(engine)
+    [product] = products(conversations)
     assert (product.name, product.category, product.price, product.capacity) == (
         "Kain Tenun Songket Subahnale", "tenun", 1_500_000, 20)
     assert product.status == "submitted" and product.lapas_id is None
@@ -99,7 +99,7 @@ def test_what_is_not_a_price(typed):
     assert parse_rupiah(typed) is None
 
 
-def test_a_wrong_price_is_asked_again_and_nothing_is_lost(chat: Chat, engine):
+def test_a_wrong_price_is_asked_again_and_nothing_is_lost(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("kirim produk")
     for answer in ("Gelang Mutiara", "perhiasan", "mutiara air laut, perak", "18 cm"):
@@ -112,7 +112,7 @@ def test_a_wrong_price_is_asked_again_and_nothing_is_lost(chat: Chat, engine):
     assert chat.step == "product:capacity" and "angka" in chat.text
 
 
-def test_an_unfinished_product_is_kept_as_a_draft_and_resumes(chat: Chat, engine):
+def test_an_unfinished_product_is_kept_as_a_draft_and_resumes(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("kirim produk")
     chat.say("Gelang Mutiara")
@@ -129,7 +129,7 @@ def test_an_unfinished_product_is_kept_as_a_draft_and_resumes(chat: Chat, engine
     assert chat.step == "product:name"
 
 
-def test_the_same_photo_twice_is_kept_once_and_cannot_be_the_packaging(chat, engine, media):
+def test_the_same_photo_twice_is_kept_once_and_cannot_be_the_packaging(chat, conversations, media):
     chat.register_artisan()
     answer_up_to_photos(chat)
     same = photo(media, 0)
@@ -141,7 +141,7 @@ def test_the_same_photo_twice_is_kept_once_and_cannot_be_the_packaging(chat, eng
     assert chat.step == "product:confirm" and "2 foto" in chat.text
 
 
-def test_photos_are_required_and_at_most_five(chat: Chat, engine, media):
+def test_photos_are_required_and_at_most_five(chat: Chat, conversations, media):
     chat.register_artisan()
     answer_up_to_photos(chat)
     chat.say("nanti saja")
@@ -150,7 +150,7 @@ def test_photos_are_required_and_at_most_five(chat: Chat, engine, media):
     assert chat.step == "product:photos" and "paling banyak 5" in chat.text
 
 
-def test_a_field_is_changed_from_the_summary(chat: Chat, engine, media):
+def test_a_field_is_changed_from_the_summary(chat: Chat, conversations, media):
     chat.register_artisan()
     answer_up_to_photos(chat, price="150rb")
     chat.say(photos=(photo(media, 0),))
@@ -161,23 +161,23 @@ def test_a_field_is_changed_from_the_summary(chat: Chat, engine, media):
     chat.say("Rp175.000")
     assert chat.step == "product:confirm" and "Rp175.000" in chat.text
     chat.say("kirim")
-    assert products(engine)[0].price == 175_000
+    assert products(conversations)[0].price == 175_000
 
 
-def register_officer(engine, address: str, lapas_code: str, name: str) -> Chat:
-    officer = Chat(engine, address=address)
+def register_officer(conversations, address: str, lapas_code: str, name: str) -> Chat:
+    officer = Chat(conversations, address=address)
     for answer in ("halo", "1", "petugas lapas", lapas_code, name, "0813 1111 2222", "1"):
         officer.say(answer)
     assert officer.step == "menu:choose", officer.text
     return officer
 
 
-def test_lapas_officers_name_makers_by_code_and_see_only_their_lapas(engine, media):
-    with session_scope(engine.database) as session:
-        mataram = store.add_lapas(session, "Lapas Kelas IIA Mataram", "Nusa Tenggara Barat")
-        other = store.add_lapas(session, "Lapas Kelas I Surabaya", "Jawa Timur")
+def test_lapas_officers_name_makers_by_code_and_see_only_their_lapas(conversations, media):
+    with session_scope(conversations.database) as session:
+        mataram = lapas.add(session, "Lapas Kelas IIA Mataram", "Nusa Tenggara Barat")
+        other = lapas.add(session, "Lapas Kelas I Surabaya", "Jawa Timur")
         codes = (mataram.invite_code, other.invite_code)
-    budi = register_officer(engine, "officer-1", codes[0], "Budi Santoso")
+    budi = register_officer(conversations, "officer-1", codes[0], "Budi Santoso")
     budi.say("kirim produk")
     assert budi.step == "product:producer_code" and "WB-017" in budi.text
     budi.say("Ahmad Fauzi")  # a person's name: refused
@@ -190,23 +190,23 @@ def test_lapas_officers_name_makers_by_code_and_see_only_their_lapas(engine, med
     budi.say("lewati")
     assert "Kode pembuat: WB-17" in budi.text
     budi.say("1")
-    [product] = products(engine)
+    [product] = products(conversations)
     assert product.producer_code == "WB-17" and product.lapas_id is not None
     assert "Ahmad" not in str(product.model_dump())
 
-    colleague = register_officer(engine, "officer-2", codes[0], "Sri Wahyuni")
+    colleague = register_officer(conversations, "officer-2", codes[0], "Sri Wahyuni")
     colleague.say("produk saya")
     assert "Tas Anyaman Ketak (diajukan)" in colleague.options  # same Lapas: shown
-    stranger = register_officer(engine, "officer-3", codes[1], "Joko Susilo")
+    stranger = register_officer(conversations, "officer-3", codes[1], "Joko Susilo")
     stranger.say("produk saya")
     assert not any("Tas Anyaman" in option for option in stranger.options)
-    artisan = Chat(engine, address="artisan-9")
+    artisan = Chat(conversations, address="artisan-9")
     artisan.register_artisan()
     artisan.say("produk saya")
     assert "belum mengirim" in artisan.text
 
 
-def test_a_draft_left_during_a_change_returns_to_the_summary(chat: Chat, engine, media):
+def test_a_draft_left_during_a_change_returns_to_the_summary(chat: Chat, conversations, media):
     chat.register_artisan()
     answer_up_to_photos(chat)
     chat.say(photos=(photo(media, 0),))

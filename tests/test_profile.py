@@ -8,13 +8,13 @@ from storage.models import Conversation, OutboxMessage, User
 from tests.conftest import Chat
 
 
-def only_user(engine) -> User:
-    with Session(engine.database) as session:
+def only_user(conversations) -> User:
+    with Session(conversations.database) as session:
         [user] = session.exec(select(User)).all()
         return user
 
 
-def test_a_user_sees_everything_kept_about_them(chat: Chat, engine):
+def test_a_user_sees_everything_kept_about_them(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("data saya")
     assert chat.step == "profile:view"
@@ -23,7 +23,7 @@ def test_a_user_sees_everything_kept_about_them(chat: Chat, engine):
         assert shown in chat.text
 
 
-def test_a_user_changes_one_field(chat: Chat, engine):
+def test_a_user_changes_one_field(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("5")  # My data, in the main menu
     chat.say("1")  # change my data
@@ -33,11 +33,11 @@ def test_a_user_changes_one_field(chat: Chat, engine):
     chat.say("Papua")
     assert chat.step == "profile:view"
     assert "Papua" in chat.text
-    assert only_user(engine).province == "Papua"
-    assert only_user(engine).name == "Siti Aminah"
+    assert only_user(conversations).province == "Papua"
+    assert only_user(conversations).name == "Siti Aminah"
 
 
-def test_a_user_deletes_everything_after_confirming(chat: Chat, engine):
+def test_a_user_deletes_everything_after_confirming(chat: Chat, conversations):
     chat.register_artisan()
     chat.say("data saya")
     chat.say("hapus")
@@ -47,7 +47,7 @@ def test_a_user_deletes_everything_after_confirming(chat: Chat, engine):
     chat.say("hapus")
     chat.say("1")
     assert chat.step is None
-    with Session(engine.database) as session:
+    with Session(conversations.database) as session:
         assert session.exec(select(User)).all() == []
         assert session.exec(select(Conversation)).all() == []
         # only the goodbye is left to deliver, tied to no stored person

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.program_files import program_values
+from conversations import programs, sending, signups
 from conversations.messages import Outbound
-from conversations.reminders import night_hold, run_due
-from storage import signups, store
+from conversations.program_files import program_values
+from conversations.quiet_hours import night_hold
+from conversations.reminders import run_due
 from storage.db import session_scope
 from storage.models import OutboxMessage, User
 from tests.conftest import together
@@ -28,7 +29,7 @@ EVENT = datetime(2027, 4, 20, 2, 0, tzinfo=UTC)
 
 def add_program(database, **changes) -> None:
     with session_scope(database) as session:
-        store.upsert_program(session, program_values(EXPO | changes))
+        programs.save(session, program_values(EXPO | changes), START, "Asia/Jakarta")
 
 
 def people(database, *provinces: str, **fields) -> list[int]:
@@ -120,7 +121,8 @@ def test_event_reminders_go_to_those_with_a_place_and_stop_when_they_cancel(data
                                 product_ids=[], notes="", now=START).registration
     assert tick(database, datetime(2027, 4, 9, 23, 30, tzinfo=UTC)) == 1  # 06.30 WIB
     with session_scope(database) as session:
-        signups.cancel(session, early.id, early.party, datetime(2027, 4, 9, 23, 40, tzinfo=UTC))
+        signups.cancel(session, early.id, session.get(User, third),
+                       datetime(2027, 4, 9, 23, 40, tzinfo=UTC), "Asia/Jakarta")
     statuses = {m.user_id: m.status for m in reminders(database)}
     assert statuses[third] == "withdrawn"
     assert places[1].status == "waitlisted"
@@ -155,7 +157,7 @@ def test_who_said_berhenti_or_cannot_be_reached_gets_no_reminder(database):
     with session_scope(database) as session:
         session.get(User, queued.user_id).opted_out = True
     with session_scope(database) as session:
-        assert store.claim_due(session, "telegram", at, 10, timedelta(seconds=60)) == []
+        assert sending.claim(session, "telegram", at, 10, timedelta(seconds=60)) == []
     assert reminders(database)[0].status == "skipped"
 
 
@@ -170,7 +172,7 @@ def test_two_dispatchers_never_take_the_same_message(database):
     def dispatcher(mine: list[int]) -> None:
         while True:
             with session_scope(database) as session:
-                rows = store.claim_due(session, "telegram", datetime.now(UTC), 7,
+                rows = sending.claim(session, "telegram", datetime.now(UTC), 7,
                                        timedelta(minutes=5))
                 if not rows:
                     return
@@ -192,7 +194,7 @@ def test_replies_are_claimed_before_reminders_and_reminders_before_broadcasts(da
                                       priority=priority, payload={"text": kind},
                                       idempotency_key=f"k{n}"))
     with session_scope(database) as session:
-        rows = store.claim_due(session, "telegram", datetime.now(UTC), 10, timedelta(minutes=1))
+        rows = sending.claim(session, "telegram", datetime.now(UTC), 10, timedelta(minutes=1))
         assert [r.kind for r in rows] == ["reply", "decision", "reminder", "broadcast"]
 
 
@@ -256,7 +258,7 @@ def test_a_push_whose_turn_comes_at_night_waits_for_the_morning(database):
                                       payload={"text": "lolos"}, idempotency_key=f"d{n}"))
     at = datetime(2027, 3, 1, 13, 30, tzinfo=UTC)  # 20.30 WIB, 21.30 WITA, 22.30 WIT
     with session_scope(database) as session:
-        rows = store.claim_due(session, "telegram", at, 10, timedelta(minutes=1),
+        rows = sending.claim(session, "telegram", at, 10, timedelta(minutes=1),
                                night_hold("Asia/Jakarta"))
         # Answers to what people asked always go; of the broadcast, Java's alone.
         assert sorted(r.idempotency_key for r in rows) == ["b0", "d0", "d1", "d2"]
@@ -289,7 +291,7 @@ def test_a_batch_of_only_opted_out_pushes_does_not_hide_the_rest(database):
                                       user_id=user_id, kind="broadcast", priority=3,
                                       payload={"text": "hai"}, idempotency_key=f"b{n}"))
     with session_scope(database) as session:
-        rows = store.claim_due(session, "telegram", datetime.now(UTC), 3, timedelta(minutes=1))
+        rows = sending.claim(session, "telegram", datetime.now(UTC), 3, timedelta(minutes=1))
         assert [r.user_id for r in rows] == [ids[3]]
 
 
@@ -306,7 +308,7 @@ def test_a_reminder_that_would_come_after_its_event_is_dropped(database):
                                       kind="reminder", priority=2, payload={"text": key},
                                       idempotency_key=key, expires_at=expires))
     with session_scope(database) as session:
-        assert store.claim_due(session, "telegram", night, 10, timedelta(minutes=1),
+        assert sending.claim(session, "telegram", night, 10, timedelta(minutes=1),
                                night_hold("Asia/Jakarta")) == []
     rows = {m.idempotency_key: m for m in reminders(database)}
     assert rows["tonight"].status == rows["begun"].status == "skipped"
@@ -324,7 +326,7 @@ def test_night_falling_on_a_long_broadcast_holds_all_its_rest(database):
                                       payload={"text": "hai"}, idempotency_key=f"b{n}"))
     at = datetime(2027, 3, 1, 12, 30, tzinfo=UTC)  # 21.30 WIT
     with session_scope(database) as session:
-        assert store.claim_due(session, "telegram", at, 5, timedelta(minutes=1),
+        assert sending.claim(session, "telegram", at, 5, timedelta(minutes=1),
                                night_hold("Asia/Jakarta")) == []
     held = reminders(database, "broadcast")
     assert {m.not_before for m in held} == {datetime(2027, 3, 1, 22, 0, tzinfo=UTC)}

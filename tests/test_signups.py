@@ -8,19 +8,20 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from conversations import lapas, signups
 from conversations.messages import Outbound
-from storage import signups, store
+from storage import users as user_rows
 from storage.db import session_scope
 from storage.models import OutboxMessage, Product, Registration, User
 from tests.conftest import START, Chat, together
 from tests.test_finder import EXPO, add_programs, program
 
 
-def accepted_product(engine, address: str, name: str = "Kain Tenun Songket",
+def accepted_product(conversations, address: str, name: str = "Kain Tenun Songket",
                      category: str = "tenun", code: str | None = None) -> int:
     """A product of the user at `address` that a curator accepted."""
-    with session_scope(engine.database) as session:
-        user = store.user_at(session, "terminal", address)
+    with session_scope(conversations.database) as session:
+        user = user_rows.at(session, "terminal", address)
         product = Product(
             owner_id=user.id, lapas_id=user.lapas_id, producer_code=code,
             province=user.province, name=name, category=category, materials="katun",
@@ -32,8 +33,8 @@ def accepted_product(engine, address: str, name: str = "Kain Tenun Songket",
         return product.id
 
 
-def artisan(engine, address: str, province: str = "ntb", name: str = "Siti Aminah") -> Chat:
-    person = Chat(engine, address=address)
+def artisan(conversations, address: str, province: str = "ntb", name: str = "Siti Aminah") -> Chat:
+    person = Chat(conversations, address=address)
     person.register_artisan(province=province, name=name)
     return person
 
@@ -56,24 +57,24 @@ def sign_up_for(chat: Chat, title: str) -> None:
     chat.say("daftar")
 
 
-def registrations(engine, program_id: str) -> list[Registration]:
-    with Session(engine.database) as session:
+def registrations(conversations, program_id: str) -> list[Registration]:
+    with Session(conversations.database) as session:
         return list(session.exec(select(Registration)
                                  .where(Registration.program_id == program_id)
                                  .order_by(Registration.seq)))
 
 
-def pushes(engine, kind: str) -> list[OutboxMessage]:
-    with Session(engine.database) as session:
+def pushes(conversations, kind: str) -> list[OutboxMessage]:
+    with Session(conversations.database) as session:
         return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)
                                  .order_by(OutboxMessage.id)))
 
 
-def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(engine):
-    add_programs(engine, EXPO)
-    siti = artisan(engine, "a-1")
-    accepted_product(engine, "a-1", "Kain Tenun Songket")
-    accepted_product(engine, "a-1", "Selendang Ikat")
+def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(conversations):
+    add_programs(conversations, EXPO)
+    siti = artisan(conversations, "a-1")
+    accepted_product(conversations, "a-1", "Kain Tenun Songket")
+    accepted_product(conversations, "a-1", "Selendang Ikat")
     open_program(siti, "Jakarta Expo Kerajinan")
     assert "Sisa 7 kursi" in siti.text
     siti.say("daftar")
@@ -94,7 +95,7 @@ def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(en
     assert "kursi Anda terkonfirmasi" in siti.text
     assert "10.00 WITA" in siti.text  # in Mataram's own zone
     assert siti.step == "menu:choose"
-    [signed] = registrations(engine, "jakarta-expo")
+    [signed] = registrations(conversations, "jakarta-expo")
     assert (signed.status, signed.funding_route, signed.notes) == (
         "confirmed", "mandiri", "Butuh listrik dan satu meja")
     assert len(signed.product_ids) == 2
@@ -105,9 +106,9 @@ def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(en
 
 
 @pytest.mark.parametrize("telegram", [True, False], ids=["buttons", "typed"])
-def test_a_training_sign_up_by_buttons_or_by_typing(engine, telegram):
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam"))
-    siti = artisan(engine, "a-1")
+def test_a_training_sign_up_by_buttons_or_by_typing(conversations, telegram):
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam"))
+    siti = artisan(conversations, "a-1")
     open_program(siti, "Pelatihan Pewarna Alam")
     if telegram:
         siti.say(choice="signup", )
@@ -118,19 +119,19 @@ def test_a_training_sign_up_by_buttons_or_by_typing(engine, telegram):
         assert siti.step == "signup:confirm"
         siti.say("1")
     assert "terkonfirmasi" in siti.text
-    assert [r.status for r in registrations(engine, "batik")] == ["confirmed"]
+    assert [r.status for r in registrations(conversations, "batik")] == ["confirmed"]
 
 
-def test_a_double_tap_or_a_repeated_message_makes_one_sign_up(engine):
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam"))
-    siti = artisan(engine, "a-1")
+def test_a_double_tap_or_a_repeated_message_makes_one_sign_up(conversations):
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam"))
+    siti = artisan(conversations, "a-1")
     open_program(siti, "Pelatihan Pewarna Alam")
     siti.say("daftar")
     siti.say(choice="signup", message_id="tap-1")
     assert siti.say(choice="signup", message_id="tap-1") == []  # the platform retried it
     siti.say(choice="signup", message_id="tap-2")  # a second tap on the same button
     assert "pertanyaan sebelumnya" in siti.text
-    assert len(registrations(engine, "batik")) == 1
+    assert len(registrations(conversations, "batik")) == 1
     # Asking to sign up again only shows the place already held.
     open_program(siti, "Pelatihan Pewarna Alam")
     siti.say("kembali")
@@ -138,9 +139,9 @@ def test_a_double_tap_or_a_repeated_message_makes_one_sign_up(engine):
     assert "Daftar" not in siti.options
 
 
-def test_who_may_not_sign_up_is_told_why_and_what_to_do(engine):
+def test_who_may_not_sign_up_is_told_why_and_what_to_do(conversations):
     add_programs(
-        engine,
+        conversations,
         program("lapas-only", 20, title="Pelatihan Desain Lapas"),
         program("sumsel", 20, province="sumatera selatan", kind="seminar",
                 title="Seminar Karet Sumsel"),
@@ -149,7 +150,7 @@ def test_who_may_not_sign_up_is_told_why_and_what_to_do(engine):
         program("kayu", 20, title="Pelatihan Ukir Kayu", categories="kayu"),
         EXPO,
     )
-    siti = artisan(engine, "a-1")
+    siti = artisan(conversations, "a-1")
     expected = {
         "Pelatihan Desain Lapas": "hanya untuk Petugas Lapas",
         "Seminar Karet Sumsel": "untuk usaha di Sumatera Selatan, sedangkan usaha Anda di "
@@ -161,12 +162,12 @@ def test_who_may_not_sign_up_is_told_why_and_what_to_do(engine):
     for title, why in expected.items():
         open_program(siti, title)
         if title == "Pelatihan Desain Lapas":  # the organiser narrowed it meanwhile
-            add_programs(engine, program("lapas-only", 20, title=title, audience="lapas"))
+            add_programs(conversations, program("lapas-only", 20, title=title, audience="lapas"))
         siti.say("daftar")
         assert siti.step == "signup:check", title
         assert why in siti.text, (title, siti.text)
         siti.say("menu")
-    assert registrations(engine, "jakarta-expo") == []
+    assert registrations(conversations, "jakarta-expo") == []
     # With no accepted product, the way to one is offered.
     open_program(siti, "Jakarta Expo Kerajinan")
     siti.say("daftar")
@@ -176,31 +177,31 @@ def test_who_may_not_sign_up_is_told_why_and_what_to_do(engine):
     assert siti.step == "product:name"
 
 
-def test_a_product_still_with_the_curators_is_mentioned(engine):
-    add_programs(engine, EXPO)
-    siti = artisan(engine, "a-1")
-    product = accepted_product(engine, "a-1")
-    with session_scope(engine.database) as session:
+def test_a_product_still_with_the_curators_is_mentioned(conversations):
+    add_programs(conversations, EXPO)
+    siti = artisan(conversations, "a-1")
+    product = accepted_product(conversations, "a-1")
+    with session_scope(conversations.database) as session:
         session.get(Product, product).status = "submitted"
     open_program(siti, "Jakarta Expo Kerajinan")
     siti.say("daftar")
     assert "1 produk Anda masih dikurasi" in siti.text
 
 
-def test_signing_up_is_refused_once_the_deadline_passes_during_the_questions(engine):
-    add_programs(engine, program("batik", 1, title="Pelatihan Pewarna Alam",
+def test_signing_up_is_refused_once_the_deadline_passes_during_the_questions(conversations):
+    add_programs(conversations, program("batik", 1, title="Pelatihan Pewarna Alam",
                                  registration_deadline="2027-03-01T09:30+07:00"))
-    siti = artisan(engine, "a-1")
+    siti = artisan(conversations, "a-1")
     open_program(siti, "Pelatihan Pewarna Alam")
     siti.say("daftar")
     siti.wait(minutes=40)
     siti.say("daftar")
     assert "sudah ditutup" in siti.text
-    assert registrations(engine, "batik") == []
+    assert registrations(conversations, "batik") == []
 
 
-def _users(engine, count: int, province: str = "Nusa Tenggara Barat") -> list[int]:
-    with session_scope(engine.database) as session:
+def _users(conversations, count: int, province: str = "Nusa Tenggara Barat") -> list[int]:
+    with session_scope(conversations.database) as session:
         users = [User(channel="terminal", address=f"crowd-{n}", role="artisan",
                       name=f"Perajin {n}", business_name=f"Usaha {n}", province=province,
                       city="Mataram", categories=["tenun"], phone=f"+6281300000{n:03d}",
@@ -211,18 +212,18 @@ def _users(engine, count: int, province: str = "Nusa Tenggara Barat") -> list[in
         return [u.id for u in users]
 
 
-def sign_up_directly(engine, program_id: str, user_ids: list[int], route: str | None = None):
+def sign_up_directly(conversations, program_id: str, user_ids: list[int], route: str | None = None):
     """Sign-ups made in the order given, without the chat."""
-    with session_scope(engine.database) as session:
+    with session_scope(conversations.database) as session:
         return [signups.sign_up(session, program_id, session.get(User, user_id), route=route,
                                 product_ids=[], notes="", now=START)
                 for user_id in user_ids]
 
 
-def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(engine):
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="10"))
-    _users(engine, 50)
-    crowd = [Chat(engine, address=f"crowd-{n}") for n in range(50)]
+def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(conversations):
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam", quota="10"))
+    _users(conversations, 50)
+    crowd = [Chat(conversations, address=f"crowd-{n}") for n in range(50)]
     for person in crowd:
         open_program(person, "Pelatihan Pewarna Alam")
         person.say("daftar")
@@ -233,11 +234,11 @@ def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(eng
         heard[person.address] = "\n".join(r.text for r in person.say("daftar"))
 
     assert together(confirm, crowd) == []
-    rows = registrations(engine, "batik")
+    rows = registrations(conversations, "batik")
     assert len(rows) == 50
     assert [r.seq for r in rows] == list(range(1, 51))
     assert [r.status for r in rows] == ["confirmed"] * 10 + ["waitlisted"] * 40
-    with Session(engine.database) as session:
+    with Session(conversations.database) as session:
         positions = [signups.waitlist_position(session, r) for r in rows[10:]]
         addresses = {u.id: u.address for u in session.exec(select(User))}
     assert positions == list(range(1, 41))
@@ -248,9 +249,9 @@ def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(eng
         assert f"daftar tunggu: nomor {position}." in heard[addresses[row.user_id]]
 
 
-def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(engine):
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="2"))
-    people = [artisan(engine, f"a-{n}", name=name)
+def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(conversations):
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam", quota="2"))
+    people = [artisan(conversations, f"a-{n}", name=name)
               for n, name in enumerate(("Siti Aminah", "Made Wirawan", "Dewi Lestari",
                                         "Rina Putri"))]
     for person in people:
@@ -265,9 +266,9 @@ def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(engine):
     assert siti.step == "my_signups:cancel"
     siti.say("ya")
     assert "sudah dibatalkan" in siti.text
-    statuses = [r.status for r in registrations(engine, "batik")]
+    statuses = [r.status for r in registrations(conversations, "batik")]
     assert statuses == ["cancelled", "confirmed", "confirmed", "waitlisted"]
-    [told] = pushes(engine, "signup")
+    [told] = pushes(conversations, "signup")
     assert told.address == "a-2"
     assert "kursi itu untuk Anda" in Outbound.from_payload(told.payload).text
     # The last one moved up the list too.
@@ -275,9 +276,9 @@ def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(engine):
     assert "Pelatihan Pewarna Alam (daftar tunggu nomor 1)" in people[3].options
 
 
-def test_after_the_deadline_a_sign_up_cannot_be_cancelled_here(engine):
-    add_programs(engine, program("batik", 2, title="Pelatihan Pewarna Alam", quota="2"))
-    siti = artisan(engine, "a-1")
+def test_after_the_deadline_a_sign_up_cannot_be_cancelled_here(conversations):
+    add_programs(conversations, program("batik", 2, title="Pelatihan Pewarna Alam", quota="2"))
+    siti = artisan(conversations, "a-1")
     sign_up_for(siti, "Pelatihan Pewarna Alam")
     siti.wait(days=3)
     siti.say("pendaftaran saya")
@@ -286,10 +287,10 @@ def test_after_the_deadline_a_sign_up_cannot_be_cancelled_here(engine):
     assert "mohon kabari penyelenggara" in siti.text
 
 
-def test_funding_route_seats_are_kept_and_a_freed_apbn_seat_goes_to_an_apbn_waiter(engine):
-    add_programs(engine, EXPO | {"quota": "5"})  # APBN has 2 seats
-    ids = _users(engine, 5)
-    with session_scope(engine.database) as session:
+def test_funding_route_seats_are_kept_and_a_freed_apbn_seat_goes_to_an_apbn_waiter(conversations):
+    add_programs(conversations, EXPO | {"quota": "5"})  # APBN has 2 seats
+    ids = _users(conversations, 5)
+    with session_scope(conversations.database) as session:
         users = [session.get(User, i) for i in ids]
         for user in users:
             session.add(Product(owner_id=user.id, province=user.province, name="Tenun",
@@ -304,35 +305,37 @@ def test_funding_route_seats_are_kept_and_a_freed_apbn_seat_goes_to_an_apbn_wait
     assert [m.registration.status for m in made] == [
         "confirmed", "confirmed", "waitlisted", "confirmed"]
     # The route question shows APBN as full.
-    last = Chat(engine, address="crowd-4")
+    last = Chat(conversations, address="crowd-4")
     open_program(last, "Jakarta Expo Kerajinan")
     last.say("daftar")
     last.say("1")
     assert any("APBN" in o and "penuh" in o for o in last.options)
     # The first APBN seat is given back: the APBN waiter, not someone else, gets it.
-    with session_scope(engine.database) as session:
-        cancelled, promoted = signups.cancel(session, made[0].registration.id,
-                                             made[0].registration.party, START)
+    with session_scope(conversations.database) as session:
+        cancelled, promoted = signups.cancel(session, made[0].registration.id, users[0],
+                                             START, "Asia/Jakarta")
         assert cancelled is not None
         assert [p.id for p in promoted] == [made[2].registration.id]
 
 
-def test_my_sign_ups_show_every_status(engine):
-    add_programs(engine, program("a", 20, title="Pelatihan A", quota="1"),
+def test_my_sign_ups_show_every_status(conversations):
+    add_programs(conversations, program("a", 20, title="Pelatihan A", quota="1"),
                  program("b", 20, title="Pelatihan B", quota="1"),
                  program("c", 20, title="Seleksi C", kind="seleksi"),
                  program("d", 20, title="Seleksi D", kind="seleksi"))
-    [other] = _users(engine, 1)
-    siti = artisan(engine, "a-1")
-    with session_scope(engine.database) as session:
+    [other] = _users(conversations, 1)
+    siti = artisan(conversations, "a-1")
+    with session_scope(conversations.database) as session:
         first = session.get(User, other)
         signups.sign_up(session, "b", first, route=None, product_ids=[], notes="", now=START)
     for title in ("Pelatihan A", "Pelatihan B", "Seleksi C", "Seleksi D"):
         sign_up_for(siti, title)
-    with session_scope(engine.database) as session:
+    with session_scope(conversations.database) as session:
         rows = {r.program_id: r for r in session.exec(select(Registration))
                 if r.party.startswith("user:") and r.user_id != other}
-        signups.decide(session, rows["d"].id, other, False, START)
+        decider = session.get(User, other)
+        decider.staff_roles = ["curator"]
+        signups.decide(session, rows["d"].id, decider, False, START, "Asia/Jakarta")
     siti.say("pendaftaran saya")
     listed = " | ".join(siti.options)
     for shown in ("Pelatihan A (terkonfirmasi)", "Pelatihan B (daftar tunggu nomor 1)",
@@ -344,25 +347,25 @@ def test_my_sign_ups_show_every_status(engine):
     assert "Pelatihan A (dibatalkan)" in " | ".join(siti.options)
 
 
-def staff(engine, address: str, role: str = "admin") -> Chat:
-    person = artisan(engine, address, name="Dewi Staf")
-    with session_scope(engine.database) as session:
-        user = store.user_at(session, "terminal", address)
+def staff(conversations, address: str, role: str = "admin") -> Chat:
+    person = artisan(conversations, address, name="Dewi Staf")
+    with session_scope(conversations.database) as session:
+        user = user_rows.at(session, "terminal", address)
         user.staff_roles = [role]
     return person
 
 
-def test_staff_select_participants_and_each_applicant_is_told(engine):
-    add_programs(engine, program("dds", 20, kind="pendampingan", quota="1",
+def test_staff_select_participants_and_each_applicant_is_told(conversations):
+    add_programs(conversations, program("dds", 20, kind="pendampingan", quota="1",
                                  title="Designer Dispatch Service"))
-    applicants = [artisan(engine, f"a-{n}", name=name)
+    applicants = [artisan(conversations, f"a-{n}", name=name)
                   for n, name in enumerate(("Siti Aminah", "Made Wirawan", "Rina Putri"))]
     for person in applicants:
         sign_up_for(person, "Designer Dispatch Service")
         assert "akan menyeleksi" in person.text
     applicants[0].say("/program")
     assert "hanya untuk staf" in applicants[0].text
-    dewi = staff(engine, "s-1")
+    dewi = staff(conversations, "s-1")
     dewi.say("/program")
     assert dewi.step == "program_admin:pick"
     assert "Designer Dispatch Service (3 pendaftar)" in dewi.options
@@ -380,17 +383,18 @@ def test_staff_select_participants_and_each_applicant_is_told(engine):
     assert "Tidak ada pendaftar yang menunggu" in dewi.text
     dewi.say("1")
     assert dewi.step == "program_admin:action"
-    assert [r.status for r in registrations(engine, "dds")] == [
+    assert [r.status for r in registrations(conversations, "dds")] == [
         "selected", "not_selected", "confirmed"]
-    told = {m.address: Outbound.from_payload(m.payload).text for m in pushes(engine, "selection")}
+    told = {m.address: Outbound.from_payload(m.payload).text
+            for m in pushes(conversations, "selection")}
     assert "Selamat" in told["a-0"] and "belum lolos" in told["a-1"] and "a-2" not in told
 
 
-def test_two_staff_deciding_one_applicant_the_first_counts(engine):
-    add_programs(engine, program("dds", 20, kind="seleksi", title="Seleksi Desain"))
-    siti = artisan(engine, "a-1")
+def test_two_staff_deciding_one_applicant_the_first_counts(conversations):
+    add_programs(conversations, program("dds", 20, kind="seleksi", title="Seleksi Desain"))
+    siti = artisan(conversations, "a-1")
     sign_up_for(siti, "Seleksi Desain")
-    first, second = staff(engine, "s-1"), staff(engine, "s-2", role="curator")
+    first, second = staff(conversations, "s-1"), staff(conversations, "s-2", role="curator")
     for person in (first, second):
         for answer in ("/program", "1", "seleksi"):
             person.say(answer)
@@ -398,19 +402,19 @@ def test_two_staff_deciding_one_applicant_the_first_counts(engine):
     first.say("lolos")
     second.say("tidak lolos")
     assert "Staf lain baru saja memutuskan" in second.text
-    assert [r.status for r in registrations(engine, "dds")] == ["selected"]
+    assert [r.status for r in registrations(conversations, "dds")] == ["selected"]
 
 
-def test_a_lapas_signs_up_once_whichever_officer_does_it(engine):
+def test_a_lapas_signs_up_once_whichever_officer_does_it(conversations):
     from tests.test_products import register_officer
 
-    add_programs(engine, EXPO | {"province": "nasional", "audience": "both"})
-    with session_scope(engine.database) as session:
-        code = store.add_lapas(session, "Lapas Kelas IIA Mataram",
-                               "Nusa Tenggara Barat").invite_code
-    budi = register_officer(engine, "o-1", code, "Budi Santoso")
-    ani = register_officer(engine, "o-2", code, "Ani Wulandari")
-    accepted_product(engine, "o-1", "Keset Batok", "batok-kelapa", code="WB-17")
+    add_programs(conversations, EXPO | {"province": "nasional", "audience": "both"})
+    with session_scope(conversations.database) as session:
+        code = lapas.add(session, "Lapas Kelas IIA Mataram",
+                         "Nusa Tenggara Barat").invite_code
+    budi = register_officer(conversations, "o-1", code, "Budi Santoso")
+    ani = register_officer(conversations, "o-2", code, "Ani Wulandari")
+    accepted_product(conversations, "o-1", "Keset Batok", "batok-kelapa", code="WB-17")
     open_program(budi, "Jakarta Expo Kerajinan")
     budi.say("daftar")
     budi.say("1")
@@ -425,32 +429,32 @@ def test_a_lapas_signs_up_once_whichever_officer_does_it(engine):
     assert any(o.startswith("Jakarta Expo Kerajinan") for o in ani.options), ani.text
 
 
-def test_signed_up_time_is_kept(engine):
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam"))
-    siti = artisan(engine, "a-1")
+def test_signed_up_time_is_kept(conversations):
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam"))
+    siti = artisan(conversations, "a-1")
     sign_up_for(siti, "Pelatihan Pewarna Alam")
-    [row] = registrations(engine, "batik")
+    [row] = registrations(conversations, "batik")
     assert abs(row.signed_up_at - siti.now) < timedelta(seconds=1)
 
 
 # Exports for organisers
 
 
-def _exhibition_with_every_kind_of_sign_up(engine) -> None:
+def _exhibition_with_every_kind_of_sign_up(conversations) -> None:
     """Two artisans with seats, one waiting, one cancelled, and a Lapas: quota 3."""
     from tests.test_products import register_officer
 
-    add_programs(engine, EXPO | {"quota": "3", "province": "nasional"})
-    with session_scope(engine.database) as session:
-        code = store.add_lapas(session, "Lapas Kelas IIA Mataram",
-                               "Nusa Tenggara Barat").invite_code
-    people = [artisan(engine, f"a-{n}", name=name)
+    add_programs(conversations, EXPO | {"quota": "3", "province": "nasional"})
+    with session_scope(conversations.database) as session:
+        code = lapas.add(session, "Lapas Kelas IIA Mataram",
+                         "Nusa Tenggara Barat").invite_code
+    people = [artisan(conversations, f"a-{n}", name=name)
               for n, name in enumerate(("Siti Aminah", "Made Wirawan", "Rina Putri"))]
-    budi = register_officer(engine, "o-1", code, "Budi Santoso")
-    accepted_product(engine, "o-1", "Keset Batok", "batok-kelapa", code="WB-17")
+    budi = register_officer(conversations, "o-1", code, "Budi Santoso")
+    accepted_product(conversations, "o-1", "Keset Batok", "batok-kelapa", code="WB-17")
     for n, person in enumerate([people[0], budi, people[1], people[2]]):
         if person is not budi:
-            accepted_product(engine, person.address, f"Songket {n}")
+            accepted_product(conversations, person.address, f"Songket {n}")
         open_program(person, "Jakarta Expo Kerajinan")
         person.say("daftar")
         person.say("1")
@@ -462,9 +466,10 @@ def _exhibition_with_every_kind_of_sign_up(engine) -> None:
     people[2].say("batalkan")
     people[2].say("tidak")  # keeps it: waiting, number 1
     people[0].wait(minutes=1)
-    with session_scope(engine.database) as session:
+    with session_scope(conversations.database) as session:
         [row] = [r for r in session.exec(select(Registration)) if r.seq == 1]
-        signups.cancel(session, row.id, row.party, START + timedelta(hours=1))
+        signups.cancel(session, row.id, session.get(User, row.user_id),
+                       START + timedelta(hours=1), "Asia/Jakarta")
 
 
 def _read(path):
@@ -482,10 +487,10 @@ def _read(path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_the_export_lists_every_sign_up_and_names_no_inmate_or_officer(
-        engine, database_url, tmp_path, suffix):
+        conversations, database_url, tmp_path, suffix):
     from tests.test_cli import kriya, no_traceback
 
-    _exhibition_with_every_kind_of_sign_up(engine)
+    _exhibition_with_every_kind_of_sign_up(conversations)
     out = tmp_path / f"tei{suffix}"
     result = kriya(database_url, "export", "registrations", "--program", "jakarta-expo",
                    "--out", str(out))
@@ -512,11 +517,11 @@ def test_the_export_lists_every_sign_up_and_names_no_inmate_or_officer(
     assert rina["Nomor daftar tunggu"] in (None, "")  # moved up when Siti cancelled
 
 
-def test_the_export_shows_waiting_list_positions(engine, database_url, tmp_path):
+def test_the_export_shows_waiting_list_positions(conversations, database_url, tmp_path):
     from tests.test_cli import kriya
 
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
-    sign_up_directly(engine, "batik", _users(engine, 3))
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
+    sign_up_directly(conversations, "batik", _users(conversations, 3))
     out = tmp_path / "batik.csv"
     assert kriya(database_url, "export", "registrations", "--program", "batik", "--out",
                  str(out), "--lang", "en").returncode == 0
@@ -537,17 +542,17 @@ def test_export_mistakes_are_one_line_with_status_2(database_url, tmp_path):
         assert result.returncode == 2 and reason in result.stderr, result.stderr
 
 
-def test_staff_get_the_list_as_a_file_in_the_chat(engine, tmp_path):
+def test_staff_get_the_list_as_a_file_in_the_chat(conversations, tmp_path):
     import openpyxl
 
-    _exhibition_with_every_kind_of_sign_up(engine)
-    dewi = staff(engine, "s-1")
+    _exhibition_with_every_kind_of_sign_up(conversations)
+    dewi = staff(conversations, "s-1")
     dewi.say("/program")
     dewi.say("Jakarta Expo")
     assert "Terkonfirmasi: 3 / 3" in dewi.text and "Batal: 1" in dewi.text
     dewi.say("excel")
     assert "File sedang dikirim" in dewi.text
-    [sent] = pushes(engine, "export")
+    [sent] = pushes(conversations, "export")
     message = Outbound.from_payload(sent.payload)
     assert sent.address == "s-1" and message.filename.endswith(".xlsx")
     assert "4 pendaftar" in message.text
@@ -555,24 +560,24 @@ def test_staff_get_the_list_as_a_file_in_the_chat(engine, tmp_path):
     assert book.active.max_row == 5  # the header and four sign-ups
 
 
-def test_erasing_ones_data_frees_the_seat_for_the_next_who_is_told(engine):
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
-    siti, made = artisan(engine, "a-1"), artisan(engine, "a-2", name="Made Wirawan")
+def test_erasing_ones_data_frees_the_seat_for_the_next_who_is_told(conversations):
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
+    siti, made = artisan(conversations, "a-1"), artisan(conversations, "a-2", name="Made Wirawan")
     for person in (siti, made):
         sign_up_for(person, "Pelatihan Pewarna Alam")
     siti.say("data saya")
     siti.say("hapus")
     siti.say("ya")
     assert "sudah dihapus" in siti.text
-    assert [r.status for r in registrations(engine, "batik")] == ["confirmed"]
-    [told] = pushes(engine, "signup")
+    assert [r.status for r in registrations(conversations, "batik")] == ["confirmed"]
+    [told] = pushes(conversations, "signup")
     assert told.address == "a-2"
 
 
-def test_a_reapplicant_can_be_selected_again(engine):
-    add_programs(engine, program("dds", 20, kind="seleksi", title="Seleksi Desain"))
-    siti = artisan(engine, "a-1")
-    dewi = staff(engine, "s-1")
+def test_a_reapplicant_can_be_selected_again(conversations):
+    add_programs(conversations, program("dds", 20, kind="seleksi", title="Seleksi Desain"))
+    siti = artisan(conversations, "a-1")
+    dewi = staff(conversations, "s-1")
     for round_ in range(2):
         sign_up_for(siti, "Seleksi Desain")
         for answer in ("/program", "Seleksi Desain", "seleksi", "lolos"):
@@ -585,21 +590,21 @@ def test_a_reapplicant_can_be_selected_again(engine):
             siti.say("batalkan")
             siti.say("ya")
             siti.say("menu")
-    assert len(pushes(engine, "selection")) == 2
+    assert len(pushes(conversations, "selection")) == 2
 
 
-def test_more_seats_in_a_reimported_program_move_the_waiting_list_up(engine, database_url,
+def test_more_seats_in_a_reimported_program_move_the_waiting_list_up(conversations, database_url,
                                                                     tmp_path):
     from tests.test_cli import kriya
 
-    add_programs(engine, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
-    sign_up_directly(engine, "batik", _users(engine, 3))
+    add_programs(conversations, program("batik", 20, title="Pelatihan Pewarna Alam", quota="1"))
+    sign_up_directly(conversations, "batik", _users(conversations, 3))
     file = tmp_path / "programs.csv"
     file.write_text("id,kind,title,starts_at,ends_at,registration_deadline,quota\n"
                     "batik,pelatihan,Pelatihan Pewarna Alam,2027-04-20T09:00,2027-04-21T16:00,"
                     "2027-03-20T23:59,2\n")
     result = kriya(database_url, "programs", "import", str(file))
     assert result.returncode == 0 and "1 moved up" in result.stdout, result.stderr
-    assert [r.status for r in registrations(engine, "batik")] == [
+    assert [r.status for r in registrations(conversations, "batik")] == [
         "confirmed", "confirmed", "waitlisted"]
-    assert len(pushes(engine, "signup")) == 1
+    assert len(pushes(conversations, "signup")) == 1

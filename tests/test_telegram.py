@@ -14,12 +14,13 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
+from bot.channels.telegram.sending import TEXT_LIMIT, callback_data
+from bot.channels.text import split_text
 from bot.config import Config
 from bot.server import create_app
-from bot.telegram import callback_data, split_text
+from conversations.photos import store_photo
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User
-from storage.photos import store_photo
 from tests.conftest import eventually, kriya_serve
 from tests.fake_telegram import FakeTelegram, ServerThread, free_port
 
@@ -243,7 +244,7 @@ def test_ten_updates_of_one_user_at_once_are_handled_one_after_another(kriya, fa
 
 
 def test_long_text_is_split_and_buttons_fit_in_64_bytes():
-    pieces = split_text("baris\n" * 1500)
+    pieces = split_text("baris\n" * 1500, TEXT_LIMIT)
     assert len(pieces) == 3 and all(len(p) <= 4096 for p in pieces)
     assert len(callback_data("finder:results", "p:" + "x" * 60, 3).encode()) <= 64
 
@@ -377,14 +378,15 @@ def test_photos_with_a_message_are_uploaded_as_an_album_above_it(kriya, fake):
 def test_staff_get_a_programs_sign_ups_as_an_excel_file(kriya, fake):
     import openpyxl
 
-    from bot.program_files import program_values
-    from storage import store
+    from conversations import programs
+    from conversations.program_files import program_values
     from tests.conftest import START
 
     with Session(kriya.app.state.database) as session:
-        store.upsert_program(session, program_values({
+        programs.save(session, program_values({
             "id": "tei-2027", "kind": "pameran", "title": "Trade Expo Indonesia",
-            "starts_at": "2027-10-13T09:00", "ends_at": "2027-10-17T17:00"}))
+            "starts_at": "2027-10-13T09:00", "ends_at": "2027-10-17T17:00"}), START,
+            "Asia/Jakarta")
         session.add(User(channel="telegram", address=str(CHAT), role="artisan", name="Dewi",
                          province="DKI Jakarta", staff_roles=["admin"], consent_at=START,
                          registered_at=START))

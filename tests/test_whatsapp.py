@@ -20,13 +20,12 @@ from PIL import Image
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from bot.app import ConfigError
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.server import create_app
 from conversations.messages import step_tag
+from conversations.photos import store_photo
 from storage.media import MediaStore
 from storage.models import Conversation, OutboxMessage, User, utcnow
-from storage.photos import store_photo
 from tests.conftest import eventually, kriya_serve
 from tests.fake_telegram import ServerThread, free_port
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, Failure, FakeTwilio, FileHost
@@ -191,7 +190,7 @@ def test_typing_another_name_instead_of_taking_the_offered_one(kriya, twilio):
     siti.says("Tenun Ikat Sasak")
     assert "provinsi" in siti.last().lower()
     [conversation] = rows(kriya, Conversation)
-    assert conversation.answers["name"] == "Siti Aminah"
+    assert conversation.answers["answers"]["name"] == "Siti Aminah"
 
 
 # Signatures and repeats
@@ -479,9 +478,10 @@ def test_an_expired_code_is_refused(kriya, twilio):
     _, code = code_sent_to_telegram(kriya)
     with Session(kriya.app.state.database) as session:
         conversation = session.exec(select(Conversation)).one()
-        link = dict(conversation.answers["link"])
+        state = dict(conversation.answers)
+        link = dict(state["scratch"]["link"])  # the code sent, and until when it holds
         link["until"] = (utcnow() - timedelta(minutes=1)).isoformat()
-        conversation.answers = {**conversation.answers, "link": link}
+        conversation.answers = {**state, "scratch": {**state["scratch"], "link": link}}
         session.add(conversation)
         session.commit()
     siti.says(code)

@@ -11,14 +11,14 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations import broadcasts, domain, provinces
+from conversations import broadcasts, programs, provinces, staff, vocabulary
 from conversations.answers import Answer, Choice, Invalid, MultiChoice, Text, clean, fold
 from conversations.context import Context
 from conversations.flow import END, Flow, Step
 from conversations.i18n import N_
 from conversations.messages import Inbound, Option
-from storage import store
 from storage.models import Broadcast
+from storage.statuses import BroadcastStatus
 
 NEW, STATUS = "new", "status"
 SKIP = "skip"
@@ -112,7 +112,7 @@ def audience_of(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def _programs(ctx: Context) -> list[tuple[str, str]]:
-    found, _ = store.upcoming_programs(ctx.session, ctx.now, limit=10)
+    found, _ = programs.find(ctx.session, ctx.now, limit=10)
     return [(p.id, p.title) for p in found]
 
 
@@ -138,14 +138,13 @@ def _media(ctx: Context) -> tuple[str, ...]:
 def _send(ctx: Context) -> str | None:
     if ctx.answers.get("confirm") != SEND:
         return ctx._("Not sent.")
-    if not domain.is_broadcaster(ctx.user):
+    if not staff.is_broadcaster(ctx.user):
         return ctx._("You are no longer a broadcaster, so nothing was sent.")
     at = ctx.answers.get("at") if ctx.answers.get("when") == LATER else None
     broadcast = broadcasts.queue(
         ctx.session, ctx.answers["text"], audience_of(ctx.answers), now=ctx.now,
         send_at=datetime.fromisoformat(at) if at else None, media=_media(ctx),
-        created_by=ctx.user.id if ctx.user is not None else None,
-        default_zone=ctx.settings.default_zone, quiet=ctx.settings.quiet)
+        created_by=ctx.user, default_zone=ctx.settings.default_zone, quiet=ctx.settings.quiet)
     return ctx._("Broadcast {id} is queued for {n} recipients. Type /siaran status to follow "
                  "it.").format(id=broadcast.id, n=broadcast.recipients)
 
@@ -153,12 +152,12 @@ def _send(ctx: Context) -> str | None:
 def _recent(ctx: Context) -> list[tuple[Broadcast, dict[str, int]]]:
     """This staff member's latest broadcasts with their counts, read once a message (the
     question and its options both need them)."""
-    if "recent" not in ctx.memo:
+    if "recent" not in ctx.cache:
         user = ctx.user
-        ctx.memo["recent"] = [
+        ctx.cache["recent"] = [
             (b, broadcasts.counts(ctx.session, b.id or 0))
             for b in broadcasts.recent(ctx.session, user.id if user is not None else None)]
-    return ctx.memo["recent"]
+    return ctx.cache["recent"]
 
 
 def status_text(ctx: Context) -> str:
@@ -176,27 +175,25 @@ def status_text(ctx: Context) -> str:
 
 
 def _status_choices(ctx: Context) -> list[tuple[str, str]]:
-    running = [b for b, counted in _recent(ctx) if b.status == "sending" and counted["pending"]]
+    running = [b for b, counted in _recent(ctx)
+               if b.status == BroadcastStatus.SENDING and counted["pending"]]
     return [*((str(b.id), ctx._("Stop #{id}").format(id=b.id)) for b in running),
             (DONE, N_("Done"))]
 
 
 def _stop(ctx: Context) -> str | None:
     choice = ctx.answers.get("status")
-    if choice == DONE or not domain.is_broadcaster(ctx.user):
+    if choice == DONE or not staff.is_broadcaster(ctx.user):
         return None
-    broadcast = ctx.session.get(Broadcast, int(choice))
-    if broadcast is None:
-        return None
-    stopped = broadcasts.stop(ctx.session, broadcast.id or 0, ctx.now)
-    return ctx._("Broadcast {id} stopped: {n} messages not sent.").format(id=broadcast.id,
+    stopped = broadcasts.stop(ctx.session, int(choice), ctx.now)
+    return ctx._("Broadcast {id} stopped: {n} messages not sent.").format(id=int(choice),
                                                                         n=stopped)
 
 
 broadcast = Flow("broadcast", [
     Step("start", N_("Broadcast"), Choice(choices=((NEW, N_("New broadcast")),
                                                    (STATUS, N_("Status")))),
-         then={NEW: "text", STATUS: "status"}, known=_start),
+         then={NEW: "text", STATUS: "status"}, known_answer=_start),
     Step("text", N_("Write the announcement exactly as people should read it."),
          Text(min_len=5, max_len=1000)),
     Step("photo", N_("Send one photo to go with it, or choose No photo."), OptionalPhoto()),
@@ -213,11 +210,11 @@ broadcast = Flow("broadcast", [
     Step("provinces", N_("Which provinces? Separate them with commas (for example: NTB, "
                          "Jatim)."), ProvinceList(), then="when"),
     Step("categories", N_("Which crafts? (for example: 1, 3)"),
-         MultiChoice(choices=tuple(domain.CATEGORIES.items()), words=domain.CATEGORY_WORDS),
+         MultiChoice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS),
          then="when"),
     Step("role", N_("Artisans or Lapas officers?"),
-         Choice(choices=((domain.ARTISAN, N_("Artisans")),
-                         (domain.LAPAS_OFFICER, N_("Lapas officers")))), then="when"),
+         Choice(choices=((vocabulary.ARTISAN, N_("Artisans")),
+                         (vocabulary.LAPAS_OFFICER, N_("Lapas officers")))), then="when"),
     Step("program", N_("Which program?"), Choice(choices=_programs), then="when"),
     Step("when", N_("When should it go?"),
          Choice(choices=((NOW, N_("Now")), (LATER, N_("At a time I choose"))),
@@ -227,7 +224,7 @@ broadcast = Flow("broadcast", [
     Step("confirm", confirm_text,
          Choice(choices=((SEND, N_("Send")), (DONT, N_("Do not send"))),
                 words={SEND: ("kirim", "ya"), DONT: ("jangan", "tidak")}),
-         then=END, done=_send, media=_media),
+         then=END, on_answer=_send, media=_media),
     Step("status", status_text, Choice(choices=_status_choices, words={DONE: ("selesai",)}),
-         then=END, done=_stop),
+         then=END, on_answer=_stop),
 ])

@@ -6,30 +6,34 @@
                                              -> stop            -> END
 
 `review` takes the oldest waiting product in the chosen scope and holds it for this curator
-(store.claim_next): two curators never decide the same product, and a hold left abandoned
-runs out. Each decision reaches the submitter through the outbox, in their language.
+(conversations.curation): two curators never decide the same product, and a hold left
+abandoned runs out. Each decision reaches the submitter through the outbox, in their
+language.
 """
 
 from __future__ import annotations
 
-from conversations import domain
+from conversations import curation as curating
+from conversations import lapas, vocabulary
 from conversations.answers import Choice, Province, Text
 from conversations.context import Context
+from conversations.curation import STATUS_LABELS
 from conversations.flow import END, Branch, Flow, Step
-from conversations.flows.product import LABELS, STATUSES, show
+from conversations.flows.product import LABELS, show
 from conversations.i18n import N_
-from conversations.pushes import push, translator_for
-from storage import store
-from storage.models import Product, User
+from storage import products, users
+from storage.models import Product
+from storage.statuses import ProductStatus
 
 ALL, BY_PROVINCE, BY_CATEGORY = "all", "province", "category"
 ACCEPT, REVISE, REJECT, SKIP, STOP = "accept", "revise", "reject", "skip", "stop"
-DECISIONS = {ACCEPT: "accepted", REVISE: "needs_revision", REJECT: "rejected"}
+DECISIONS = {ACCEPT: ProductStatus.ACCEPTED, REVISE: ProductStatus.NEEDS_REVISION,
+             REJECT: ProductStatus.REJECTED}
 
 
 def scope_text(ctx: Context) -> str:
-    waiting = store.count_waiting(ctx.session, ctx.now,
-                                  ctx.user.id if ctx.user is not None else None)
+    assert ctx.user is not None
+    waiting = curating.waiting_for(ctx.session, ctx.user, ctx.now)
     return ctx.tr.ngettext("Curation queue: {n} product waiting. Which ones?",
                            "Curation queue: {n} products waiting. Which ones?",
                            waiting).format(n=waiting)
@@ -39,40 +43,36 @@ def scope_text(ctx: Context) -> str:
 
 
 def _take_next(ctx: Context) -> None:
-    """Hold the oldest waiting product in scope for this curator, or none. Runs when the
-    review question is asked; returns None so that it is asked."""
-    current = ctx.answers.get("product")
-    if current is not None:
-        return None  # asked again (a wrong answer, a resume): still the same product
+    """Hold the oldest waiting product in scope for this curator, or none, as the review
+    question is asked."""
+    if ctx.scratch.get("product") is not None:
+        return  # asked again (a wrong answer, a resume): still the same product
     user = ctx.user
-    assert user is not None and user.id is not None
-    product = store.claim_next(
-        ctx.session, user.id, ctx.now,
-        province=ctx.answers.get("province") if ctx.answers.get("scope") == BY_PROVINCE
-        else None,
-        category=ctx.answers.get("category") if ctx.answers.get("scope") == BY_CATEGORY
-        else None,
-        exclude=ctx.answers.get("skipped") or [],
+    assert user is not None
+    scope = ctx.answers.get("scope")
+    product = curating.take_next(
+        ctx.session, user, ctx.now,
+        province=ctx.answers.get("province") if scope == BY_PROVINCE else None,
+        category=ctx.answers.get("category") if scope == BY_CATEGORY else None,
+        exclude=ctx.scratch.get("skipped") or [],
     )
-    ctx.answers["product"] = product.id if product is not None else None
-    return None
+    ctx.scratch["product"] = product.id if product is not None else None
 
 
 def _product(ctx: Context) -> Product | None:
-    product_id = ctx.answers.get("product")
-    return ctx.session.get(Product, product_id) if product_id is not None else None
+    return products.get(ctx.session, ctx.scratch.get("product"))
 
 
 def review_text(ctx: Context) -> str:
     product = _product(ctx)
     if product is None:
         return ctx._("No product is waiting here now. Thank you!")
-    owner = ctx.session.get(User, product.owner_id)
+    owner = users.by_id(ctx.session, product.owner_id)
     lines = [product.name]
     if product.lapas_id is not None:
-        lapas = store.lapas_by_id(ctx.session, product.lapas_id)
+        workshop = lapas.get(ctx.session, product.lapas_id)
         lines.append(ctx._("From {lapas}, maker {code}").format(
-            lapas=lapas.name if lapas else "Lapas", code=product.producer_code or "-"))
+            lapas=workshop.name if workshop else "Lapas", code=product.producer_code or "-"))
     elif owner is not None:
         lines.append(ctx._("From {business}, {city}").format(
             business=owner.business_name or owner.name or "-", city=owner.city or "-"))
@@ -105,16 +105,16 @@ def _review_choices(ctx: Context) -> list[tuple[str, str]]:
 
 def _after_review(ctx: Context) -> str | None:
     choice = ctx.answers["review"]
-    product_id = ctx.answers.get("product")
+    product_id = ctx.scratch.get("product")
     user = ctx.user
-    assert user is not None and user.id is not None
+    assert user is not None
     if choice == ACCEPT:
         return _decide(ctx, ACCEPT, None)
     if choice in (SKIP, STOP) and product_id is not None:
-        store.release_product(ctx.session, product_id, user.id, ctx.now)
+        curating.let_go(ctx.session, product_id, user, ctx.now)
         if choice == SKIP:
-            ctx.answers["skipped"] = [*(ctx.answers.get("skipped") or []), product_id]
-        ctx.answers["product"] = None
+            ctx.scratch["skipped"] = [*(ctx.scratch.get("skipped") or []), product_id]
+        ctx.scratch["product"] = None
     return None
 
 
@@ -124,42 +124,20 @@ def _after_note(ctx: Context) -> str | None:
 
 def _decide(ctx: Context, choice: str, note: str | None) -> str | None:
     user = ctx.user
-    assert user is not None and user.id is not None
-    product_id = ctx.answers.pop("product", None)
+    assert user is not None
+    product_id = ctx.scratch.pop("product", None)
     ctx.answers.pop("note", None)
     if product_id is None:
         return None
-    if not domain.is_curator(user):  # the role was taken away meanwhile
-        store.release_product(ctx.session, product_id, user.id, ctx.now)
+    product, outcome = curating.decide(ctx.session, product_id, user, DECISIONS[choice], note,
+                                       ctx.now, ctx.settings.default_zone)
+    if outcome == "not_allowed":  # the role was taken away meanwhile
         return ctx._("You are no longer a curator, so nothing was recorded.")
-    product = store.decide_product(ctx.session, product_id, user.id, DECISIONS[choice], note,
-                                   ctx.now)
     if product is None:
         return ctx._("Your hold on that product ran out and it went back to the queue; "
                      "nothing was recorded. Here is the next one.")
-    _tell_submitter(ctx, product)
     return ctx._("Recorded: {name}: {status}. The submitter has been told.").format(
-        name=product.name, status=ctx._(STATUSES[product.status]))
-
-
-def _tell_submitter(ctx: Context, product: Product) -> None:
-    owner = ctx.session.get(User, product.owner_id)
-    if owner is None:
-        return
-    tr = translator_for(owner, ctx.settings.default_zone)
-    note = product.curator_note or ""
-    if product.status == "accepted":
-        text = tr._("Good news! Your product \"{name}\" has been accepted by the curator. It "
-                    "can now be put forward for exhibitions.").format(name=product.name)
-    elif product.status == "needs_revision":
-        text = tr._("Your product \"{name}\" needs some changes before it can be accepted.\n"
-                    "Curator's note: {note}\nPlease make the changes and send it again "
-                    "with Send a product.").format(name=product.name, note=note)
-    else:
-        text = tr._("We are sorry: your product \"{name}\" was not accepted this time.\n"
-                    "Curator's note: {note}").format(name=product.name, note=note)
-    when = product.decided_at.isoformat() if product.decided_at else ""
-    push(ctx.session, owner, "decision", text, f"decision:{product.id}:{when}", ctx.now)
+        name=product.name, status=ctx._(STATUS_LABELS[product.status]))
 
 
 def _after_scope(answers) -> str:
@@ -190,14 +168,14 @@ curation = Flow("curation", [
          then=Branch(_after_scope, ("province", "category", "review"))),
     Step("province", N_("Which province?"), Province(), then="review"),
     Step("category", N_("Which craft?"),
-         Choice(choices=tuple(domain.CATEGORIES.items()), words=domain.CATEGORY_WORDS),
+         Choice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS),
          then="review"),
     Step("review", review_text,
          Choice(choices=_review_choices,
                 words={ACCEPT: ("terima", "accept"), REVISE: ("revisi", "perbaiki", "revise"),
                        REJECT: ("tolak", "reject"), SKIP: ("lewati", "skip"),
                        STOP: ("berhenti", "selesai", "stop", "done")}),
-         then=Branch(_after_review_step, ("note", "review", END)), known=_take_next,
-         done=_after_review, media=review_media),
-    Step("note", note_text, Text(min_len=5, max_len=1000), then="review", done=_after_note),
+         then=Branch(_after_review_step, ("note", "review", END)), before_asking=_take_next,
+         on_answer=_after_review, media=review_media),
+    Step("note", note_text, Text(min_len=5, max_len=1000), then="review", on_answer=_after_note),
 ])

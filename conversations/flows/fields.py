@@ -10,13 +10,13 @@ from typing import Any
 
 import phonenumbers
 
-from conversations import domain
+from conversations import vocabulary
 from conversations.answers import MultiChoice, PersonName, Phone, PlaceName, Province, Text
 from conversations.context import Context
 from conversations.flow import Step, Then
 from conversations.i18n import N_
 
-Done = Callable[[Context], str | None] | None
+OnAnswer = Callable[[Context], str | None] | None
 
 # What each role is asked, in order, and can change later.
 ARTISAN_FIELDS = ["name", "business", "province", "city", "categories", "phone"]
@@ -41,59 +41,59 @@ def _from_channel(ctx: Context) -> str | None:
     return ctx.inbound.phone
 
 
-def name(then: Then = None, done: Done = None) -> Step:
-    return Step("name", N_("What is your name?"), PersonName(), then=then, done=done)
+def name(then: Then = None, on_answer: OnAnswer = None) -> Step:
+    return Step("name", N_("What is your name?"), PersonName(), then=then, on_answer=on_answer)
 
 
-def business(then: Then = None, done: Done = None) -> Step:
+def business(then: Then = None, on_answer: OnAnswer = None) -> Step:
     return Step(
         "business",
         N_("What is the name of your business? (for example: Tenun Ikat Sasak)"),
         Text(min_len=2, max_len=80),
         then=then,
-        done=done,
+        on_answer=on_answer,
     )
 
 
-def province(then: Then = None, done: Done = None) -> Step:
+def province(then: Then = None, on_answer: OnAnswer = None) -> Step:
     return Step(
         "province",
         N_("Which province is your business in? (for example: NTB, Jawa Timur, Sumsel)"),
         Province(),
         then=then,
-        done=done,
+        on_answer=on_answer,
     )
 
 
-def city(then: Then = None, done: Done = None) -> Step:
+def city(then: Then = None, on_answer: OnAnswer = None) -> Step:
     return Step(
         "city",
         N_("Which city or regency? (for example: Kota Mataram, Kab. Lombok Barat)"),
         PlaceName(),
         then=then,
-        done=done,
+        on_answer=on_answer,
     )
 
 
-def categories(then: Then = None, done: Done = None) -> Step:
+def categories(then: Then = None, on_answer: OnAnswer = None) -> Step:
     return Step(
         "categories",
         N_("What do you make? You may choose several: type their numbers, "
            "separated by commas (for example: 3, 4)."),
-        MultiChoice(choices=tuple(domain.CATEGORIES.items()), words=domain.CATEGORY_WORDS),
+        MultiChoice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS),
         then=then,
-        done=done,
+        on_answer=on_answer,
     )
 
 
-def phone(then: Then = None, done: Done = None, from_channel: bool = True) -> Step:
+def phone(then: Then = None, on_answer: OnAnswer = None, from_channel: bool = True) -> Step:
     return Step(
         "phone",
         N_("What is your phone number? (for example: 0812 3456 7890)"),
         Phone(),
         then=then,
-        done=done,
-        known=_from_channel if from_channel else None,
+        on_answer=on_answer,
+        known_answer=_from_channel if from_channel else None,
     )
 
 
@@ -105,7 +105,8 @@ def show_phone(e164: str | None) -> str:
 
 
 def show_categories(ctx: Context, codes: list[str]) -> str:
-    return ", ".join(ctx._(domain.CATEGORIES[c]) for c in codes if c in domain.CATEGORIES) or "-"
+    names = [ctx._(vocabulary.CATEGORIES[c]) for c in codes if c in vocabulary.CATEGORIES]
+    return ", ".join(names) or "-"
 
 
 def summary(ctx: Context, values: dict[str, Any], fields: list[str]) -> str:

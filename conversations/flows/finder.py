@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import domain, program_text, provinces
+from conversations import program_text, programs, provinces, signups, vocabulary
 from conversations.answers import Choice, Invalid, Text, clean, fold
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
-from conversations.flows.signup import SIGN_UP, SIGNUP_MEMO, is_open, status_text
+from conversations.flows.signup import SIGN_UP, status_text
 from conversations.i18n import N_
 from conversations.messages import Inbound
-from storage import signups, store
+from storage import programs as program_rows
 from storage.models import Program, Registration
 
 PAGE = 5
@@ -38,18 +38,17 @@ class HowToFind(Choice):
 
 
 def _filters(ctx: Context) -> str | None:
-    answers = ctx.answers
-    how = answers["how"]
-    answers["page"] = 0
-    answers.pop("kind", None)
-    answers["words"] = how[len(TYPED):] if how.startswith(TYPED) else ""
+    how = ctx.answers["how"]
+    ctx.scratch["page"] = 0
+    ctx.scratch.pop("kind", None)
+    ctx.scratch["words"] = how[len(TYPED):] if how.startswith(TYPED) else ""
     return None
 
 
 def _search_words(ctx: Context, typed: str) -> tuple[str | None, list[tuple[str, ...]]]:
     """Split typed keywords into a program kind and words to look for."""
     kind_words = {}
-    for code, label in domain.PROGRAM_KINDS.items():
+    for code, label in vocabulary.PROGRAM_KINDS.items():
         kind_words[fold(code)] = code
         kind_words[fold(ctx._(label))] = code
         kind_words[fold(label)] = code
@@ -65,31 +64,31 @@ def _search_words(ctx: Context, typed: str) -> tuple[str | None, list[tuple[str,
 
 
 def _query(ctx: Context) -> tuple[list[Program], int]:
-    if "results" in ctx.memo:
-        return ctx.memo["results"]
-    answers = ctx.answers
+    if "results" in ctx.cache:
+        return ctx.cache["results"]
+    scratch = ctx.scratch
     user = ctx.user
-    typed = answers.get("words") or ""
-    kind: str | None = answers.get("kind")
+    typed = scratch.get("words") or ""
+    kind: str | None = scratch.get("kind")
     words: list[tuple[str, ...]] = []
     region: list[str] | None = None
     if typed:
         kind, words = _search_words(ctx, typed)
     elif user is not None and user.province:
         region = [user.province, provinces.NATIONAL]
-    audience = user.role if user is not None and user.role in domain.AUDIENCES else None
-    found = store.upcoming_programs(
+    audience = user.role if user is not None and user.role in vocabulary.AUDIENCES else None
+    found = programs.find(
         ctx.session, ctx.now, provinces=region, kind=kind, audience=audience, words=words,
-        offset=int(answers.get("page", 0)) * PAGE, limit=PAGE,
+        offset=int(scratch.get("page", 0)) * PAGE, limit=PAGE,
     )
-    ctx.memo["results"] = found
+    ctx.cache["results"] = found
     return found
 
 
 def _result_choices(ctx: Context) -> list[tuple[str, str]]:
-    programs, total = _query(ctx)
-    choices = [(f"p:{p.id}", program_text.list_label(ctx, p)) for p in programs]
-    shown = int(ctx.answers.get("page", 0)) * PAGE + len(programs)
+    found, total = _query(ctx)
+    choices = [(f"p:{p.id}", program_text.list_label(ctx, p)) for p in found]
+    shown = int(ctx.scratch.get("page", 0)) * PAGE + len(found)
     if shown < total:
         choices.append((MORE, N_("More programs")))
     choices.append((AGAIN, N_("Search again")))
@@ -98,21 +97,21 @@ def _result_choices(ctx: Context) -> list[tuple[str, str]]:
 
 
 def results_text(ctx: Context) -> str:
-    programs, total = _query(ctx)
-    if not programs:
+    found, total = _query(ctx)
+    if not found:
         return ctx._("No upcoming programs match. Try other words, or look at all programs.")
-    start = int(ctx.answers.get("page", 0)) * PAGE
+    start = int(ctx.scratch.get("page", 0)) * PAGE
     return ctx._("Programs {first}-{last} of {total}, nearest deadline first. "
                  "Choose one to see its details:").format(
-        first=start + 1, last=start + len(programs), total=total)
+        first=start + 1, last=start + len(found), total=total)
 
 
 def _next_page(ctx: Context) -> str | None:
     if ctx.answers["results"] == MORE:
-        ctx.answers["page"] = int(ctx.answers.get("page", 0)) + 1
+        ctx.scratch["page"] = int(ctx.scratch.get("page", 0)) + 1
     if ctx.answers["results"] == AGAIN:
-        ctx.answers.pop("words", None)
-    ctx.memo.pop("results", None)
+        ctx.scratch.pop("words", None)
+    ctx.cache.pop("results", None)
     return None
 
 
@@ -125,14 +124,13 @@ def _after_results(answers: dict[str, Any]) -> str:
 
 def _shown(ctx: Context) -> Program | None:
     choice = ctx.answers.get("results") or ""
-    return ctx.session.get(Program, choice[2:]) if choice.startswith("p:") else None
+    return program_rows.get(ctx.session, choice[2:]) if choice.startswith("p:") else None
 
 
 def _own_signup(ctx: Context, program: Program) -> Registration | None:
     if ctx.user is None or ctx.user.id is None:
         return None
-    found = signups.registration_of(ctx.session, program.id, signups.party_of(ctx.user))
-    return found if found is not None and found.status != signups.CANCELLED else None
+    return signups.own(ctx.session, program.id, ctx.user)
 
 
 def detail_text(ctx: Context) -> str:
@@ -141,7 +139,8 @@ def detail_text(ctx: Context) -> str:
         return ctx._("This program is no longer available.")
     text = program_text.describe(ctx, program)
     left = signups.seats(ctx.session, program.id).left(program)
-    if left is not None and not signups.has_selection(program) and is_open(ctx, program):
+    if left is not None and not signups.has_selection(program) \
+            and signups.is_open(program, ctx.now):
         text += "\n" + (ctx.tr.ngettext("{n} seat left.", "{n} seats left.", left).format(n=left)
                         if left else ctx._("All seats are taken: new sign-ups go on the "
                                            "waiting list."))
@@ -162,26 +161,26 @@ def _detail_choices(ctx: Context) -> list[tuple[str, str]]:
     return choices
 
 
-def _after_detail(ctx: Context) -> str | None:
-    program = _shown(ctx)
-    if ctx.answers["detail"] == SIGN_UP and program is not None:
-        ctx.memo[SIGNUP_MEMO] = program.id  # the sign-up flow starts on it
-    return None
+def _after_detail(answers: dict[str, Any]) -> Any:
+    choice = answers.get("detail")
+    if choice == SIGN_UP:  # the sign-up flow starts on the program shown
+        return Start("signup", program=str(answers["results"])[2:])
+    return {BACK: "results"}.get(choice, END)
 
 
 def _kind_choices(ctx: Context) -> list[tuple[str, str]]:
-    return list(domain.PROGRAM_KINDS.items())
+    return list(vocabulary.PROGRAM_KINDS.items())
 
 
 def _set_kind(ctx: Context) -> str | None:
-    ctx.answers["kind"] = ctx.answers["by_kind"]
-    ctx.answers["page"] = 0
+    ctx.scratch["kind"] = ctx.answers["by_kind"]
+    ctx.scratch["page"] = 0
     return None
 
 
 def _set_words(ctx: Context) -> str | None:
-    ctx.answers["words"] = ctx.answers["keyword"]
-    ctx.answers["page"] = 0
+    ctx.scratch["words"] = ctx.answers["keyword"]
+    ctx.scratch["page"] = 0
     return None
 
 
@@ -193,15 +192,15 @@ finder = Flow("finder", [
                             (SEARCH, N_("Search by keyword"))),
                    words={ALL: ("semua",), BY_KIND: ("jenis",), SEARCH: ("kata kunci",)}),
          then={ALL: "results", BY_KIND: "by_kind", SEARCH: "keyword", "*": "results"},
-         done=_filters),
+         on_answer=_filters),
     Step("by_kind", N_("Which kind of program?"), Choice(choices=_kind_choices),
-         then="results", done=_set_kind),
+         then="results", on_answer=_set_kind),
     Step("keyword", N_("Type a keyword (for example: karet, tenun, pameran jakarta)."),
-         Text(min_len=2, max_len=60), then="results", done=_set_words),
+         Text(min_len=2, max_len=60), then="results", on_answer=_set_words),
     Step("results", results_text, Choice(choices=_result_choices),
-         then=Branch(_after_results, ("detail", "results", "how", END)), done=_next_page),
+         then=Branch(_after_results, ("detail", "results", "how", END)), on_answer=_next_page),
     Step("detail", detail_text,
          Choice(choices=_detail_choices,
                 words={BACK: ("kembali", "back"), SIGN_UP: ("daftar", "sign up")}),
-         then={BACK: "results", MENU: END, SIGN_UP: Start("signup")}, done=_after_detail),
+         then=Branch(_after_detail, ("results", END, Start("signup")))),
 ])

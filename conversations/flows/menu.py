@@ -49,5 +49,5 @@ menu = Flow("menu", [
          then={FIND: Start("finder"), SUBMIT: Start("product"), PRODUCTS: Start("my_products"),
                SIGNUPS: Start("my_signups"),
                PROFILE: Start("profile"), HELP: END, LANGUAGE: END},
-         done=_side_effects),
+         on_answer=_side_effects),
 ])

@@ -8,30 +8,32 @@ whoever of its officers sent it, and nothing of another Lapas.
 
 from __future__ import annotations
 
-from conversations import domain
+from typing import Any
+
+from conversations import curation
 from conversations.answers import Choice
-from conversations.context import FRESH_START, Context
+from conversations.context import Context
+from conversations.curation import STATUS_LABELS
 from conversations.flow import END, Branch, Flow, Start, Step
-from conversations.flows.product import LABELS, REVISE_MEMO, STATUSES, may_change, show
+from conversations.flows.product import LABELS, show
 from conversations.i18n import N_
-from storage import store
 from storage.models import Product
+from storage.statuses import ProductStatus
 
 NEW, BACK, MENU, CHANGE = "new", "back", "menu", "change"
 SHOWN = 10
 
 
 def visible_products(ctx: Context) -> list[Product]:
-    user = ctx.user
-    if user is None or user.id is None:
-        return []
-    if user.role == domain.LAPAS_OFFICER:
-        return store.products_of_lapas(ctx.session, user.lapas_id, SHOWN)
-    return store.products_of_owner(ctx.session, user.id, SHOWN)
+    if "mine" not in ctx.cache:
+        user = ctx.user
+        ctx.cache["mine"] = ([] if user is None or user.id is None
+                             else curation.visible_to(ctx.session, user, SHOWN))
+    return ctx.cache["mine"]
 
 
 def status_text(ctx: Context, product: Product) -> str:
-    return ctx._(STATUSES.get(product.status, product.status))
+    return ctx._(STATUS_LABELS.get(product.status, product.status))
 
 
 def pick_text(ctx: Context) -> str:
@@ -59,7 +61,8 @@ def view_text(ctx: Context) -> str:
         return ctx._("That product is no longer there.")
     lines = [f"{product.name}", ctx._("Status: {status}").format(
         status=status_text(ctx, product))]
-    if product.curator_note and product.status in ("needs_revision", "rejected"):
+    if product.curator_note and product.status in (ProductStatus.NEEDS_REVISION,
+                                                   ProductStatus.REJECTED):
         lines.append(ctx._("Curator's note: {note}").format(note=product.curator_note))
     if product.producer_code:
         lines.append(f"{ctx._(LABELS['producer_code'])}: {product.producer_code}")
@@ -77,23 +80,17 @@ def _viewed(ctx: Context) -> Product | None:
 
 def _view_choices(ctx: Context) -> list[tuple[str, str]]:
     choices = [(BACK, N_("Back to my products")), (MENU, N_("Main menu"))]
-    if may_change(ctx, _viewed(ctx)):
+    if curation.may_change(ctx.user, _viewed(ctx)):
         choices.insert(0, (CHANGE, N_("Change it and send it again")))
     return choices
 
 
-def _after_view(ctx: Context) -> str | None:
-    if ctx.answers["view"] == CHANGE:
-        product = _viewed(ctx)
-        if product is not None:
-            # Handed to the product flow, which starts on it instead of a draft.
-            ctx.memo[REVISE_MEMO] = product.id
-            ctx.memo[FRESH_START] = True
-    return None
-
-
-def _after_view_step(answers) -> object:
-    return {CHANGE: Start("product"), BACK: "pick"}.get(answers.get("view"), END)
+def _after_view_step(answers: dict[str, Any]) -> object:
+    choice = answers.get("view")
+    if choice == CHANGE:
+        # The product flow checks again that it may be changed.
+        return Start("product", revise=int(answers["pick"]))
+    return {BACK: "pick"}.get(choice, END)
 
 
 my_products = Flow("my_products", [
@@ -105,5 +102,5 @@ my_products = Flow("my_products", [
          Choice(choices=_view_choices,
                 words={BACK: ("kembali", "daftar", "back"), MENU: ("menu",),
                        CHANGE: ("ubah", "perbaiki", "kirim lagi", "change")}),
-         then=Branch(_after_view_step, (Start("product"), "pick", END)), done=_after_view),
+         then=Branch(_after_view_step, (Start("product"), "pick", END))),
 ])

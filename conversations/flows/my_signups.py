@@ -9,31 +9,27 @@ A cancelled seat goes to the first on the waiting list who fits it, and they are
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
-from conversations import domain
+from conversations import signups, vocabulary
 from conversations.answers import YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
-from conversations.flows.signup import is_open, status_text
+from conversations.flows.signup import status_text
 from conversations.i18n import N_
-from conversations.pushes import push, translator_for
-from storage import signups
-from storage.models import Product, Program, Registration, User
+from storage import products
+from storage.models import Program, Registration
 
 FIND, BACK, MENU, CANCEL = "find", "back", "menu", "cancel"
 SHOWN = 10
 
 
 def _mine(ctx: Context) -> list[tuple[Registration, Program]]:
-    if "mine" not in ctx.memo:
+    if "mine" not in ctx.cache:
         user = ctx.user
-        ctx.memo["mine"] = ([] if user is None or user.id is None
-                            else signups.of_party(ctx.session, signups.party_of(user), SHOWN))
-    return ctx.memo["mine"]
+        ctx.cache["mine"] = ([] if user is None or user.id is None
+                             else signups.of_party(ctx.session, user, SHOWN))
+    return ctx.cache["mine"]
 
 
 def pick_text(ctx: Context) -> str:
@@ -65,7 +61,7 @@ def _viewed(ctx: Context) -> tuple[Registration, Program] | None:
 
 
 def _may_cancel(ctx: Context, registration: Registration, program: Program) -> bool:
-    return registration.status in signups.ACTIVE and is_open(ctx, program)
+    return registration.status in signups.ACTIVE and signups.is_open(program, ctx.now)
 
 
 def view_text(ctx: Context) -> str:
@@ -83,15 +79,15 @@ def view_text(ctx: Context) -> str:
         lines.append(_("Venue: {venue}").format(venue=program.venue))
     if registration.product_ids:
         names = [p.name for i in registration.product_ids
-                 if (p := ctx.session.get(Product, i)) is not None]
+                 if (p := products.get(ctx.session, i)) is not None]
         lines.append(_("Products: {names}").format(names=", ".join(names)))
     if registration.funding_route:
-        lines.append(_("Funding: {route}").format(route=_(domain.FUNDING_ROUTES.get(
+        lines.append(_("Funding: {route}").format(route=_(vocabulary.FUNDING_ROUTES.get(
             registration.funding_route, registration.funding_route))))
     if registration.notes:
         lines.append(_("Notes: {notes}").format(notes=registration.notes))
     lines.append(_("Signed up: {when}").format(when=ctx.tr.datetime(registration.signed_up_at)))
-    if registration.status in signups.ACTIVE and not is_open(ctx, program):
+    if registration.status in signups.ACTIVE and not signups.is_open(program, ctx.now):
         lines.append(_("Registration has closed, so it can no longer be cancelled here. "
                        "If you cannot come, please tell the organiser."))
     return "\n".join(lines)
@@ -119,34 +115,18 @@ def cancel_text(ctx: Context) -> str:
 
 def _cancel(ctx: Context) -> str | None:
     found = _viewed(ctx)
-    ctx.memo.pop("mine", None)  # the list is shown again, as it is now
+    ctx.cache.pop("mine", None)  # the list is shown again, as it is now
     if ctx.answers.get("cancel") != YES:
         return ctx._("Nothing changed: your sign-up stays.")
     user = ctx.user
     if found is None or user is None or not _may_cancel(ctx, *found):
         return ctx._("That sign-up can no longer be cancelled here.")
     registration, program = found
-    cancelled, promoted = signups.cancel(ctx.session, registration.id or 0,
-                                         signups.party_of(user), ctx.now)
+    cancelled, _ = signups.cancel(ctx.session, registration.id or 0, user, ctx.now,
+                                  ctx.settings.default_zone)
     if cancelled is None:
         return ctx._("That sign-up can no longer be cancelled here.")
-    for moved in promoted:
-        notify_promoted(ctx.session, moved, program, ctx.now, ctx.settings.default_zone)
     return ctx._("Your sign-up for {title} is cancelled.").format(title=program.title)
-
-
-def notify_promoted(session: Session, registration: Registration, program: Program,
-                    now: datetime, default_zone: str) -> None:
-    """The one moved from the waiting list into a seat hears it through the outbox."""
-    person = session.get(User, registration.user_id)
-    if person is None:
-        return
-    tr = translator_for(person, default_zone)
-    text = tr._("Good news: a seat opened up for {title}, and it is yours. Your sign-up is "
-                "confirmed. It starts {when}.").format(
-        title=program.title, when=tr.datetime(program.starts_at))
-    push(session, person, "signup", text,
-         f"promoted:{registration.id}:{registration.seq}", now)
 
 
 my_signups = Flow("my_signups", [
@@ -160,5 +140,5 @@ my_signups = Flow("my_signups", [
                        MENU: ("menu",)}),
          then=Branch(_after_view, ("cancel", "pick", END))),
     Step("cancel", cancel_text, yes_no(N_("Yes, cancel it"), N_("No, keep it")), then="pick",
-         done=_cancel),
+         on_answer=_cancel),
 ])

@@ -5,6 +5,8 @@
 
 `producer_code` is asked of Lapas officers only: the inmate who made the product is named by
 a code, never by name. Left unfinished, the answers are kept as a draft and resume.
+Started with `revise=<product id>` (from My products), it loads a product the curator
+sent back and starts at its summary; that work keeps no draft.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conversations import domain
+from conversations import curation, vocabulary
 from conversations.answers import Answer, Choice, Count, Invalid, Price, Text
-from conversations.context import NO_DRAFT, Context
-from conversations.flow import END, EditField, Flow, Step
+from conversations.context import Context
+from conversations.flow import END, EditField, Entry, Flow, Step
 from conversations.i18n import N_
 from conversations.messages import Inbound, Option, Photo
-from storage.models import Product
+from conversations.photos import distinct, same_picture
+from storage import products
 
 SEND, EDIT = "send", "edit"
-FRESH, REVISION = "fresh", "revision"
-REVISE_MEMO = "revise_product"  # memo key: the product My products asked to change
+REVISING = "revising"  # scratch: the id of the product being revised
 SKIP = "skip"
 MAX_PHOTOS = 5
 FIELDS = ["name", "category", "materials", "size", "price", "capacity", "description",
@@ -39,14 +41,6 @@ LABELS = {
     "photos": N_("Photos"),
     "packaging": N_("Packaging photo"),
 }
-# A product's status, as its submitter and curators read it.
-STATUSES = {
-    "submitted": N_("submitted"),
-    "in_review": N_("in review"),
-    "accepted": N_("accepted"),
-    "needs_revision": N_("needs revision"),
-    "rejected": N_("rejected"),
-}
 ADVICE = {
     "small": N_("Photo {n} is small: a curator needs at least 800 pixels on the short side. "
                 "Send the original photo, not a screenshot."),
@@ -57,7 +51,7 @@ ADVICE = {
 
 
 def _is_officer(ctx: Context) -> bool:
-    return ctx.user is not None and ctx.user.role == domain.LAPAS_OFFICER
+    return ctx.user is not None and ctx.user.role == vocabulary.LAPAS_OFFICER
 
 
 def _fields(ctx: Context) -> list[str]:
@@ -102,11 +96,11 @@ class Photos(Answer):
         if not inbound.photos:
             raise Invalid(ctx._("Please send 1 to {n} photos of the product.").format(
                 n=MAX_PHOTOS))
-        kept = _distinct(inbound.photos)
+        kept = distinct(inbound.photos)
         if len(kept) > MAX_PHOTOS:
             raise Invalid(ctx._("That is {m} photos: please send at most {n}, the best "
                                 "ones.").format(m=len(kept), n=MAX_PHOTOS))
-        ctx.memo["repeated"] = len(inbound.photos) - len(kept)
+        ctx.cache["repeated"] = len(inbound.photos) - len(kept)
         return [_as_value(photo) for photo in kept]
 
 
@@ -123,8 +117,8 @@ class PackagingPhoto(Answer):
     def parse(self, inbound: Inbound, ctx: Context) -> dict[str, Any] | None:
         if inbound.photos:
             photo = inbound.photos[0]
-            known = [p.get("fingerprint") for p in ctx.answers.get("photos") or []]
-            if photo.fingerprint and photo.fingerprint in known:
+            if any(same_picture(photo.fingerprint, p.get("fingerprint"))
+                   for p in ctx.answers.get("photos") or []):
                 raise Invalid(ctx._("That is one of the product photos. Please send a photo "
                                     "of the packaging, or choose to skip."))
             return _as_value(photo)
@@ -136,17 +130,6 @@ class PackagingPhoto(Answer):
         return None
 
 
-def _distinct(photos: tuple[Photo, ...]) -> list[Photo]:
-    seen: set[str] = set()
-    kept = []
-    for photo in photos:
-        key = photo.fingerprint or photo.ref
-        if key not in seen:
-            seen.add(key)
-            kept.append(photo)
-    return kept
-
-
 def _as_value(photo: Photo) -> dict[str, Any]:
     return {"path": photo.ref, "thumb": photo.thumb, "fingerprint": photo.fingerprint,
             "advice": list(photo.advice)}
@@ -154,7 +137,7 @@ def _as_value(photo: Photo) -> dict[str, Any]:
 
 def _photo_notes(ctx: Context) -> str | None:
     lines = []
-    repeated = int(ctx.memo.pop("repeated", 0) or 0)
+    repeated = int(ctx.cache.pop("repeated", 0) or 0)
     if repeated:
         lines.append(ctx._("The same photo came more than once; it is kept once."))
     for n, photo in enumerate(ctx.answers["photos"], 1):
@@ -178,30 +161,11 @@ def _packaging_notes(ctx: Context) -> str | None:
 # Summary and saving
 
 
-def _send_again(ctx: Context, product_id: int) -> str | None:
-    product = ctx.session.get(Product, product_id)
-    if not may_change(ctx, product):
-        return ctx._("That product can no longer be changed.")
-    assert product is not None
-    a = ctx.answers
-    for field in ("name", "category", "materials", "size", "description"):
-        setattr(product, field, a[field])
-    product.price, product.capacity = int(a["price"]), int(a["capacity"])
-    product.photos, product.packaging_photo = list(a["photos"]), a.get("packaging")
-    if product.lapas_id is not None:
-        product.producer_code = a.get("producer_code")
-    # Back in the queue; the curator's note stays, so the next curator sees what was asked.
-    product.status, product.submitted_at, product.updated_at = "submitted", ctx.now, ctx.now
-    product.decided_by = product.decided_at = None
-    return ctx._("Thank you! The changed \"{name}\" has been sent for curation again."
-                 ).format(name=product.name)
-
-
 def show(ctx: Context, field: str, value: Any) -> str:
     if value in (None, "", "-"):
         return "-"
     if field == "category":
-        return ctx._(domain.CATEGORIES.get(value, value))
+        return ctx._(vocabulary.CATEGORIES.get(value, value))
     if field == "price":
         return ctx.tr.money(int(value))
     if field == "capacity":
@@ -216,8 +180,8 @@ def show(ctx: Context, field: str, value: Any) -> str:
 
 def confirm_text(ctx: Context) -> str:
     lines = [ctx._("Please check your product:")]
-    if ctx.answers.get("revising") is not None:
-        product = ctx.session.get(Product, ctx.answers["revising"])
+    if ctx.scratch.get(REVISING) is not None:
+        product = products.get(ctx.session, ctx.scratch[REVISING])
         if product is not None and product.curator_note:
             lines = [ctx._("The curator asked: {note}").format(note=product.curator_note),
                      ctx._("Change what is needed, then send it again."), "", *lines]
@@ -232,30 +196,35 @@ def _field_choices(ctx: Context) -> list[tuple[str, str]]:
 # Revising: a product a curator sent back, loaded into the answers to change and send again
 
 
-def may_change(ctx: Context, product: Product | None) -> bool:
-    """Only its submitter, or an officer of its Lapas, and only when sent back."""
-    user = ctx.user
-    if product is None or user is None or product.status != "needs_revision":
-        return False
-    if user.role == domain.LAPAS_OFFICER:
-        return product.lapas_id is not None and product.lapas_id == user.lapas_id
-    return product.owner_id == user.id
-
-
-def _load(ctx: Context) -> str:
-    product_id = ctx.memo.pop(REVISE_MEMO, None)
-    product = ctx.session.get(Product, product_id) if product_id is not None else None
-    if not may_change(ctx, product):
-        return FRESH
+def _start_at(ctx: Context) -> str:
+    """A product to revise starts at its summary, with its values as the answers; a new
+    one with the questions."""
+    product = products.get(ctx.session, ctx.arguments.get("revise"))
+    if not curation.may_change(ctx.user, product):
+        return "producer_code"
     assert product is not None
+    ctx.scratch[REVISING] = product.id
     ctx.answers.update({
-        NO_DRAFT: True, "revising": product.id, "producer_code": product.producer_code or "-",
-        "name": product.name, "category": product.category, "materials": product.materials,
-        "size": product.size, "price": product.price, "capacity": product.capacity,
+        "producer_code": product.producer_code or "-", "name": product.name,
+        "category": product.category, "materials": product.materials, "size": product.size,
+        "price": product.price, "capacity": product.capacity,
         "description": product.description, "photos": list(product.photos),
         "packaging": product.packaging_photo,
     })
-    return REVISION
+    return "confirm"
+
+
+def _keeps_draft(ctx: Context) -> bool:
+    # Work on a product already sent must not take the place of a draft of a new one.
+    return REVISING not in ctx.scratch
+
+
+def _values(ctx: Context) -> dict[str, Any]:
+    a = ctx.answers
+    return {"name": a["name"], "category": a["category"], "materials": a["materials"],
+            "size": a["size"], "price": int(a["price"]), "capacity": int(a["capacity"]),
+            "description": a["description"], "photos": list(a["photos"]),
+            "packaging_photo": a.get("packaging")}
 
 
 def _send(ctx: Context) -> str | None:
@@ -263,35 +232,30 @@ def _send(ctx: Context) -> str | None:
         return None
     user = ctx.user
     assert user is not None and user.id is not None
-    a = ctx.answers
-    officer = _is_officer(ctx)
-    if a.get("revising") is not None:
-        return _send_again(ctx, int(a["revising"]))
-    ctx.session.add(Product(
-        owner_id=user.id, lapas_id=user.lapas_id if officer else None,
-        producer_code=a.get("producer_code") if officer else None, province=user.province,
-        name=a["name"], category=a["category"], materials=a["materials"], size=a["size"],
-        price=int(a["price"]), capacity=int(a["capacity"]), description=a["description"],
-        photos=list(a["photos"]), packaging_photo=a.get("packaging"), status="submitted",
-        submitted_at=ctx.now, created_at=ctx.now, updated_at=ctx.now,
-    ))
+    code = ctx.answers.get("producer_code") if _is_officer(ctx) else None
+    if ctx.scratch.get(REVISING) is not None:
+        product = curation.resubmit(ctx.session, user, int(ctx.scratch[REVISING]),
+                                    _values(ctx), ctx.now, code)
+        if product is None:
+            return ctx._("That product can no longer be changed.")
+        return ctx._("Thank you! The changed \"{name}\" has been sent for curation again."
+                     ).format(name=product.name)
+    curation.submit(ctx.session, user, _values(ctx), ctx.now, code)
     return ctx._("Thank you! \"{name}\" has been sent for curation. You will hear from us "
                  "here when a curator has looked at it; see it any time under My products."
-                 ).format(name=a["name"])
+                 ).format(name=ctx.answers["name"])
 
 
-product = Flow("product", keeps_draft=True, steps=[
-    # Never asked: a fresh product starts with the questions, a revision at its summary.
-    Step("load", "", Choice(choices=((FRESH, FRESH), (REVISION, REVISION))),
-         then={FRESH: "producer_code", REVISION: "confirm"}, known=_load),
+product = Flow("product", keeps_draft=_keeps_draft,
+               entry=Entry(_start_at, ("producer_code", "confirm")), steps=[
     Step("producer_code",
          N_("Which inmate made it? Type their producer code, for example WB-017. "
             "Never write their name."),
-         ProducerCode(min_len=2, max_len=20), known=_not_for_artisans),
+         ProducerCode(min_len=2, max_len=20), known_answer=_not_for_artisans),
     Step("name", N_("What is the product called? (for example: Kain Tenun Songket "
                     "Subahnale)"), Text(min_len=2, max_len=120)),
     Step("category", N_("Which craft is it?"),
-         Choice(choices=tuple(domain.CATEGORIES.items()), words=domain.CATEGORY_WORDS)),
+         Choice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS)),
     Step("materials", N_("What is it made of? (for example: cotton thread, natural dyes)"),
          Text(min_len=2, max_len=200)),
     Step("size", N_("How big is it? (for example: 20 x 10 x 5 cm, or 200 x 60 cm)"),
@@ -304,14 +268,14 @@ product = Flow("product", keeps_draft=True, steps=[
     Step("photos", N_("Send 1 to 5 photos of the product together, in one go (choose them "
                       "all, then send). Good light and a plain background help the curator."),
          Photos(),
-         done=_photo_notes),
+         on_answer=_photo_notes),
     Step("packaging", N_("Do you have a photo of its packaging? Send it, or choose to skip."),
-         PackagingPhoto(), done=_packaging_notes),
+         PackagingPhoto(), on_answer=_packaging_notes),
     Step("confirm", confirm_text,
          Choice(choices=((SEND, N_("Yes, send it")), (EDIT, N_("Change something"))),
                 words={SEND: ("ya", "kirim", "benar", "yes", "send"),
                        EDIT: ("ubah", "ganti", "salah", "change", "edit")}),
-         then={SEND: END, EDIT: "field"}, done=_send),
+         then={SEND: END, EDIT: "field"}, on_answer=_send),
     Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
          then=EditField("field", back_to="confirm",
                         targets=("producer_code", *FIELDS))),

@@ -6,22 +6,20 @@
 
 from __future__ import annotations
 
-from conversations import domain
+from conversations import lapas, vocabulary
 from conversations.answers import NO, YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import END, EditField, Flow, Step
 from conversations.flows import fields
-from conversations.flows.my_signups import notify_promoted
 from conversations.i18n import N_, translator
 from conversations.provinces import zone_of
-from storage import signups, store
 
 EDIT, DELETE, MENU = "edit", "delete", "menu"
 
 
 def _fields(ctx: Context) -> list[str]:
     role = ctx.user.role if ctx.user is not None else None
-    return fields.ARTISAN_FIELDS if role == domain.ARTISAN else fields.OFFICER_FIELDS
+    return fields.ARTISAN_FIELDS if role == vocabulary.ARTISAN else fields.OFFICER_FIELDS
 
 
 def view_text(ctx: Context) -> str:
@@ -29,10 +27,10 @@ def view_text(ctx: Context) -> str:
     assert user is not None
     values = {field: getattr(user, column) for field, column in fields.COLUMNS.items()}
     lines = [ctx._("The data we keep about you:"), fields.summary(ctx, values, _fields(ctx))]
-    if user.role == domain.LAPAS_OFFICER:
-        lapas = store.lapas_by_id(ctx.session, user.lapas_id)
-        lines.append(ctx._("Lapas: {name}").format(name=lapas.name if lapas else "-"))
-    role = ctx._(domain.ROLES[user.role]) if user.role in domain.ROLES else "-"
+    if user.role == vocabulary.LAPAS_OFFICER:
+        workshop = lapas.get(ctx.session, user.lapas_id)
+        lines.append(ctx._("Lapas: {name}").format(name=workshop.name if workshop else "-"))
+    role = ctx._(vocabulary.ROLES[user.role]) if user.role in vocabulary.ROLES else "-"
     lines.append(ctx._("Registered as: {role}").format(role=role))
     if user.consent_at is not None:
         lines.append(ctx._("Consent given: {date}").format(date=ctx.tr.date(user.consent_at)))
@@ -58,10 +56,7 @@ def _save(ctx: Context) -> str | None:
 def _delete(ctx: Context) -> str | None:
     if ctx.answers["delete"] != YES:
         return None
-    ctx.forget = True
-    if ctx.user is not None and ctx.user.id is not None:
-        for moved, program in signups.release_all(ctx.session, ctx.user, ctx.now):
-            notify_promoted(ctx.session, moved, program, ctx.now, ctx.settings.default_zone)
+    ctx.forget = True  # the engine erases them (conversations.users.erase)
     return ctx._("All your data has been deleted. Thank you for using Kriya. "
                  "Send a message any time to register again.")
 
@@ -74,14 +69,14 @@ profile = Flow("profile", [
          then={EDIT: "field", DELETE: "delete", MENU: END}),
     Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
          then=EditField("field", back_to="view", targets=tuple(fields.ARTISAN_FIELDS))),
-    fields.name(then="view", done=_save),
-    fields.business(then="view", done=_save),
-    fields.province(then="view", done=_save),
-    fields.city(then="view", done=_save),
-    fields.categories(then="view", done=_save),
-    fields.phone(then="view", done=_save, from_channel=False),
+    fields.name(then="view", on_answer=_save),
+    fields.business(then="view", on_answer=_save),
+    fields.province(then="view", on_answer=_save),
+    fields.city(then="view", on_answer=_save),
+    fields.categories(then="view", on_answer=_save),
+    fields.phone(then="view", on_answer=_save, from_channel=False),
     Step("delete", N_("Delete all your data? Your registration and everything you sent "
                       "will be erased. This cannot be undone."),
          yes_no(N_("Yes, delete everything"), N_("No, keep my data")),
-         then={YES: END, NO: "view"}, done=_delete),
+         then={YES: END, NO: "view"}, on_answer=_delete),
 ])

@@ -15,15 +15,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conversations import domain, exports
+from conversations import exports, outbox, signups, staff
 from conversations.answers import Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
 from conversations.i18n import N_
 from conversations.messages import Outbound
-from conversations.pushes import push, push_here, translator_for
-from storage import signups
-from storage.models import Program, Registration, User
+from conversations.outbox import Message, MessageKind, Recipient
+from storage import programs
+from storage import signups as signup_rows
+from storage.models import Program, Registration
+from storage.statuses import SignUpStatus
 
 SELECT, XLSX, CSV, OTHER, DONE = "select", "xlsx", "csv", "other", "done"
 YES, NO, SKIP, STOP = "selected", "not_selected", "skip", "stop"
@@ -33,9 +35,10 @@ SHOWN = 10
 
 
 def _programs(ctx: Context) -> list[tuple[Program, int]]:
-    if "programs" not in ctx.memo:
-        ctx.memo["programs"] = signups.with_signups(ctx.session, ctx.now - RECENT, SHOWN)
-    return ctx.memo["programs"]
+    if "programs" not in ctx.cache:
+        ctx.cache["programs"] = signups.programs_with_signups(ctx.session, ctx.now - RECENT,
+                                                             SHOWN)
+    return ctx.cache["programs"]
 
 
 def pick_text(ctx: Context) -> str:
@@ -53,7 +56,7 @@ def _pick_choices(ctx: Context) -> list[tuple[str, str]]:
 
 def _program(ctx: Context) -> Program | None:
     chosen = ctx.answers.get("pick")
-    return ctx.session.get(Program, chosen) if chosen and chosen != DONE else None
+    return programs.get(ctx.session, chosen) if chosen != DONE else None
 
 
 def action_text(ctx: Context) -> str:
@@ -65,15 +68,15 @@ def action_text(ctx: Context) -> str:
     lines = [program.title, _("Starts: {when}").format(when=ctx.tr.datetime(program.starts_at))]
     if signups.has_selection(program):
         lines.append(_("Applied, waiting for the selection: {n}").format(
-            n=counted[signups.CONFIRMED]))
-        lines.append(_("Selected: {n}").format(n=counted[signups.SELECTED])
+            n=counted[SignUpStatus.CONFIRMED]))
+        lines.append(_("Selected: {n}").format(n=counted[SignUpStatus.SELECTED])
                      + (f" / {program.quota}" if program.quota else ""))
-        lines.append(_("Not selected: {n}").format(n=counted[signups.NOT_SELECTED]))
+        lines.append(_("Not selected: {n}").format(n=counted[SignUpStatus.NOT_SELECTED]))
     else:
-        lines.append(_("Confirmed: {n}").format(n=counted[signups.CONFIRMED])
+        lines.append(_("Confirmed: {n}").format(n=counted[SignUpStatus.CONFIRMED])
                      + (f" / {program.quota}" if program.quota else ""))
-        lines.append(_("On the waiting list: {n}").format(n=counted[signups.WAITLISTED]))
-    lines.append(_("Cancelled: {n}").format(n=counted[signups.CANCELLED]))
+        lines.append(_("On the waiting list: {n}").format(n=counted[SignUpStatus.WAITLISTED]))
+    lines.append(_("Cancelled: {n}").format(n=counted[SignUpStatus.CANCELLED]))
     return "\n".join(lines)
 
 
@@ -90,7 +93,7 @@ def _action_choices(ctx: Context) -> list[tuple[str, str]]:
 def _after_action(ctx: Context) -> str | None:
     choice = ctx.answers["action"]
     program = _program(ctx)
-    if not domain.manages_programs(ctx.user):  # the role was taken away meanwhile
+    if not staff.manages_programs(ctx.user):  # the role was taken away meanwhile
         ctx.answers["action"] = DONE
         return ctx._("You no longer manage programs, so nothing was sent.")
     if choice in (XLSX, CSV) and program is not None:
@@ -99,12 +102,21 @@ def _after_action(ctx: Context) -> str | None:
         text = ctx.tr.ngettext("{name}: {n} sign-up.", "{name}: {n} sign-ups.", rows).format(
             name=name, n=rows)
         # A file, which a note cannot carry: it goes out as a message of its own.
-        push_here(ctx, "export", Outbound(text=text, document=path, filename=name))
+        _send_here(ctx, Outbound(text=text, document=path, filename=name))
         return ctx._("The file is on its way.")
     if choice == SELECT:
-        ctx.answers.pop("applicant", None)
-        ctx.answers["skipped"] = []
+        ctx.scratch.pop("applicant", None)
+        ctx.scratch["skipped"] = []
     return None
+
+
+def _send_here(ctx: Context, message: Outbound) -> None:
+    """Queue a message to the staff member chatting, where they chat, as soon as a reply."""
+    inbound, user = ctx.inbound, ctx.user
+    key = f"export:{inbound.channel}:{inbound.message_id or ctx.now.isoformat()}"
+    to = Recipient(inbound.channel, inbound.address, user.id if user is not None else None)
+    outbox.queue(ctx.session, [Message(to, MessageKind.EXPORT, key, message.to_payload())],
+                 ctx.now, once=True)
 
 
 def _after_action_step(answers: dict[str, Any]) -> Any:
@@ -116,22 +128,20 @@ def _after_action_step(answers: dict[str, Any]) -> Any:
 
 
 def _take_applicant(ctx: Context) -> None:
-    """The earliest applicant not decided or skipped; asked about, so returns None."""
-    if ctx.answers.get("applicant") is None and (program := _program(ctx)) is not None:
-        found = signups.next_applicant(ctx.session, program.id, ctx.answers.get("skipped") or [])
-        ctx.answers["applicant"] = found.id if found is not None else None
-    return None
+    """Hold on to the earliest applicant not decided or skipped, as the question is asked."""
+    if ctx.scratch.get("applicant") is None and (program := _program(ctx)) is not None:
+        found = signups.next_applicant(ctx.session, program.id, ctx.scratch.get("skipped") or [])
+        ctx.scratch["applicant"] = found.id if found is not None else None
 
 
 def _applicant(ctx: Context) -> Registration | None:
-    wanted = ctx.answers.get("applicant")
-    return ctx.session.get(Registration, wanted) if wanted is not None else None
+    return signup_rows.get(ctx.session, ctx.scratch.get("applicant"))
 
 
 def applicant_text(ctx: Context) -> str:
     registration = _applicant(ctx)
     program = _program(ctx)
-    if registration is None or program is None or not domain.manages_programs(ctx.user):
+    if registration is None or program is None or not staff.manages_programs(ctx.user):
         return ctx._("Nobody is waiting for a decision here.")
     return "\n".join(exports.describe_party(ctx.session, registration, ctx.tr))
 
@@ -145,43 +155,25 @@ def _applicant_choices(ctx: Context) -> list[tuple[str, str]]:
 
 def _decide(ctx: Context) -> str | None:
     choice = ctx.answers["decide"]
-    wanted = ctx.answers.pop("applicant", None)
+    wanted = ctx.scratch.pop("applicant", None)
     program, user = _program(ctx), ctx.user
     if choice == SKIP and wanted is not None:
-        ctx.answers["skipped"] = [*(ctx.answers.get("skipped") or []), wanted]
+        ctx.scratch["skipped"] = [*(ctx.scratch.get("skipped") or []), wanted]
     if choice not in (YES, NO) or wanted is None or program is None or user is None:
         return None
-    if not domain.manages_programs(user):  # the role was taken away meanwhile
+    registration, outcome = signups.decide(ctx.session, wanted, user, choice == YES, ctx.now,
+                                           ctx.settings.default_zone)
+    if outcome == "not_allowed":  # the role was taken away meanwhile
         return ctx._("You no longer manage programs, so nothing was recorded.")
-    registration, outcome = signups.decide(ctx.session, wanted, user.id or 0, choice == YES,
-                                           ctx.now)
     if registration is None:
         if outcome == "full":
-            ctx.answers["applicant"] = wanted  # still undecided: ask again about them
+            ctx.scratch["applicant"] = wanted  # still undecided: ask again about them
             return ctx._("All {n} places are given, so nobody more can be selected. Choose "
                          "Not selected, or Skip for now.").format(n=program.quota)
         return ctx._("Someone else decided on this applicant a moment ago; nothing was "
                      "changed. Here is the next one.")
-    _tell_applicant(ctx, registration, program)
     return ctx._("Recorded: {status}. The applicant has been told.").format(
         status=ctx._(N_("selected") if choice == YES else N_("not selected")))
-
-
-def _tell_applicant(ctx: Context, registration: Registration, program: Program) -> None:
-    person = ctx.session.get(User, registration.user_id)
-    if person is None:
-        return
-    tr = translator_for(person, ctx.settings.default_zone)
-    if registration.status == signups.SELECTED:
-        text = tr._("Congratulations! You have been selected for {title}. It starts {when}. "
-                    "The organiser will contact you about the next steps.").format(
-            title=program.title, when=tr.datetime(program.starts_at))
-    else:
-        text = tr._("Thank you for applying to {title}. We are sorry: you were not selected "
-                    "this time. Other programs are waiting in Find programs.").format(
-            title=program.title)
-    push(ctx.session, person, "selection", text,
-         f"selection:{registration.id}:{registration.seq}:{registration.status}", ctx.now)
 
 
 def _after_applicant(answers: dict[str, Any]) -> Any:
@@ -196,11 +188,11 @@ program_admin = Flow("program_admin", [
                 words={SELECT: ("seleksi", "pilih"), XLSX: ("excel", "xlsx"), CSV: ("csv",),
                        OTHER: ("lain", "program lain"), DONE: ("selesai", "done")}),
          then=Branch(_after_action_step, ("decide", "action", "pick", END)),
-         done=_after_action),
+         on_answer=_after_action),
     Step("decide", applicant_text,
          Choice(choices=_applicant_choices,
                 words={YES: ("lolos", "terpilih", "ya"), NO: ("tidak lolos", "tidak"),
                        SKIP: ("lewati", "skip"), STOP: ("selesai", "done")}),
          then=Branch(_after_applicant, ("action", "decide")),
-         known=_take_applicant, done=_decide),
+         before_asking=_take_applicant, on_answer=_decide),
 ])

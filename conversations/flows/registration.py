@@ -19,15 +19,14 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from conversations import domain
+from conversations import lapas, users, vocabulary
 from conversations.answers import NO, YES, Choice, Invalid, PersonName, Text, yes_no
 from conversations.context import Context
 from conversations.flow import END, Branch, EditField, Flow, Step
 from conversations.flows import fields
 from conversations.i18n import N_
 from conversations.messages import Inbound
-from conversations.pushes import push, translator_for
-from storage import store
+from conversations.outbox import MessageKind, notify, translator_for
 from storage.models import User
 
 AGREE, DECLINE = "agree", "decline"
@@ -56,7 +55,7 @@ def _consented(ctx: Context) -> str | None:
     if ctx.answers["consent"] == DECLINE:
         return ctx._("That's fine: nothing about you has been kept. "
                      "Send a message any time if you change your mind.")
-    ctx.answers["consent_at"] = ctx.now.isoformat()
+    ctx.scratch["consent_at"] = ctx.now.isoformat()
     return None
 
 
@@ -65,15 +64,17 @@ class InviteCode(Text):
 
     def parse(self, inbound: Inbound, ctx: Context) -> int:
         code = super().parse(inbound, ctx)
-        lapas = store.lapas_by_code(ctx.session, code)
-        if lapas is None:
+        found = lapas.by_code(ctx.session, code)
+        if found is None:
             raise Invalid(ctx._("That invite code is not right. It has 8 letters and digits, "
                                 "for example KX7P-3M9Q."))
-        return int(lapas.id or 0)
+        return int(found.id or 0)
 
 
 def _fields_of(answers) -> list[str]:
-    return fields.ARTISAN_FIELDS if answers.get("role") == domain.ARTISAN else fields.OFFICER_FIELDS
+    if answers.get("role") == vocabulary.ARTISAN:
+        return fields.ARTISAN_FIELDS
+    return fields.OFFICER_FIELDS
 
 
 def confirm_text(ctx: Context) -> str:
@@ -81,9 +82,9 @@ def confirm_text(ctx: Context) -> str:
     text = ctx._("Please check your data:") + "\n" + fields.summary(
         ctx, values, _fields_of(ctx.answers)
     )
-    if ctx.answers.get("role") == domain.LAPAS_OFFICER:
-        lapas = store.lapas_by_id(ctx.session, ctx.answers.get("invite_code"))
-        text += "\n" + ctx._("Lapas: {name}").format(name=lapas.name if lapas else "-")
+    if ctx.answers.get("role") == vocabulary.LAPAS_OFFICER:
+        workshop = lapas.get(ctx.session, ctx.answers.get("invite_code"))
+        text += "\n" + ctx._("Lapas: {name}").format(name=workshop.name if workshop else "-")
     return text + "\n\n" + ctx._("Is everything right?")
 
 
@@ -99,17 +100,17 @@ def save_user(ctx: Context) -> str | None:
     user.role = answers["role"]
     user.name = answers["name"]
     user.phone = answers["phone"]
-    if user.role == domain.ARTISAN:
+    if user.role == vocabulary.ARTISAN:
         user.business_name = answers["business"]
         user.province = answers["province"]
         user.city = answers["city"]
         user.categories = list(answers["categories"])
     else:
-        lapas = store.lapas_by_id(ctx.session, answers["invite_code"])
-        user.lapas_id = lapas.id if lapas else None
-        user.province = lapas.province if lapas else None
+        workshop = lapas.get(ctx.session, answers["invite_code"])
+        user.lapas_id = workshop.id if workshop else None
+        user.province = workshop.province if workshop else None
     user.language = ctx.tr.lang
-    user.consent_at = datetime.fromisoformat(answers["consent_at"])
+    user.consent_at = datetime.fromisoformat(ctx.scratch["consent_at"])
     user.consent_version = ctx.settings.consent_version
     user.registered_at = ctx.now
     user.updated_at = ctx.now
@@ -118,7 +119,7 @@ def save_user(ctx: Context) -> str | None:
 
 
 def _after_name(answers) -> str:
-    return "business" if answers.get("role") == domain.ARTISAN else "phone"
+    return "business" if answers.get("role") == vocabulary.ARTISAN else "phone"
 
 
 # The same person on another channel: a WhatsApp sender whose number someone registered
@@ -126,10 +127,9 @@ def _after_name(answers) -> str:
 
 
 def _registered_elsewhere(ctx: Context) -> User | None:
-    phone = ctx.inbound.phone
-    if not phone or ctx.user is not None:
+    if ctx.user is not None:
         return None
-    return store.registered_user_with_phone(ctx.session, phone, not_on=ctx.inbound.channel)
+    return users.registered_elsewhere(ctx.session, ctx.inbound.phone, ctx.inbound.channel)
 
 
 def _no_one_elsewhere(ctx: Context) -> str | None:
@@ -143,11 +143,7 @@ def same_person_text(ctx: Context) -> str:
     return ctx._(
         "This number is already registered with Kriya on {channel}. Did you register there? "
         "If so, we will send a code to your Kriya chat on {channel} to connect the two."
-    ).format(channel=_channel_name(other.channel if other else ""))
-
-
-def _channel_name(channel: str) -> str:
-    return {"telegram": "Telegram", "whatsapp": "WhatsApp"}.get(channel, channel)
+    ).format(channel=ctx.settings.channel_title(other.channel if other else ""))
 
 
 def _send_code(ctx: Context) -> str | None:
@@ -159,26 +155,26 @@ def _send_code(ctx: Context) -> str | None:
         ctx.answers["same_person"] = NO
         return None
     code = f"{secrets.randbelow(10**6):06d}"
-    ctx.answers["link"] = {"user": other.id, "code": code,
+    ctx.scratch["link"] = {"user": other.id, "code": code,
                            "until": (ctx.now + LINK_CODE_TTL).isoformat()}
     tr = translator_for(other, ctx.settings.default_zone)
     text = tr._(
         "Someone is connecting the {channel} number {phone} to your Kriya registration. If "
         "it is you, type this code there: {code}\nIf it is not you, ignore this message: "
         "nothing changes."
-    ).format(channel=_channel_name(ctx.inbound.channel), phone=fields.show_phone(ctx.inbound.phone),
-             code=code)
-    push(ctx.session, other, "verification", text,
-         f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}", ctx.now, priority=0)
+    ).format(channel=ctx.settings.channel_title(ctx.inbound.channel),
+             phone=fields.show_phone(ctx.inbound.phone), code=code)
+    notify(ctx.session, other, MessageKind.VERIFICATION, text,
+           f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}", ctx.now)
     return None
 
 
 def link_code_text(ctx: Context) -> str:
-    other = ctx.session.get(User, (ctx.answers.get("link") or {}).get("user"))
+    other = users.get(ctx.session, (ctx.scratch.get("link") or {}).get("user"))
     return ctx._(
         "We have sent a 6-digit code to your Kriya chat on {channel}. Please type it here. "
         "(Not yours? Type batal, then write again to register here as someone new.)"
-    ).format(channel=_channel_name(other.channel if other else ""))
+    ).format(channel=ctx.settings.channel_title(other.channel if other else ""))
 
 
 class LinkCode(Text):
@@ -186,7 +182,7 @@ class LinkCode(Text):
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         typed = "".join(super().parse(inbound, ctx).split())
-        link = ctx.answers.get("link") or {}
+        link = ctx.scratch.get("link") or {}
         if ctx.now > datetime.fromisoformat(link.get("until", "1970-01-01T00:00:00+00:00")):
             raise Invalid(ctx._("That code has expired. Type batal, then write again for a "
                                 "new one."))
@@ -197,8 +193,8 @@ class LinkCode(Text):
 
 
 def _link(ctx: Context) -> str | None:
-    link = ctx.answers.pop("link", None) or {}
-    other = ctx.session.get(User, link.get("user"))
+    link = ctx.scratch.pop("link", None) or {}
+    other = users.get(ctx.session, link.get("user"))
     if other is None or other.registered_at is None:
         return ctx._("That registration no longer exists. Write again to register here.")
     ctx.user = other  # this conversation now belongs to them: their data, their language
@@ -220,13 +216,13 @@ def _offer_name(ctx: Context) -> str | None:
     except Invalid:  # an emoji or a shop name as a profile name: ask instead
         return NO
     # Kept with the answers: it is what "yes" refers to, whatever the next message carries.
-    ctx.answers["offered_name"] = offered
+    ctx.scratch["offered_name"] = offered
     return None
 
 
 def name_offer_text(ctx: Context) -> str:
     return ctx._("Is your name {name}? Reply 1 if it is, or type your full name.").format(
-        name=ctx.answers.get("offered_name", "-"))
+        name=ctx.scratch.get("offered_name", "-"))
 
 
 class NameOrYes(PersonName):
@@ -248,7 +244,7 @@ _YES_NO = yes_no(N_("Yes, that is my name"), N_("No"))
 def _took_name(ctx: Context) -> str | None:
     answer = ctx.answers["name_offer"]
     if answer == YES:
-        ctx.answers["name"] = ctx.answers["offered_name"]
+        ctx.answers["name"] = ctx.scratch["offered_name"]
     elif answer != NO:
         ctx.answers["name"] = answer  # they typed their name instead
     return None
@@ -265,8 +261,9 @@ def replace_text(inbound: Inbound, text: str) -> Inbound:
 registration = Flow("registration", [
     Step("same_person", same_person_text,
          yes_no(N_("Yes, I registered there"), N_("No, register me here")),
-         then={YES: "link_code", NO: "consent"}, known=_no_one_elsewhere, done=_send_code),
-    Step("link_code", link_code_text, LinkCode(max_len=20), then=END, done=_link,
+         then={YES: "link_code", NO: "consent"}, known_answer=_no_one_elsewhere,
+         on_answer=_send_code),
+    Step("link_code", link_code_text, LinkCode(max_len=20), then=END, on_answer=_link,
          max_tries=LINK_TRIES,
          on_give_up=N_("The code was wrong three times. Write again to register here as "
                        "someone new.")),
@@ -274,20 +271,20 @@ registration = Flow("registration", [
          Choice(choices=((AGREE, N_("I agree")), (DECLINE, N_("I do not agree"))),
                 words={AGREE: ("setuju", "ya", "yes", "ok", "agree"),
                        DECLINE: ("tidak", "tidak setuju", "no")}),
-         then={AGREE: "role", DECLINE: END}, done=_consented),
+         then={AGREE: "role", DECLINE: END}, on_answer=_consented),
     Step("role", N_("Are you an artisan (craft business) or a Lapas officer?"),
-         Choice(choices=tuple(domain.ROLES.items()),
-                words={domain.ARTISAN: ("perajin", "pengrajin", "ikm", "ukm", "umkm"),
-                       domain.LAPAS_OFFICER: ("lapas", "petugas", "officer")}),
-         then={domain.ARTISAN: "name_offer", domain.LAPAS_OFFICER: "invite_code"}),
+         Choice(choices=tuple(vocabulary.ROLES.items()),
+                words={vocabulary.ARTISAN: ("perajin", "pengrajin", "ikm", "ukm", "umkm"),
+                       vocabulary.LAPAS_OFFICER: ("lapas", "petugas", "officer")}),
+         then={vocabulary.ARTISAN: "name_offer", vocabulary.LAPAS_OFFICER: "invite_code"}),
     Step("invite_code", N_("Please type the invite code of your Lapas, given to you by staff."),
          InviteCode(max_len=20), then="name_offer", max_tries=INVITE_TRIES,
          on_give_up=N_("The invite code was wrong three times. Please contact the staff of "
                        "your regional office (Kanwil) or the trade office for the right code, "
                        "then send a message here again.")),
     Step("name_offer", name_offer_text, NameOrYes(),
-         then=Branch(_after_offer, ("name", "business", "phone")), known=_offer_name,
-         done=_took_name),
+         then=Branch(_after_offer, ("name", "business", "phone")), known_answer=_offer_name,
+         on_answer=_took_name),
     fields.name(then=Branch(_after_name, ("business", "phone"))),
     fields.business(),
     fields.province(),
@@ -298,7 +295,7 @@ registration = Flow("registration", [
          Choice(choices=((SAVE, N_("Yes, save")), (EDIT, N_("Change something"))),
                 words={SAVE: ("ya", "simpan", "benar", "yes", "save"),
                        EDIT: ("ubah", "ganti", "salah", "change", "edit")}),
-         then={SAVE: END, EDIT: "field"}, done=save_user),
+         then={SAVE: END, EDIT: "field"}, on_answer=save_user),
     Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
          then=EditField("field", back_to="confirm", targets=tuple(fields.ARTISAN_FIELDS))),
 ])

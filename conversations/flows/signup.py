@@ -1,4 +1,5 @@
-"""Signing up for a program, from its detail in Find programs.
+"""Signing up for a program, from its detail in Find programs (`Start("signup",
+program=ID)`).
 
     check -> products -> route -> notes -> confirm -> END
       \\-> (not eligible: why, and what to do) -> END | the product flow | My sign-ups
@@ -13,93 +14,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import domain
+from conversations import signups, vocabulary
 from conversations.answers import Choice, MultiChoice, Text, clean, fold
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
 from conversations.i18n import N_
 from conversations.messages import Inbound, Option
-from storage import signups
+from storage import programs
 from storage.models import Program, Registration
+from storage.statuses import SignUpStatus
 
-SIGNUP_MEMO = "signup_program"  # memo key: the program Find programs hands over
 OK = "ok"
 SEND_PRODUCT, MY_SIGNUPS, MENU = "product", "mine", "menu"
 SIGN_UP, NOT_NOW = "signup", "not_now"
 NONE = "none"
 
-# A sign-up's status as its owner reads it.
-STATUSES = {
-    signups.CONFIRMED: N_("confirmed"),
-    signups.WAITLISTED: N_("on the waiting list"),
-    signups.SELECTED: N_("selected"),
-    signups.NOT_SELECTED: N_("not selected"),
-    signups.CANCELLED: N_("cancelled"),
-}
-
 
 def status_text(ctx: Context, registration: Registration, program: Program,
                 position: int | None = None) -> str:
-    if registration.status == signups.CONFIRMED and signups.has_selection(program):
+    if registration.status == SignUpStatus.CONFIRMED and signups.has_selection(program):
         return ctx._("applied, waiting for the selection")
-    if registration.status == signups.WAITLISTED and position:
+    if registration.status == SignUpStatus.WAITLISTED and position:
         return ctx._("on the waiting list, number {n}").format(n=position)
-    return ctx._(STATUSES.get(registration.status, registration.status))
+    return ctx._(signups.STATUS_LABELS.get(registration.status, registration.status))
 
 
 def program_of(ctx: Context) -> Program | None:
-    program_id = ctx.answers.get("program")
-    return ctx.session.get(Program, program_id) if program_id else None
-
-
-def is_open(ctx: Context, program: Program) -> bool:
-    """Whether sign-ups and cancellations are still taken: before the deadline, or before
-    the start where there is none."""
-    closes = program.registration_deadline or program.starts_at
-    return ctx.now < closes
-
-
-def refusal(ctx: Context, program: Program | None) -> str | None:
-    """Why the user may not sign up for `program`, as a reason code; None if they may."""
-    user = ctx.user
-    if program is None:
-        return "gone"
-    if user is None or user.id is None or not ctx.registered:
-        return "unregistered"
-    if user.role == domain.LAPAS_OFFICER and user.lapas_id is None:
-        return "no_lapas"
-    existing = signups.registration_of(ctx.session, program.id, signups.party_of(user))
-    if existing is not None and existing.status != signups.CANCELLED:
-        return "already"
-    if not is_open(ctx, program):
-        return "closed"
-    if program.audience in (domain.ARTISAN, domain.LAPAS_OFFICER) and user.role != program.audience:
-        return "audience"
-    if program.province not in ("nasional", user.province):
-        return "province"
-    if program.categories and user.categories and not set(program.categories) & set(
-            user.categories):
-        return "category"
-    if program.requires_curated_product and not signups.accepted_products(
-            ctx.session, user, program.categories):
-        return "product"
-    return None
+    return programs.get(ctx.session, ctx.scratch.get("program"))
 
 
 def _crafts(ctx: Context, codes: list[str]) -> str:
-    return ", ".join(ctx._(domain.CATEGORIES.get(c, c)) for c in codes)
+    return ", ".join(ctx._(vocabulary.CATEGORIES.get(c, c)) for c in codes)
 
 
 def refusal_text(ctx: Context) -> str:
     program = program_of(ctx)
-    reason = ctx.answers.get("reason")
+    reason = ctx.scratch.get("reason")
     user = ctx.user
     _ = ctx._
     if program is None or user is None or reason in ("gone", "unregistered"):
         return _("This program is no longer available.")
     title = program.title
     if reason == "already":
-        existing = signups.registration_of(ctx.session, program.id, signups.party_of(user))
+        existing = signups.own(ctx.session, program.id, user)
         if existing is not None:
             position = signups.waitlist_position(ctx.session, existing)
             return _("You are already signed up for {title}: {status}.").format(
@@ -113,7 +70,7 @@ def refusal_text(ctx: Context) -> str:
                  "Find programs.").format(title=title, when=ctx.tr.datetime(closes))
     if reason == "audience":
         return _("{title} is for {who} only, so it cannot take your sign-up.").format(
-            title=title, who=_(domain.AUDIENCES.get(program.audience, program.audience)))
+            title=title, who=_(vocabulary.AUDIENCES.get(program.audience, program.audience)))
     if reason == "province":
         return _("{title} is for businesses in {province}, and yours is in {yours}. Find "
                  "programs shows those of your province and national ones.").format(
@@ -123,7 +80,7 @@ def refusal_text(ctx: Context) -> str:
                  "one of them too, add it in My data and come back.").format(
             title=title, crafts=_crafts(ctx, program.categories),
             yours=_crafts(ctx, user.categories))
-    waiting = signups.waiting_products(ctx.session, user)
+    waiting = signups.products_with_curators(ctx.session, user)
     text = _("{title} needs a product that passed curation, and you have none yet.").format(
         title=title)
     if program.categories:
@@ -141,20 +98,19 @@ def refusal_text(ctx: Context) -> str:
 
 
 def _check(ctx: Context) -> str | None:
-    """Runs when the flow starts: takes the program handed over, and passes on if the user
-    may sign up. Otherwise the reason is kept and the question explains it."""
-    handed = ctx.memo.pop(SIGNUP_MEMO, None)
-    if handed is not None:
-        ctx.answers["program"] = handed
-    reason = refusal(ctx, program_of(ctx))
+    """Runs when the flow starts: takes the program it was started with, and passes on if
+    the user may sign up. Otherwise the reason is kept and the question explains it."""
+    if "program" in ctx.arguments:
+        ctx.scratch["program"] = ctx.arguments["program"]
+    reason = signups.refusal(ctx.session, ctx.user, program_of(ctx), ctx.now)
     if reason is None:
         return OK
-    ctx.answers["reason"] = reason
+    ctx.scratch["reason"] = reason
     return None
 
 
 def _refusal_choices(ctx: Context) -> list[tuple[str, str]]:
-    reason = ctx.answers.get("reason")
+    reason = ctx.scratch.get("reason")
     choices = []
     if reason == "product":
         choices.append((SEND_PRODUCT, N_("Send a product")))
@@ -206,7 +162,7 @@ def _route_choices(ctx: Context) -> list[tuple[str, str]]:
     choices = []
     for entry in program.funding_routes:
         route = entry["route"]
-        label = ctx._(domain.FUNDING_ROUTES.get(route, route))
+        label = ctx._(vocabulary.FUNDING_ROUTES.get(route, route))
         left = taken.left(program, route)
         if left == 0:
             label += " - " + ctx._("full, waiting list")
@@ -222,8 +178,8 @@ def route_text(ctx: Context) -> str:
     lines = [ctx._("Who pays for your trip to the exhibition?")]
     for entry in program.funding_routes if program is not None else []:
         route = entry["route"]
-        lines.append("- " + ctx._(domain.FUNDING_ROUTES.get(route, route)) + ": "
-                     + ctx._(domain.FUNDING_ROUTE_HELP.get(route, "")))
+        lines.append("- " + ctx._(vocabulary.FUNDING_ROUTES.get(route, route)) + ": "
+                     + ctx._(vocabulary.FUNDING_ROUTE_HELP.get(route, "")))
     return "\n".join(lines)
 
 
@@ -281,7 +237,7 @@ def confirm_text(ctx: Context) -> str:
     route = ctx.answers.get("route")
     if route:
         lines.append(_("Funding: {route}").format(
-            route=_(domain.FUNDING_ROUTES.get(route, route))))
+            route=_(vocabulary.FUNDING_ROUTES.get(route, route))))
     if ctx.answers.get("notes"):
         lines.append(_("Notes: {notes}").format(notes=ctx.answers["notes"]))
     lines.append("")
@@ -298,9 +254,9 @@ def _submit(ctx: Context) -> str | None:
     if ctx.answers.get("confirm") != SIGN_UP:
         return ctx._("Not signed up. You can sign up later from the program's page.")
     program, user = program_of(ctx), ctx.user
-    reason = refusal(ctx, program)
+    reason = signups.refusal(ctx.session, user, program, ctx.now)
     if reason is not None or program is None or user is None:
-        ctx.answers["reason"] = reason or "gone"
+        ctx.scratch["reason"] = reason or "gone"
         return refusal_text(ctx)
     product_ids = [int(i) for i in ctx.answers.get("products") or []]
     allowed = {p.id for p in _products(ctx)}
@@ -321,7 +277,7 @@ def _submit(ctx: Context) -> str | None:
         return ctx._("Your application for {title} is in. The organiser will select the "
                      "participants; we will tell you the result here.").format(
             title=program.title)
-    if registration.status == signups.WAITLISTED:
+    if registration.status == SignUpStatus.WAITLISTED:
         return ctx._("All seats of {title} are taken, so you are on the waiting list: number "
                      "{n}. If a seat frees up before registration closes, you move up and we "
                      "tell you here.").format(title=program.title, n=done.position)
@@ -336,17 +292,17 @@ signup = Flow("signup", [
                                               MY_SIGNUPS: ("pendaftaran", "pendaftaran saya"),
                                               MENU: ("menu", "kembali")}),
          then=Branch(_after_check, ("products", Start("product"), Start("my_signups"), END)),
-         known=_check),
+         known_answer=_check),
     Step("products", N_("Which of your accepted products will you bring? Choose one or "
                         "more (for example: 1, 3)."),
-         MultiChoice(choices=_product_choices), known=_products_known),
-    Step("route", route_text, Choice(choices=_route_choices), known=_route_known),
+         MultiChoice(choices=_product_choices), known_answer=_products_known),
+    Step("route", route_text, Choice(choices=_route_choices), known_answer=_route_known),
     Step("notes", N_("Anything the organiser should know? For example: booth needs such as "
                      "electricity or a table. Or choose No notes."),
-         OptionalNote(max_len=500), known=_notes_known),
+         OptionalNote(max_len=500), known_answer=_notes_known),
     Step("confirm", confirm_text,
          Choice(choices=((SIGN_UP, N_("Sign up")), (NOT_NOW, N_("Not now"))),
                 words={SIGN_UP: ("daftar", "ya", "kirim", "yes"),
                        NOT_NOW: ("tidak", "nanti", "no")}),
-         then=END, done=_submit),
+         then=END, on_answer=_submit),
 ])

@@ -4,8 +4,9 @@ Columns: name, business, province, city, phone, categories, and optionally conse
 date the person agreed to be contacted). Every row is checked first; a file with any bad
 row imports nothing, and each bad row is reported by its number as the office sees it.
 People already known by their phone are merged: what they told the bot themselves stays.
-Those without a consent date get one invitation (the WhatsApp template of kind
-`invitation`) asking for it, and nothing else until they answer.
+New people are reached on the channel whose addresses are phone numbers (WhatsApp); those
+without a consent date get one invitation there (the template of kind `invitation`)
+asking for it, and nothing else until they answer.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.program_files import ProgramFileError, RowError, _category
-from conversations import domain, provinces
+from conversations import provinces
 from conversations.answers import parse_phone
 from conversations.i18n import N_, translator
 from conversations.messages import Outbound
+from conversations.outbox import Message, MessageKind, Recipient, queue
+from conversations.program_files import ProgramFileError, RowError, category_of
 from conversations.provinces import zone_of
-from storage.models import OutboxMessage, User
+from conversations.vocabulary import ARTISAN
+from storage import users
+from storage.models import User
 
 COLUMNS = ("name", "business", "province", "city", "phone", "categories", "consent")
 REQUIRED = ("name", "province", "phone")
@@ -106,7 +110,7 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> list[Person]:
             problems.append(f"unknown province {text['province']!r}")
         categories = []
         for word in [w for w in text["categories"].replace(";", ",").split(",") if w.strip()]:
-            code = _category(word)
+            code = category_of(word)
             if code is None:
                 problems.append(f"unknown category {word.strip()!r}")
             else:
@@ -129,15 +133,16 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> list[Person]:
     return people
 
 
-def merge(session: Session, people: list[Person], now: datetime) -> tuple[int, int, int]:
-    """Add or merge everyone; returns (added, merged, invited)."""
+def merge(session: Session, people: list[Person], now: datetime, channel: str
+          ) -> tuple[int, int, int]:
+    """Add or merge everyone, new people at their phone number on `channel`; returns
+    (added, merged, invited)."""
     added = merged = invited = 0
     for person in people:
-        user = session.exec(select(User).where(User.phone == person.phone)
-                            .order_by(User.id)).first()
+        user = users.with_phone(session, person.phone)
         if user is None:
-            user = User(channel="whatsapp", address=person.phone, phone=person.phone,
-                        role=domain.ARTISAN, created_at=now, updated_at=now)
+            user = User(channel=channel, address=person.phone, phone=person.phone,
+                        role=ARTISAN, created_at=now, updated_at=now)
             session.add(user)
             added += 1
         else:
@@ -153,17 +158,16 @@ def merge(session: Session, people: list[Person], now: datetime) -> tuple[int, i
             user.consent_version = "office-list"
             user.registered_at = user.registered_at or now
         session.flush()
-        if user.consent_at is None and user.channel == "whatsapp":
-            tr = translator("id", zone_of(person.province, "Asia/Jakarta"))
-            text = tr._(INVITATION).format(name=person.name,
-                                           business=person.business or tr._("Your business"))
-            key = f"invitation:{user.address}"
-            if session.exec(select(OutboxMessage.id)
-                            .where(OutboxMessage.idempotency_key == key)).first() is None:
-                session.add(OutboxMessage(
-                    channel="whatsapp", address=user.address, user_id=user.id,
-                    kind="invitation", priority=3,
-                    payload={**Outbound(text=text).to_payload(), "as_template": True},
-                    idempotency_key=key, created_at=now, updated_at=now))
-                invited += 1
+        if user.consent_at is None and user.channel == channel:
+            invited += _invite(session, user, person, now)
     return added, merged, invited
+
+
+def _invite(session: Session, user: User, person: Person, now: datetime) -> int:
+    """One invitation to give consent, as the template of its kind; 0 if sent before."""
+    tr = translator("id", zone_of(person.province, "Asia/Jakarta"))
+    text = tr._(INVITATION).format(name=person.name,
+                                   business=person.business or tr._("Your business"))
+    payload = {**Outbound(text=text).to_payload(), "as_template": True}
+    return queue(session, [Message(Recipient.of(user), MessageKind.INVITATION,
+                                   f"invitation:{user.address}", payload)], now, once=True)

@@ -5,8 +5,6 @@ Codes (left) are stored and typed in files; labels (right) are English sources f
 
 from __future__ import annotations
 
-from typing import Any
-
 from conversations.i18n import N_
 
 # Roles a person registers as.
@@ -14,7 +12,7 @@ ARTISAN = "artisan"
 LAPAS_OFFICER = "lapas"
 ROLES = {ARTISAN: N_("Artisan / craft business"), LAPAS_OFFICER: N_("Lapas officer")}
 
-# Roles staff are given with `kriya staff add`.
+# Roles staff are given with `kriya staff add` (conversations.staff says what each may do).
 ADMIN, CURATOR, BROADCASTER = "admin", "curator", "broadcaster"
 STAFF_ROLES = {
     ADMIN: N_("Administrator"),
@@ -82,17 +80,3 @@ FUNDING_ROUTE_HELP = {
     "mandiri": N_("You pay your own transport and lodging; the booth is provided."),
 }
 
-
-def is_curator(user: Any) -> bool:
-    """Whether a user (a storage.models.User, or None) holds the curator role."""
-    return user is not None and CURATOR in (user.staff_roles or [])
-
-
-def manages_programs(user: Any) -> bool:
-    """Whether a user may see programs' sign-ups and select participants (`/program`)."""
-    return user is not None and bool({ADMIN, CURATOR} & set(user.staff_roles or []))
-
-
-def is_broadcaster(user: Any) -> bool:
-    """Whether a user may send broadcasts (`/siaran`)."""
-    return user is not None and BROADCASTER in (user.staff_roles or [])

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from conversations import domain, provinces
+from conversations import provinces, vocabulary
 from conversations.answers import fold
 
 FIELDS = (
@@ -80,10 +80,12 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
 
 
-def _category(word: str) -> str | None:
+def category_of(word: str) -> str | None:
+    """The craft code a word names (its code, label or a usual word for it), if any."""
     wanted = fold(word)
-    for code, label in domain.CATEGORIES.items():
-        names = {fold(code), fold(label)} | {fold(w) for w in domain.CATEGORY_WORDS.get(code, ())}
+    for code, label in vocabulary.CATEGORIES.items():
+        words = vocabulary.CATEGORY_WORDS.get(code, ())
+        names = {fold(code), fold(label)} | {fold(w) for w in words}
         if wanted in names:
             return code
     return None
@@ -114,9 +116,9 @@ def _funding(value: Any) -> list[dict[str, Any]]:
             continue
         route, _, seats = part.partition(":")
         route = route.strip()
-        if route not in domain.FUNDING_ROUTES:
+        if route not in vocabulary.FUNDING_ROUTES:
             raise ValueError(
-                f"unknown funding route {route!r} (use {', '.join(domain.FUNDING_ROUTES)})"
+                f"unknown funding route {route!r} (use {', '.join(vocabulary.FUNDING_ROUTES)})"
             )
         entry: dict[str, Any] = {"route": route}
         if seats.strip():
@@ -136,8 +138,8 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     if not SLUG.match(slug):
         raise ValueError("id must be a short slug of a-z, 0-9 and '-' (e.g. tei-2027)")
     kind = _text(raw.get("kind")).lower()
-    if kind not in domain.PROGRAM_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(domain.PROGRAM_KINDS)}")
+    if kind not in vocabulary.PROGRAM_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(vocabulary.PROGRAM_KINDS)}")
     title = _text(raw.get("title"))
     if not title:
         raise ValueError("title is empty")
@@ -157,7 +159,7 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     categories = []
     for word in _text(raw.get("categories")).split(","):
         if word.strip():
-            code = _category(word)
+            code = category_of(word)
             if code is None:
                 raise ValueError(f"unknown category {word.strip()!r}")
             categories.append(code)
@@ -178,8 +180,8 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     if quota_text and (not quota_text.isdigit() or int(quota_text) < 1):
         raise ValueError("quota must be a whole number above 0, or empty for no limit")
     audience = _text(raw.get("audience")).lower() or "both"
-    if audience not in domain.AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(domain.AUDIENCES)}")
+    if audience not in vocabulary.AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(vocabulary.AUDIENCES)}")
     curated_text = _text(raw.get("requires_curated_product")).lower()
     if curated_text and curated_text not in YES | NO:
         raise ValueError("requires_curated_product must be yes or no")

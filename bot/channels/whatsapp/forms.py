@@ -1,0 +1,112 @@
+"""Twilio's WhatsApp webhooks in: who wrote, what, and which files came with it.
+
+A sender is their phone number, which the platform vouches for. Files are fetched with the
+account's credentials, and only from the host of the Twilio API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+import phonenumbers
+
+from bot import photos
+from conversations.messages import Inbound, Photo
+from storage.media import MediaStore
+
+CHANNEL = "whatsapp"
+PREFIX = "whatsapp:"
+MAX_PHOTO = 5 * 1024 * 1024
+PHOTO_TYPES = {"image/jpeg": "image/jpeg", "image/jpg": "image/jpeg", "image/png": "image/png"}
+MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+DOWNLOAD_TIMEOUT = 6.0  # seconds; with the wait for more photos, under Twilio's 15
+
+
+def address_of(sender: str) -> str | None:
+    """The E.164 number of `whatsapp:+62...`, or None for anything else."""
+    if not sender.startswith(PREFIX):
+        return None
+    try:
+        number = phonenumbers.parse(sender[len(PREFIX):], None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    inbound: Inbound
+    media: tuple[tuple[str, str], ...]  # (url, content type) of each attachment
+
+
+def read_form(form: Mapping[str, str]) -> Incoming | None:
+    """A Twilio inbound message, or None when it is not one we can answer."""
+    sid = form.get("MessageSid") or form.get("SmsMessageSid")
+    address = address_of(form.get("From", ""))
+    if not sid or address is None:
+        return None
+    text = form.get("Body") or None
+    choice = choice_step = None
+    payload = form.get("ButtonPayload")
+    if payload:
+        tag, separator, key = payload.partition("|")
+        if separator:  # a quick reply of ours: "<step tag>|<option key>"
+            choice, choice_step, text = key, tag, None
+        else:
+            text = form.get("ButtonText") or payload
+    try:
+        count = min(int(form.get("NumMedia") or 0), 10)
+    except ValueError:
+        count = 0
+    media = tuple(
+        (form[f"MediaUrl{n}"], form.get(f"MediaContentType{n}", "").lower())
+        for n in range(count) if form.get(f"MediaUrl{n}")
+    )
+    profile = (form.get("ProfileName") or "").strip() or None
+    inbound = Inbound(channel=CHANNEL, address=address, text=text, choice=choice,
+                      choice_step=choice_step, message_id=sid, phone=address,
+                      profile_name=profile)
+    return Incoming(inbound, media)
+
+
+def media_host_allowed(url: str, api_base_url: str) -> bool:
+    """Media is fetched with the account's credentials: only from the Twilio API host."""
+    parts, api = urlsplit(url), urlsplit(api_base_url)
+    return (parts.scheme, parts.hostname, parts.port) == (api.scheme, api.hostname, api.port)
+
+
+async def fetch_photo(
+    http: httpx.AsyncClient, media: MediaStore, url: str, content_type: str,
+    api_base_url: str, auth: tuple[str, str],
+) -> Photo:
+    """One attachment into the media store, or a Photo saying why it cannot be used."""
+    mime = PHOTO_TYPES.get(content_type)
+    if mime is None:
+        return Photo(ref=url, mime=content_type or None, not_image=True)
+    if not media_host_allowed(url, api_base_url):
+        raise ForeignMedia(url)
+    # httpx drops the credentials if Twilio redirects to its file store on another host.
+    async with http.stream("GET", url, auth=auth, follow_redirects=True,
+                           timeout=DOWNLOAD_TIMEOUT) as response:
+        response.raise_for_status()
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_PHOTO:
+            return Photo(ref=url, mime=mime, size=int(declared), too_large=True, limit_mb=5)
+        data = bytearray()
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) > MAX_PHOTO:
+                return Photo(ref=url, mime=mime, size=len(data), too_large=True, limit_mb=5)
+    actual = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
+    if actual is None:  # named a photo, but is not one
+        return Photo(ref=url, mime=mime, size=len(data), not_image=True)
+    return await photos.keep(media, bytes(data), url)
+
+
+class ForeignMedia(Exception):
+    """A media URL outside the Twilio API host: never fetched, never sent credentials."""

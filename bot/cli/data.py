@@ -1,0 +1,154 @@
+"""The commands that put data in: the database, programs, Lapas, staff, people, exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from bot import channels
+from bot.cli.common import BadInput, with_address_options
+from bot.demo import demo_programs
+from bot.wiring import config, open_database
+from conversations import lapas, programs, provinces, staff, vocabulary
+from conversations.program_files import ProgramFileError, check_rows, read_rows
+from storage.db import session_scope, upgrade
+from storage.models import utcnow
+
+db_app = typer.Typer(no_args_is_help=True, help="The database.")
+programs_app = typer.Typer(no_args_is_help=True, help="Programs: import and list.")
+lapas_app = typer.Typer(no_args_is_help=True, help="Lapas (prisons) and their invite codes.")
+staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
+users_app = typer.Typer(no_args_is_help=True, help="Users from the offices' lists.")
+export_app = typer.Typer(no_args_is_help=True, help="Lists for organisers, as CSV or XLSX.")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the newest schema."""
+    database = open_database(config(), migrate_empty=False)
+    before, after = upgrade(database)
+    if before == after:
+        typer.echo(f"database is up to date (revision {after})")
+    else:
+        typer.echo(f"database migrated from {before or 'empty'} to revision {after}")
+
+
+def demo_data() -> None:
+    """Add demo programs from the source articles, dated relative to today."""
+    found = demo_programs(date.today())
+    with session_scope(open_database(config())) as session:
+        programs.save_all(session, found, utcnow(), config().timezone)
+    typer.echo(f"{len(found)} demo programs added or updated")
+
+
+@programs_app.command("import")
+def programs_import(file: Path) -> None:
+    """Import programs from a CSV or YAML file (all rows or none)."""
+    try:
+        found = check_rows(read_rows(file))
+    except ProgramFileError as error:
+        raise BadInput(f"{file}: nothing imported: {error}") from error
+    with session_scope(open_database(config())) as session:
+        # More seats than before: the waiting list moves up, and each is told.
+        saved, moved = programs.save_all(session, found, utcnow(), config().timezone)
+    typer.echo(f"{saved} programs imported from {file}"
+               + (f"; {moved} moved up from waiting lists" if moved else ""))
+
+
+@programs_app.command("list")
+def programs_list() -> None:
+    """List programs, one a line, starting with the id."""
+    with session_scope(open_database(config())) as session:
+        for program in programs.every(session):
+            start = program.starts_at.astimezone(ZoneInfo(program.timezone))
+            label = provinces.ZONE_LABELS.get(program.timezone, program.timezone)
+            typer.echo(f"{program.id}\t{program.kind}\t{start:%Y-%m-%d %H:%M} {label}\t"
+                       f"{program.province}\t{program.title}")
+
+
+@lapas_app.command("add")
+def lapas_add(
+    name: str,
+    province: Annotated[str, typer.Option("--province", help="The Lapas' province.")],
+) -> None:
+    """Register a Lapas and print the invite code its officers type in the bot."""
+    found = provinces.exact(province) or provinces.match(province)[0]
+    if found is None:
+        raise BadInput(f"unknown province {province!r}")
+    if not name.strip():
+        raise BadInput("the Lapas needs a name")
+    with session_scope(open_database(config())) as session:
+        added = lapas.add(session, name, found.name)
+    typer.echo(f"{added.name} ({added.province}): invite code {added.invite_code}")
+
+
+@staff_app.command("add")
+@with_address_options
+def staff_add(
+    role: Annotated[str, typer.Option("--role", help="admin, curator or broadcaster")],
+    address: tuple[str, str],
+) -> None:
+    """Give a user a staff role."""
+    if role not in vocabulary.STAFF_ROLES:
+        raise BadInput(f"role must be one of {', '.join(vocabulary.STAFF_ROLES)}")
+    channel, at = address
+    kind = channels.by_name(channel)
+    phone = at if kind is not None and kind.phone_addresses else None
+    with session_scope(open_database(config())) as session:
+        user = staff.give_role(session, channel, at, role, phone=phone)
+        roles = ", ".join(user.staff_roles)
+    typer.echo(f"{channel} {at}: {roles}")
+
+
+@users_app.command("import")
+def users_import(file: Path) -> None:
+    """Add users from an office's CSV or XLSX list (all rows or none)."""
+    from conversations import user_files
+
+    phone_channel = channels.phone_channel()
+    if phone_channel is None:
+        raise BadInput("no channel reaches people by their phone number")
+    try:
+        people = user_files.check(user_files.read_table(file))
+    except ProgramFileError as error:
+        raise BadInput(f"{file}: nothing imported: {error}") from error
+    with session_scope(open_database(config())) as session:
+        added, merged, invited = user_files.merge(session, people, utcnow(),
+                                                  phone_channel.name)
+    typer.echo(f"{len(people)} people from {file}: {added} added, {merged} merged with "
+               f"known phones, {invited} invited to give consent")
+
+
+@export_app.command("registrations")
+def export_registrations(
+    program: Annotated[str, typer.Option("--program", help="The program's id.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write: .csv or .xlsx.")],
+    lang: Annotated[str, typer.Option("--lang", help="Language of headers: id or en.")] = "id",
+) -> None:
+    """Write a program's sign-ups, in order of arrival, to a CSV or XLSX file."""
+    from conversations import exports
+    from conversations.i18n import LANGUAGES, translator
+    from storage.exports import ExportError, format_of
+
+    if lang not in LANGUAGES:
+        raise BadInput(f"--lang must be one of {', '.join(LANGUAGES)}")
+    try:
+        format_of(out)
+    except ExportError as error:
+        raise BadInput(str(error)) from error
+    if not out.parent.is_dir():
+        raise BadInput(f"{out.parent}: no such folder")
+    with session_scope(open_database(config())) as session:
+        found = programs.get(session, program)
+        if found is None:
+            raise BadInput(f"no program with id {program!r} (see kriya programs list)")
+        tr = translator(lang, exports.FILE_ZONE)
+        try:
+            rows = exports.write_registrations(session, found, tr, config().media_dir, out)
+        except OSError as error:
+            raise BadInput(f"{out}: cannot write: {error.strerror or error}") from error
+    typer.echo(f"{rows} sign-ups of {program} written to {out}")

@@ -1,0 +1,157 @@
+"""Curation: products sent by artisans and Lapas officers, held by one curator at a time
+while they decide, and the decision told to the submitter in their own language.
+
+A curator holds a product for CLAIM_FOR; two curators never decide the same product, a
+hold left abandoned runs out, and nobody curates their own work. A product sent back for
+revision can be changed by its submitter (or an officer of its Lapas) and sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from conversations import staff
+from conversations.i18n import N_
+from conversations.outbox import MessageKind, notify, translator_for
+from conversations.vocabulary import LAPAS_OFFICER
+from storage import products
+from storage.models import Product, User
+from storage.statuses import ProductStatus
+
+CLAIM_FOR = timedelta(minutes=30)
+WAITING = (ProductStatus.SUBMITTED, ProductStatus.IN_REVIEW)
+DECISIONS = (ProductStatus.ACCEPTED, ProductStatus.NEEDS_REVISION, ProductStatus.REJECTED)
+# What a product's submitter gives, and may change when it is sent back.
+FIELDS = ("name", "category", "materials", "size", "price", "capacity", "description",
+          "photos", "packaging_photo")
+
+# A product's status, as its submitter and curators read it.
+STATUS_LABELS = {
+    ProductStatus.SUBMITTED: N_("submitted"),
+    ProductStatus.IN_REVIEW: N_("in review"),
+    ProductStatus.ACCEPTED: N_("accepted"),
+    ProductStatus.NEEDS_REVISION: N_("needs revision"),
+    ProductStatus.REJECTED: N_("rejected"),
+}
+
+
+# Submitting
+
+
+def visible_to(session: Session, user: User, limit: int = 10) -> list[Product]:
+    """The products a person sees as theirs: their own, or an officer's whole Lapas'."""
+    if user.role == LAPAS_OFFICER:
+        if user.lapas_id is None:
+            return []
+        return products.of_submitter(session, lapas_id=user.lapas_id, limit=limit)
+    return products.of_submitter(session, owner_id=user.id, limit=limit)
+
+
+def may_change(user: User | None, product: Product | None) -> bool:
+    """Only its submitter, or an officer of its Lapas, and only when sent back."""
+    if product is None or user is None or product.status != ProductStatus.NEEDS_REVISION:
+        return False
+    if user.role == LAPAS_OFFICER:
+        return product.lapas_id is not None and product.lapas_id == user.lapas_id
+    return product.owner_id == user.id
+
+
+def submit(session: Session, user: User, values: Mapping[str, Any], now: datetime,
+           producer_code: str | None = None) -> Product:
+    """A new product in the queue. An officer sends it for their Lapas, naming its maker
+    by producer code."""
+    assert user.id is not None
+    officer = user.role == LAPAS_OFFICER
+    return products.add(session, Product(
+        owner_id=user.id, lapas_id=user.lapas_id if officer else None,
+        producer_code=producer_code if officer else None, province=user.province,
+        status=ProductStatus.SUBMITTED, submitted_at=now, created_at=now, updated_at=now,
+        **{field: values[field] for field in FIELDS},
+    ))
+
+
+def resubmit(session: Session, user: User, product_id: int, values: Mapping[str, Any],
+             now: datetime, producer_code: str | None = None) -> Product | None:
+    """A product sent back, changed and in the queue again; None if it may not be
+    changed (anymore). The curator's note stays, so the next curator sees what was asked."""
+    product = products.get(session, product_id)
+    if product is None or not may_change(user, product):
+        return None
+    for field in FIELDS:
+        setattr(product, field, values[field])
+    if product.lapas_id is not None:
+        product.producer_code = producer_code
+    product.status, product.submitted_at, product.updated_at = ProductStatus.SUBMITTED, now, now
+    product.decided_by = product.decided_at = None
+    session.flush()
+    return product
+
+
+# Deciding
+
+
+def waiting_for(session: Session, curator: User, now: datetime) -> int:
+    """How many products this curator could take now."""
+    return products.count_waiting(session, now, WAITING, curator.id)
+
+
+def take_next(session: Session, curator: User, now: datetime, *, province: str | None = None,
+              category: str | None = None, exclude: Sequence[int] = ()) -> Product | None:
+    """Hold the oldest waiting product in scope for this curator, or None."""
+    if not staff.is_curator(curator) or curator.id is None:
+        return None
+    for candidate in products.waiting(session, now, WAITING, curator_id=curator.id,
+                                      provinces=(province,) if province else None,
+                                      category=category, exclude=exclude):
+        if candidate.id is not None and products.take(session, candidate.id, curator.id, now,
+                                                      now + CLAIM_FOR, WAITING):
+            session.refresh(candidate)
+            return candidate
+    return None
+
+
+def let_go(session: Session, product_id: int, curator: User, now: datetime) -> None:
+    """The curator moves on without deciding: the product waits again for anyone."""
+    products.let_go(session, product_id, curator.id or 0, now)
+
+
+def decide(session: Session, product_id: int, curator: User, status: ProductStatus,
+           note: str | None, now: datetime, default_zone: str) -> tuple[Product | None, str]:
+    """Record a curator's decision and tell the submitter. Returns the product and "ok",
+    or None and why not: "not_allowed" (not a curator, any more: the hold is let go) or
+    "lost" (the hold ran out and the product went back to the queue)."""
+    if status not in DECISIONS:
+        raise ValueError(f"{status!r} is not a decision")
+    if not staff.is_curator(curator):
+        let_go(session, product_id, curator, now)
+        return None, "not_allowed"
+    product = products.decide(session, product_id, curator.id or 0, status, note, now)
+    if product is None:
+        return None, "lost"
+    _tell_submitter(session, product, now, default_zone)
+    return product, "ok"
+
+
+def _tell_submitter(session: Session, product: Product, now: datetime, default_zone: str
+                    ) -> None:
+    owner = session.get(User, product.owner_id)
+    if owner is None:
+        return
+    tr = translator_for(owner, default_zone)
+    note = product.curator_note or ""
+    if product.status == ProductStatus.ACCEPTED:
+        text = tr._("Good news! Your product \"{name}\" has been accepted by the curator. It "
+                    "can now be put forward for exhibitions.").format(name=product.name)
+    elif product.status == ProductStatus.NEEDS_REVISION:
+        text = tr._("Your product \"{name}\" needs some changes before it can be accepted.\n"
+                    "Curator's note: {note}\nPlease make the changes and send it again "
+                    "with Send a product.").format(name=product.name, note=note)
+    else:
+        text = tr._("We are sorry: your product \"{name}\" was not accepted this time.\n"
+                    "Curator's note: {note}").format(name=product.name, note=note)
+    when = product.decided_at.isoformat() if product.decided_at else ""
+    notify(session, owner, MessageKind.DECISION, text, f"decision:{product.id}:{when}", now)

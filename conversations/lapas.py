@@ -1,0 +1,34 @@
+"""Lapas and the invite codes their officers join with."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import Session
+
+from storage import lapas as rows
+from storage.models import Lapas
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mistake
+
+
+def new_invite_code() -> str:
+    return "-".join(
+        "".join(secrets.choice(INVITE_ALPHABET) for _ in range(4)) for _ in range(2))
+
+
+def add(session: Session, name: str, province: str) -> Lapas:
+    """Register a Lapas; its officers join with the invite code it gets."""
+    return rows.add(session, " ".join(name.split()), province, new_invite_code())
+
+
+def by_code(session: Session, code: str) -> Lapas | None:
+    """The Lapas of an invite code typed any way: 'kx7p 3m9q', 'KX7P-3M9Q'."""
+    wanted = "".join(c for c in code.upper() if c.isalnum())
+    if len(wanted) != 8:
+        return None
+    return rows.by_code(session, f"{wanted[:4]}-{wanted[4:]}")
+
+
+def get(session: Session, lapas_id: int | None) -> Lapas | None:
+    return rows.get(session, lapas_id)

@@ -1,0 +1,283 @@
+"""The outbox's rules for sending: which messages a dispatcher takes and when, what happens
+to one that could not go, and what a platform's later report changes.
+
+- Claims: a dispatcher takes the next messages of its channel (replies first, then by
+  age), leased so no other takes them, and books the time they take on the channel's pace,
+  which every dispatcher of the channel shares.
+- Pushes (reminders, broadcasts) to people who said BERHENTI or cannot be reached are
+  skipped; those whose turn comes at night where their person lives wait for the morning;
+  those whose moment has passed are skipped.
+- A failure that may pass is tried again with a growing back-off, at most MAX_ATTEMPTS
+  times; a platform's "slow down" costs no try; "blocked" stops pushes to that person.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from conversations.outbox import OPTIONAL_KINDS
+from conversations.quiet_hours import NightHold
+from storage import outbox as rows
+from storage import users
+from storage.models import OutboxMessage
+from storage.statuses import DeliveryStatus, OutboxStatus
+
+MAX_ATTEMPTS = 8
+NIGHT_PAGE = 2000  # rows a statement when a whole broadcast's rest waits for the morning
+TOO_LATE = "too late: what it is about has begun or passed"
+# A platform's delivery states in the order they happen; a late report never moves a
+# message back (Twilio's callbacks can arrive out of order).
+DELIVERY_ORDER = {DeliveryStatus.ACCEPTED: 0, DeliveryStatus.QUEUED: 1,
+                  DeliveryStatus.SENDING: 2, DeliveryStatus.SENT: 3,
+                  DeliveryStatus.DELIVERED: 4, DeliveryStatus.READ: 5,
+                  DeliveryStatus.FAILED: 6, DeliveryStatus.UNDELIVERED: 6}
+FAILED_REPORTS = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED)
+
+
+class OutcomeStatus(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # may pass: try again later
+    BLOCKED = "blocked"  # the person cannot be reached on the channel
+    FAILED = "failed"  # will not pass: not tried again
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one attempt to send went, as a channel reports it.
+
+    `retry_after` is a wait the platform named; `provider_id` the platform's id for a
+    message it took (it reports on it later); `error_code` the platform's own code.
+    """
+
+    status: OutcomeStatus
+    error: str | None = None
+    retry_after: float | None = None
+    provider_id: str | None = None
+    error_code: str | None = None
+
+
+SENT = Outcome(OutcomeStatus.SENT)
+
+
+# Claiming
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A dispatcher's batch: its messages, and when the first of them may go."""
+
+    start: datetime
+    messages: list[OutboxMessage]
+
+
+def claim_batch(session: Session, channel: str, now: datetime, limit: int, rate: float,
+                lease: timedelta, night: NightHold | None = None) -> Claim:
+    """Claim up to `limit` messages and book the time they take at `rate` a second on the
+    channel's pace: the batch may start when the batches booked before it are done. The
+    lease runs from the end of that time."""
+    pace = rows.lock_pace(session, channel, now)
+    start = max(pace.next_at, now)
+    span = timedelta(seconds=limit / rate) if rate > 0 else timedelta()
+    messages = claim(session, channel, now, limit, (start - now) + span + lease, night)
+    if messages and rate > 0:
+        pace.next_at = start + timedelta(seconds=len(messages) / rate)
+    return Claim(start, messages)
+
+
+def claim(session: Session, channel: str, now: datetime, limit: int, lease: timedelta,
+          night: NightHold | None = None) -> list[OutboxMessage]:
+    """Take the next messages of a channel that may go, leased for `lease`: another
+    dispatcher passes them by, and they come back if this one dies. On PostgreSQL rows
+    are taken with SKIP LOCKED: dispatchers in other processes never wait for each other
+    nor take the same row."""
+    skip_locked = rows.is_postgresql(session)
+    while True:  # a batch of nothing but skipped pushes is not the end of the outbox
+        ids = rows.ready_ids(session, channel, now, limit, skip_locked)
+        if not ids:
+            return []
+        kept, held_for_night = _lease(session, ids, now, lease, night)
+        if kept:
+            return kept
+        if held_for_night and night is not None:
+            # Night has come for a whole broadcast's rest: hold it all at once, not a
+            # batch at a time in this transaction.
+            _hold_the_night(session, channel, now, night)
+
+
+def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
+           night: NightHold | None) -> tuple[list[OutboxMessage], bool]:
+    """Lease the messages of `ids` that may go now; returns them, and whether any was held
+    for the night."""
+    rows.change(session, ids, now, not_before=now + lease)
+    messages = rows.rows(session, ids)
+    people = rows.recipients_state(
+        session, {m.user_id for m in messages if m.user_id is not None
+                  and m.kind in OPTIONAL_KINDS})
+    keep, held = [], False
+    for message in messages:
+        optional = message.kind in OPTIONAL_KINDS
+        stopped, province = people.get(message.user_id, (False, None)) if optional \
+            else (False, None)
+        wait = night(province, now) if night is not None and optional else None
+        if stopped:
+            message.status, message.last_error = OutboxStatus.SKIPPED, "opted out or unreachable"
+        elif message.expires_at is not None and (wait or now) >= message.expires_at:
+            message.status, message.last_error = OutboxStatus.SKIPPED, TOO_LATE
+        elif wait is not None:
+            # Queued in the day but its turn came at night (a long broadcast, a retry).
+            message.not_before, held = wait, True
+        else:
+            keep.append(message)
+    return keep, held
+
+
+def _hold_the_night(session: Session, channel: str, now: datetime, night: NightHold) -> None:
+    """Every push of the channel ready now whose person's night it is waits for the
+    morning there; one that would be too late by then is skipped."""
+    after = 0
+    while True:
+        page = rows.ready_page(session, channel, now, OPTIONAL_KINDS, after, NIGHT_PAGE)
+        held: dict[datetime, list[int]] = {}
+        late = []
+        for message_id, province, expires in page:
+            wait = night(province, now)
+            if wait is None:
+                continue
+            if expires is not None and wait >= expires:
+                late.append(message_id)
+            else:
+                held.setdefault(wait, []).append(message_id)
+        for wait, ids in held.items():
+            rows.change(session, ids, now, not_before=wait)
+        rows.change(session, late, now, status=OutboxStatus.SKIPPED, last_error=TOO_LATE)
+        if len(page) < NIGHT_PAGE:
+            return
+        after = page[-1][0]
+
+
+def hold_channel(session: Session, channel: str, keys: Sequence[str], until: datetime) -> None:
+    """The platform asked to slow down: no dispatcher of the channel sends before `until`,
+    and the claimed messages in `keys` that were not tried wait for it too."""
+    put_back(session, keys, until)
+    pace = rows.lock_pace(session, channel, until)
+    pace.next_at = max(pace.next_at, until)
+
+
+def put_back(session: Session, keys: Sequence[str], at: datetime) -> None:
+    """Claimed messages not tried: due again at `at`, with no attempt counted."""
+    if keys:
+        rows.change_pending(session, at, keys=keys, not_before=at)
+
+
+def ready_for(session: Session, channel: str, address: str, now: datetime
+              ) -> list[OutboxMessage]:
+    """What may go now to one address (the terminal's one person), in sending order."""
+    return rows.ready_at(session, channel, address, now)
+
+
+def waiting(session: Session, now: datetime) -> dict[str, tuple[int, datetime]]:
+    """Per channel, the messages that may not go yet (the night, a retry's back-off, a
+    platform's pause) and the earliest moment one of them may."""
+    return rows.waiting(session, now)
+
+
+# Recording how it went
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off with jitter: about 2, 4, 8 ... seconds, at most five minutes."""
+    base = min(2 ** max(attempts, 1), 300)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def record(session: Session, outcomes: Sequence[tuple[str, Outcome]], now: datetime) -> None:
+    """Write how the deliveries of these messages (by key) went."""
+    # Delivered is the usual outcome: one statement for all of them.
+    plain = [key for key, outcome in outcomes
+             if outcome.status == OutcomeStatus.SENT and not outcome.provider_id]
+    rows.mark_sent(session.connection(), plain, now)
+    for key, outcome in outcomes:
+        if outcome.status != OutcomeStatus.SENT or outcome.provider_id:
+            record_one(session, key, outcome, now)
+
+
+def record_one(session: Session, key: str, outcome: Outcome, now: datetime) -> None:
+    """Write how one delivery went. A retry waits the platform's word (`retry_after`) or a
+    growing back-off; past MAX_ATTEMPTS it fails for good with its last reason."""
+    message = rows.by_key(session, key)
+    if message is None:
+        return  # the person asked for their data to be deleted meanwhile
+    error = outcome.error[:500] if outcome.error else None
+    message.updated_at = now
+    if outcome.status == OutcomeStatus.SENT:
+        message.status, message.sent_at, message.attempts = OutboxStatus.SENT, now, \
+            message.attempts + 1
+        # A new message on the platform's side: its reports start afresh.
+        message.provider_id = outcome.provider_id
+        message.delivery_status, message.error_code = DeliveryStatus.QUEUED, None
+        message.last_error = error
+        return
+    message.error_code = outcome.error_code
+    message.last_error = error
+    # A platform's "slow down" (a wait it names) is about the channel, not this message:
+    # it costs no try, however long a big broadcast keeps meeting it.
+    named_wait = outcome.status == OutcomeStatus.RETRY and outcome.retry_after is not None
+    if not named_wait:
+        message.attempts += 1
+    if outcome.status == OutcomeStatus.RETRY and message.attempts < MAX_ATTEMPTS:
+        message.status = OutboxStatus.PENDING
+        wait = (timedelta(seconds=outcome.retry_after) if named_wait and outcome.retry_after
+                else retry_delay(message.attempts))
+        message.not_before = now + wait
+    elif outcome.status == OutcomeStatus.BLOCKED:
+        message.status = OutboxStatus.BLOCKED
+        users.set_reachable(session, message.channel, message.address, False)
+    else:
+        message.status = OutboxStatus.FAILED
+
+
+def pause(session: Session, channel: str, key: str, outcome: Outcome, now: datetime) -> None:
+    """The platform refused a message for the channel's pace: the message waits as long
+    as it asked, and so does every dispatcher of the channel."""
+    record_one(session, key, outcome, now)
+    hold_channel(session, channel, [], now + timedelta(seconds=outcome.retry_after or 0))
+
+
+def record_report(session: Session, provider_id: str, state: str, now: datetime,
+                  error_code: str | None = None, failure: Outcome | None = None,
+                  as_template_for: Sequence[str] = ()) -> OutboxMessage | None:
+    """A platform's report on a message it took. A message that failed on the way is
+    handled as its `failure` says: tried again, the person marked unreachable, or failed.
+    `as_template_for` are the kinds that go again as their template, when the platform's
+    window closed before the message arrived. Returns the message, if it is ours."""
+    message = rows.by_provider_id(session, provider_id)
+    if message is None:
+        return None
+    current = DELIVERY_ORDER.get(message.delivery_status or "", -1)
+    if DELIVERY_ORDER.get(state, -1) >= current:
+        message.delivery_status = state
+        message.updated_at = now
+        if error_code:
+            message.error_code = error_code
+    if state not in FAILED_REPORTS or failure is None:
+        return message
+    message.last_error = (failure.error or state)[:500]
+    if message.kind in as_template_for and not message.payload.get("as_template"):
+        # The window closed before it arrived: its template may still go.
+        message.payload = {**message.payload, "as_template": True}
+        message.status, message.not_before = OutboxStatus.PENDING, None
+    elif failure.status == OutcomeStatus.BLOCKED:
+        message.status = OutboxStatus.BLOCKED
+        users.set_reachable(session, message.channel, message.address, False)
+    elif failure.status == OutcomeStatus.RETRY and message.attempts < MAX_ATTEMPTS:
+        message.status = OutboxStatus.PENDING  # throttled on the way: send it again later
+        message.not_before = now + retry_delay(message.attempts)
+    else:
+        message.status = OutboxStatus.FAILED
+    return message

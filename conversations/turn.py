@@ -1,0 +1,328 @@
+"""One message's turn in a conversation: global words, resuming, answering, moving on.
+
+A `Turn` reads the message and the conversation's state and decides what to say and where
+the conversation stands after; it commits nothing (conversations.engine does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from conversations import staff
+from conversations.answers import Invalid, clean, fold
+from conversations.context import Context
+from conversations.flow import END, Flow, Start, Step, Target, next_step
+from conversations.i18n import N_
+from conversations.messages import Inbound, Outbound, step_tag
+from conversations.replies import help_text, switch_language
+from conversations.state import Draft
+from storage.models import User
+from storage.statuses import ConversationStatus
+
+MENU_FLOW = "menu"
+REGISTRATION_FLOW = "registration"
+# After this long away, a half-finished question is asked again instead of taking the
+# new message as its answer ("halo" after a night away is not a business name).
+RESUME_AFTER = timedelta(hours=1)
+# An unfinished flow older than this is dropped quietly (a flow that keeps drafts keeps
+# its answers as one).
+FORGET_AFTER = timedelta(days=7)
+
+GLOBAL_WORDS = {
+    "cancel": ("batal", "cancel"),
+    "menu": ("menu",),
+    "help": ("bantuan", "help"),
+    "language": ("bahasa", "language"),
+    "stop": ("berhenti", "stop", "unsubscribe"),
+    "resume": ("mulai", "start", "subscribe"),
+}
+COMMANDS = {
+    "start": "start",
+    "batal": "cancel", "cancel": "cancel",
+    "menu": "menu",
+    "bantuan": "help", "help": "help",
+    "bahasa": "language", "language": "language",
+    "berhenti": "stop", "stop": "stop",
+    "mulai": "resume",
+    "kurasi": "curate",
+    "program": "programs",
+    "siaran": "broadcast",
+}
+# Staff commands: the flow each opens, who may, and what anyone else is told.
+STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
+    "curate": ("curation", staff.is_curator, N_(
+        "/kurasi is for curators only. If you curate products for an office, ask its "
+        "Kriya administrator to give you the curator role.")),
+    "programs": ("program_admin", staff.manages_programs, N_(
+        "/program is for staff who run programs. Ask your office's Kriya administrator "
+        "for the admin or curator role.")),
+    "broadcast": ("broadcast", staff.is_broadcaster, N_(
+        "/siaran is for broadcasters only. Ask your office's Kriya administrator for the "
+        "broadcaster role.")),
+}
+_WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
+
+
+def global_command(inbound: Inbound) -> str | None:
+    """The global word or /command a message is, if any ('unknown' for an unknown /command)."""
+    if inbound.new_conversation:
+        return "start"
+    if inbound.choice is not None or not inbound.text:
+        return None
+    text = clean(inbound.text)
+    if text.startswith("/"):
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() if len(text) > 1 else ""
+        return COMMANDS.get(name, "unknown")
+    return _WORD_TO_COMMAND.get(fold(text))
+
+
+class Turn:
+    """The decisions for one message."""
+
+    def __init__(self, flows: Mapping[str, Flow], ctx: Context) -> None:
+        self.flows = flows
+        self.ctx = ctx
+        self.state = ctx.state
+        self.conversation = ctx.conversation
+
+    def run(self) -> list[Outbound]:
+        active = self._active()
+        command = global_command(self.ctx.inbound)
+        if command is not None:
+            return self._global(command, active)
+        if active is None:
+            return self._begin()
+        flow, step = active
+        if self._stale_button(flow, step):
+            notice = self.ctx._("That button belongs to an earlier question. "
+                                "Here is the current one:")
+            return [self.ask(step, before=notice)]
+        idle = self.ctx.now - self.conversation.updated_at
+        if flow.name != MENU_FLOW and idle > RESUME_AFTER and self.ctx.inbound.choice is None:
+            return [self.ask(step, before=self.ctx._("Welcome back! Let's continue where we "
+                                                     "left off."))]
+        return self._answer(flow, step)
+
+    def _stale_button(self, flow: Flow, step: Step) -> bool:
+        tag = self.ctx.inbound.choice_step
+        return tag is not None and tag != step_tag(flow.qualified(step.name))
+
+    # Where the conversation stands
+
+    def _active(self) -> tuple[Flow, Step] | None:
+        conv = self.conversation
+        if not conv.flow or not conv.step:
+            return None
+        flow = self.flows.get(conv.flow)
+        step_name = conv.step.split(":", 1)[-1]
+        stale = self.ctx.now - conv.updated_at > FORGET_AFTER
+        if flow is None or step_name not in flow.index or stale:
+            self._leave(keep_draft=stale)
+            return None
+        return flow, flow.step(step_name)
+
+    def _leave(self, keep_draft: bool = False) -> None:
+        """Leave the current flow. A flow that keeps drafts keeps its answers when left
+        unfinished (`keep_draft`), and drops them when finished or cancelled."""
+        flow = self.flows.get(self.conversation.flow or "")
+        if flow is not None and flow.drafts(self.ctx):
+            step = (self.conversation.step or "").split(":", 1)[-1]
+            if keep_draft and self.state.answers and step:
+                self.state.drafts[flow.name] = Draft(step, dict(self.state.answers),
+                                                     self.state.return_to)
+            else:
+                self.state.drafts.pop(flow.name, None)
+        self.conversation.flow = None
+        self.conversation.step = None
+        self.conversation.status = ConversationStatus.IDLE
+        self.state.reset()
+
+    def _set(self, flow: Flow, step: Step) -> None:
+        self.conversation.flow = flow.name
+        self.conversation.step = flow.qualified(step.name)
+        self.conversation.status = ConversationStatus.ACTIVE
+
+    # Asking
+
+    def ask(self, step: Step, before: str | None = None, error: str | None = None) -> Outbound:
+        ctx = self.ctx
+        if step.before_asking is not None:
+            step.before_asking(ctx)
+        prompt = step.ask(ctx) if callable(step.ask) else ctx._(step.ask)
+        text = "\n\n".join(part for part in (before, error, prompt) if part)
+        return Outbound(
+            text=text,
+            options=tuple(step.expects.options(ctx)),
+            multiple=step.expects.multiple,
+            media=step.media(ctx) if step.media is not None else (),
+            step=f"{self.conversation.flow or ''}:{step.name}",
+        )
+
+    def _ask_current(self, active: tuple[Flow, Step] | None, before: str | None
+                     ) -> list[Outbound]:
+        if active is not None:
+            return [self.ask(active[1], before=before)]
+        return self._begin(before=before)
+
+    # Starting
+
+    def _begin(self, before: str | None = None) -> list[Outbound]:
+        ctx = self.ctx
+        if ctx.registered:
+            menu = self.flows[MENU_FLOW]
+            if before is None and ctx.inbound.text and self._fits(menu.first):
+                self._set(menu, menu.first)
+                return self._answer(menu, menu.first)
+            return self._start(Start(MENU_FLOW), [before] if before else [])
+        return self._start(Start(REGISTRATION_FLOW), [before] if before else [])
+
+    def _fits(self, step: Step) -> bool:
+        try:
+            step.expects.parse(self.ctx.inbound, self.ctx)
+        except Invalid:
+            return False
+        return True
+
+    def _start(self, start: Start, notes: list[str]) -> list[Outbound]:
+        flow = self.flows[start.flow]
+        self.state.reset(dict(start.arguments))
+        return self._goto(flow, self._first_step(flow, bool(start.arguments), notes), notes)
+
+    def _first_step(self, flow: Flow, handed_work: bool, notes: list[str]) -> str:
+        """Where `flow` starts: where its draft stopped, or its entry. A flow handed
+        something to work on starts on it, whatever draft waits."""
+        draft = self.state.drafts.get(flow.name)
+        if draft is not None and not handed_work and flow.drafts(self.ctx) \
+                and draft.step in flow.index:
+            self.state.answers.update(draft.answers)
+            self.state.return_to = draft.return_to
+            notes.append(self.ctx._("You have an unfinished one: we continue where you "
+                                    "stopped. (Type batal to throw it away.)"))
+            return draft.step
+        if flow.entry is not None:
+            return flow.entry.choose(self.ctx)
+        return flow.first.name
+
+    # Answering
+
+    def _answer(self, flow: Flow, step: Step) -> list[Outbound]:
+        ctx = self.ctx
+        refused = self._refuse_files(step)
+        if refused is not None:
+            return [self.ask(step, error=refused)]
+        try:
+            value = step.expects.parse(ctx.inbound, ctx)
+        except Invalid as invalid:
+            return self._refused(step, invalid.message)
+        self.state.tries = 0
+        self.state.answers[step.name] = value
+        notes: list[str] = []
+        if step.on_answer is not None:
+            note = step.on_answer(ctx)
+            if note:
+                notes.append(note)
+        return self._goto(flow, next_step(flow, step, self.state), notes)
+
+    def _refuse_files(self, step: Step) -> str | None:
+        """Why the files of this message cannot answer the step, if they cannot."""
+        ctx = self.ctx
+        photos = ctx.inbound.photos
+        if any(photo.not_image for photo in photos):
+            return ctx._("That file is not a photo. Please send photos as JPG or PNG images.")
+        too_large = [photo for photo in photos if photo.too_large]
+        if too_large:
+            return ctx._("That file is too big: at most {limit} MB. Please send a smaller "
+                         "photo.").format(limit=too_large[0].limit_mb)
+        if photos and not ctx.inbound.text and not step.expects.takes_photos:
+            return ctx._("Thank you, but a photo is not needed here. Please answer with text.")
+        return None
+
+    def _refused(self, step: Step, message: str) -> list[Outbound]:
+        self.state.tries += 1
+        if step.max_tries is not None and self.state.tries >= step.max_tries:
+            give_up = step.on_give_up or ""
+            text = give_up(self.ctx) if callable(give_up) else self.ctx._(give_up)
+            return self._finish([message, text])
+        if self.state.tries >= 3:
+            message += "\n" + self.ctx._("(Type bantuan for help, or batal to stop.)")
+        return [self.ask(step, error=message)]
+
+    def _goto(self, flow: Flow, target: Target, notes: list[str]) -> list[Outbound]:
+        ctx = self.ctx
+        for _ in range(len(flow.steps) * 2 + 10):
+            if isinstance(target, Start):
+                self._leave()
+                return self._start(target, notes)
+            if target == END:
+                return self._finish(notes)
+            step = flow.step(target)
+            known = None
+            if step.known_answer is not None and self.state.return_to is None:
+                known = step.known_answer(ctx)
+            if known is None:
+                self._set(flow, step)
+                return [*self._notes(notes), self.ask(step)]
+            self.state.answers[step.name] = known
+            target = next_step(flow, step, self.state)
+        raise RuntimeError(f"flow {flow.name} loops without asking anything")
+
+    def _notes(self, notes: list[str]) -> list[Outbound]:
+        return [Outbound(text=note) for note in notes if note]
+
+    def _finish(self, notes: list[str]) -> list[Outbound]:
+        self._leave()
+        if self.ctx.registered and not self.ctx.forget:
+            return self._start(Start(MENU_FLOW), notes)
+        return self._notes(notes)
+
+    # Words that work at every step
+
+    def _global(self, command: str, active: tuple[Flow, Step] | None) -> list[Outbound]:
+        ctx = self.ctx
+        _ = ctx._
+        in_flow = active is not None and active[0].name != MENU_FLOW
+        if command == "start":
+            before = _("Let's continue where we left off.") if in_flow else None
+            return self._ask_current(active, before)
+        if command == "cancel":
+            if not in_flow:
+                return self._ask_current(active, _("There is nothing to cancel."))
+            self._leave()
+            if ctx.registered:
+                return self._finish([_("Cancelled.")])
+            return [Outbound(_("Registration cancelled. Nothing you typed was kept. "
+                               "Send any message to start again."))]
+        if command == "menu":
+            if ctx.registered:
+                self._leave(keep_draft=True)
+                return self._finish([])
+            return self._ask_current(active, _("Please finish registering first, "
+                                               "or type batal to stop."))
+        if command in STAFF_COMMANDS:
+            flow, allowed, refusal = STAFF_COMMANDS[command]
+            if not allowed(ctx.user):
+                return self._ask_current(active, _(refusal))
+            self._leave(keep_draft=True)
+            return self._start(Start(flow), [])
+        if command == "help":
+            return self._ask_current(active, help_text(ctx))
+        if command == "language":
+            return self._ask_current(active, switch_language(ctx))
+        if command in ("stop", "resume"):
+            note = self._opt(command == "stop")
+            return [self.ask(active[1], before=note)] if in_flow and active else [Outbound(note)]
+        return self._ask_current(active, _("I don't know that command. Type menu for the "
+                                           "main menu or bantuan for help."))
+
+    def _opt(self, out: bool) -> str:
+        """BERHENTI / MULAI: pushes off or on; replies to the user's own messages always go."""
+        ctx = self.ctx
+        if not ctx.registered or ctx.user is None:
+            return ctx._("You are not registered, so we send you no reminders or announcements.")
+        ctx.user.opted_out = out
+        ctx.user.updated_at = ctx.now
+        if out:
+            return ctx._("Done: you will get no more reminders or announcements. Replies to "
+                         "your messages still come. Type MULAI to receive them again.")
+        return ctx._("Welcome back: reminders and announcements are on again.")

@@ -1,0 +1,122 @@
+"""Programs, the runs of their reminders, and the searches over them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, delete, func, or_
+from sqlmodel import Session, col, select
+
+from storage.models import Program, Registration, ReminderRun
+
+
+def get(session: Session, program_id: str | None) -> Program | None:
+    return session.get(Program, program_id) if program_id else None
+
+
+def lock(session: Session, program_id: str) -> Program | None:
+    """The program, locked until the transaction ends, read fresh from the database
+    (`FOR UPDATE` on PostgreSQL; SQLite's BEGIN IMMEDIATE already lets one writer in)."""
+    query = (select(Program).where(Program.id == program_id).with_for_update()
+             .execution_options(populate_existing=True))
+    return session.exec(query).first()
+
+
+def save(session: Session, values: dict[str, Any], now: datetime) -> tuple[Program, set[str]]:
+    """Add a program or update it by its id; returns it and the names of the values that
+    changed."""
+    program = session.get(Program, values["id"])
+    if program is None:
+        program = Program(**values)
+        session.add(program)
+        session.flush()
+        return program, set(values)
+    changed = {key for key, value in values.items() if getattr(program, key) != value}
+    for key, value in values.items():
+        setattr(program, key, value)
+    program.updated_at = now
+    session.flush()
+    return program, changed
+
+
+def every(session: Session) -> list[Program]:
+    return list(session.exec(select(Program).order_by(Program.starts_at, Program.id)))
+
+
+def upcoming(
+    session: Session, now: datetime, *, provinces: Sequence[str] | None = None,
+    kind: str | None = None, audiences: Sequence[str] | None = None,
+    words: Sequence[Sequence[str]] = (), offset: int = 0, limit: int = 5,
+) -> tuple[list[Program], int]:
+    """Programs not yet over, open ones first, nearest deadline first; and how many in all.
+    Each entry of `words` is alternatives, one of which must appear somewhere in the
+    program's text."""
+    conditions: list[Any] = [Program.ends_at >= now]
+    if provinces:
+        conditions.append(col(Program.province).in_(provinces))
+    if kind:
+        conditions.append(Program.kind == kind)
+    if audiences:
+        conditions.append(col(Program.audience).in_(audiences))
+    haystack = (Program.title, Program.description, Program.organiser, Program.venue,
+                Program.province, Program.kind, cast(Program.categories, String))
+    for alternatives in words:
+        patterns = [f"%{word.lower()}%" for word in alternatives]
+        conditions.append(or_(*(func.lower(column).like(pattern)
+                                for pattern in patterns for column in haystack)))
+    closed = case((or_(col(Program.registration_deadline).is_(None),
+                       Program.registration_deadline >= now), 0), else_=1)
+    order = (closed, func.coalesce(Program.registration_deadline, Program.starts_at), Program.id)
+    total = session.exec(select(func.count()).select_from(Program).where(*conditions)).one()
+    found = session.exec(
+        select(Program).where(*conditions).order_by(*order).offset(offset).limit(limit))
+    return list(found), int(total)
+
+
+def with_signups(session: Session, since: datetime, active: Sequence[str], limit: int = 10
+                 ) -> list[tuple[Program, int]]:
+    """Programs not over before `since`, and how many sign-ups in `active` statuses each
+    has: those with sign-ups first, then the next to start."""
+    counted = (select(Registration.program_id, func.count().label("n"))
+               .where(col(Registration.status).in_(active))
+               .group_by(Registration.program_id).subquery())
+    found = session.exec(
+        select(Program, func.coalesce(counted.c.n, 0))
+        .outerjoin(counted, counted.c.program_id == Program.id)
+        .where(Program.ends_at >= since)
+        .order_by(func.coalesce(counted.c.n, 0) == 0, Program.starts_at, Program.id)
+        .limit(limit)
+    ).all()
+    return [(program, int(n)) for program, n in found]
+
+
+def with_dates_within(session: Session, now: datetime, deadline_within: timedelta,
+                      start_within: timedelta) -> list[Program]:
+    """Programs whose registration closes, or which start, within these spans of `now`."""
+    return list(session.exec(select(Program).where(or_(
+        and_(col(Program.registration_deadline) > now,
+             col(Program.registration_deadline) <= now + deadline_within),
+        and_(Program.starts_at > now, Program.starts_at <= now + start_within),
+    ))))
+
+
+# Reminder runs: one per program, kind of reminder and moment reminded of
+
+
+def reminder_ran(session: Session, program_id: str, kind: str, anchor: datetime) -> bool:
+    return session.get(ReminderRun, (program_id, kind, anchor)) is not None
+
+
+def record_reminder_run(session: Session, program_id: str, kind: str, anchor: datetime,
+                        queued: int, now: datetime) -> None:
+    session.add(ReminderRun(program_id=program_id, kind=kind, anchor=anchor, queued=queued,
+                            ran_at=now))
+    session.flush()
+
+
+def forget_reminder_runs(session: Session, program_id: str, kind_prefix: str) -> None:
+    session.execute(delete(ReminderRun).where(ReminderRun.program_id == program_id,
+                                              col(ReminderRun.kind).startswith(kind_prefix)))
+
