@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -33,13 +34,21 @@ def clean(text: str | None) -> str:
     """Text as a person meant it: no control or invisible characters, single spaces."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text[: MAX_INPUT * 2])
+    return _clean(text[: MAX_INPUT * 2])
+
+
+@lru_cache(maxsize=256)
+def _clean(text: str) -> str:
+    # Remembered: a message's text is cleaned for the global words, then for its answer.
+    text = unicodedata.normalize("NFC", text)
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf"))
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """A form for comparing typed words: case, accents and punctuation ignored."""
+    """A form for comparing typed words: case, accents and punctuation ignored. Remembered:
+    the options' own words are folded again with every answer."""
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
@@ -216,10 +225,8 @@ class Choice(Answer):
     def refusal(self, ctx: Context, n: int) -> str:
         return ctx._("Please choose one of the options: type a number from 1 to {n}.").format(n=n)
 
-    def _names(self, key: str, label: str, ctx: Context) -> set[str]:
-        names = {key, label, ctx._(label), _bare(label), _bare(ctx._(label))}
-        names |= set(self.words.get(key, ()))
-        return {fold(n) for n in names} - {""}
+    def _names(self, key: str, label: str, ctx: Context) -> frozenset[str]:
+        return _names(key, label, ctx._(label), tuple(self.words.get(key, ())))
 
     def match_one(
         self, text: str, pairs: Sequence[tuple[str, str]], ctx: Context
@@ -248,6 +255,14 @@ class Choice(Answer):
             if found:
                 return None
         return None
+
+
+@lru_cache(maxsize=2048)
+def _names(key: str, label: str, translated: str, words: tuple[str, ...]) -> frozenset[str]:
+    """Every way an option is named, folded: its key, its label in both languages, the
+    word in brackets, and its extra words."""
+    names = {key, label, translated, _bare(label), _bare(translated), *words}
+    return frozenset(fold(n) for n in names) - {""}
 
 
 def _bare(label: str) -> str:

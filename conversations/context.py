@@ -14,6 +14,7 @@ from conversations.messages import Inbound
 from conversations.quiet_hours import NIGHT, QuietHours
 from conversations.state import FlowState
 from storage.conversations import ConversationState
+from storage.db import Transaction
 from storage.models import User
 
 
@@ -43,7 +44,7 @@ class Context:
     state: FlowState
     inbound: Inbound
     now: datetime
-    session: Session
+    transaction: Transaction  # the one this message is handled in
     conversation: ConversationState
     user: User | None
     settings: Settings
@@ -54,6 +55,11 @@ class Context:
 
     def _(self, message: str) -> str:
         return self.tr._(message)
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of this message's transaction."""
+        return self.transaction.session
 
     @property
     def answers(self) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from conversations import outbox, users
@@ -26,7 +25,7 @@ from conversations.state import FlowState
 from conversations.turn import MENU_FLOW, REGISTRATION_FLOW, Turn
 from storage import conversations as conversation_rows
 from storage import users as user_rows
-from storage.db import connection_and_session
+from storage.db import transaction
 from storage.models import User, utcnow
 
 
@@ -52,16 +51,19 @@ class Conversations:
     def handle(self, inbound: Inbound) -> list[Delivery]:
         """Handle one message; returns the replies, already queued in the outbox."""
         now = inbound.received_at or self.clock()
-        with connection_and_session(self.database) as (conn, session):
+        with transaction(self.database) as work:
+            conn = work.conn
             if inbound.message_id and not conversation_rows.first_time_seen(
                 conn, inbound.channel, inbound.message_id
             ):
                 return []
             conversation = conversation_rows.lock(conn, inbound.channel, inbound.address)
-            user = user_rows.by_id(session, conversation.user_id)
-            if conversation.created:
+            user = None
+            if conversation.user_id is not None:
+                user = user_rows.by_id(work.session, conversation.user_id)
+            elif conversation.created:
                 # Staff added from the command line have a user row before their first word.
-                user = user_rows.at(session, inbound.channel, inbound.address)
+                user = user_rows.at(work.session, inbound.channel, inbound.address)
             if user is not None:
                 conversation.language = user.language
                 if user.unreachable:
@@ -75,33 +77,30 @@ class Conversations:
                                           flow.index if flow is not None else ()),
                 inbound=inbound,
                 now=now,
-                session=session,
+                transaction=work,
                 conversation=conversation,
                 user=user,
                 settings=self.settings,
             )
             replies = Turn(self.flows, ctx).run()
-            return self._persist(ctx, conn, replies)
+            return self._persist(ctx, replies)
 
     def _translator(self, lang: str, user: User | None) -> Translator:
         province = user.province if user is not None else None
         return translator(lang, zone_of(province, self.settings.default_zone))
 
-    def _persist(self, ctx: Context, conn: Connection, replies: list[Outbound]
-                 ) -> list[Delivery]:
-        session, conversation, inbound = ctx.session, ctx.conversation, ctx.inbound
+    def _persist(self, ctx: Context, replies: list[Outbound]) -> list[Delivery]:
+        conn, conversation, inbound = ctx.transaction.conn, ctx.conversation, ctx.inbound
         user_id = None
         if ctx.forget and ctx.user is not None:
-            users.erase(session, ctx.user, ctx.now, self.settings.default_zone)
+            users.erase(ctx.session, ctx.user, ctx.now, self.settings.default_zone)
         elif ctx.user is None and conversation.flow is None:
             # Someone who has not agreed to anything leaves no conversation behind.
             conversation_rows.delete_row(conn, conversation)
         else:
             if ctx.user is not None:
-                if ctx.user.id is None:
-                    session.add(ctx.user)
-                    session.flush()
-                user_id = ctx.user.id
+                user_id = ctx.user.id if ctx.user.id is not None \
+                    else user_rows.add(conn, ctx.user)
                 conversation.user_id = user_id
             conversation.answers = ctx.state.to_json()
             conversation.updated_at = ctx.now

@@ -41,8 +41,9 @@ class ConversationState:
 
 
 _STORED = [f.name for f in fields(ConversationState) if f.name != "created"]
-_STATE_COLUMNS = [CONVERSATIONS.c[name] for name in _STORED]
 _WRITTEN = [name for name in _STORED if name not in ("id", "channel", "address")]
+# Read back: the channel and address are what it was looked up by.
+_READ = [CONVERSATIONS.c.id, *(CONVERSATIONS.c[name] for name in _WRITTEN)]
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,10 @@ def _statements(dialect: Dialect) -> _Statements:
             upsert(HANDLED)
             .values(channel=bindparam("channel"), message_id=bindparam("message_id"),
                     handled_at=bindparam("at", type_=HANDLED.c.handled_at.type))
-            .on_conflict_do_nothing()
-            .returning(HANDLED.c.message_id),
-            dialect, [HANDLED.c.message_id],
+            .on_conflict_do_nothing(),
+            dialect,
         ),
-        select=Prepared(select(*_STATE_COLUMNS).where(at_address).with_for_update(),
-                        dialect, _STATE_COLUMNS),
+        select=Prepared(select(*_READ).where(at_address).with_for_update(), dialect, _READ),
         insert=Prepared(
             upsert(CONVERSATIONS)
             .values(channel=bindparam("channel"), address=bindparam("address"),
@@ -95,8 +94,9 @@ def _statements(dialect: Dialect) -> _Statements:
 def first_time_seen(conn: Connection, channel: str, message_id: str) -> bool:
     """Record a platform message id; False when it was handled before (a retried webhook)."""
     sql = _statements(conn.dialect).mark_handled
-    return sql.first(conn, {"channel": channel, "message_id": message_id,
-                            "at": utcnow()}) is not None
+    # One row added the first time; none when the id was there (the conflict is ignored).
+    return sql.run(conn, {"channel": channel, "message_id": message_id,
+                          "at": utcnow()}).rowcount == 1
 
 
 def lock(conn: Connection, channel: str, address: str) -> ConversationState:
@@ -109,11 +109,11 @@ def lock(conn: Connection, channel: str, address: str) -> ConversationState:
     where = {"channel": channel, "address": address}
     row = sql.select.first(conn, where)
     if row is not None:
-        return ConversationState(*row)
+        return ConversationState(row[0], channel, address, *row[1:])
     sql.insert.run(conn, {**where, "answers": {}, "at": utcnow()})
     row = sql.select.first(conn, where)
     assert row is not None
-    return ConversationState(*row, created=True)
+    return ConversationState(row[0], channel, address, *row[1:], created=True)
 
 
 def save(conn: Connection, state: ConversationState) -> None:

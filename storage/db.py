@@ -47,8 +47,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(conn) -> None:
     # Take the write lock at the start: two handlers of one user are serialised and a
-    # read-then-write transaction never fails half way on a lock upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # read-then-write transaction never fails half way on a lock upgrade. Said to the
+    # driver itself, like the pragmas above: it has no result for SQLAlchemy to read.
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -76,15 +77,41 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+class Transaction:
+    """One transaction on one connection: prepared statements run on `conn`, ORM work on
+    `session`, which joins the same transaction. The session is made the first time it is
+    asked for: a message that needs no ORM object (most of a registration) costs none."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(bind=self.conn, expire_on_commit=False,
+                                    join_transaction_mode="conditional_savepoint")
+        return self._session
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
 @contextmanager
-def connection_and_session(database: Engine) -> Iterator[tuple[Connection, Session]]:
-    """One transaction on one connection, committed when the block ends: prepared statements
-    run on the connection, ORM work on the session joined to the same transaction."""
-    with database.begin() as conn, Session(
-        bind=conn, join_transaction_mode="conditional_savepoint", expire_on_commit=False
-    ) as session:
-        yield conn, session
-        session.flush()
+def transaction(database: Engine) -> Iterator[Transaction]:
+    """A Transaction, committed when the block ends, rolled back on any error."""
+    with database.begin() as conn:
+        work = Transaction(conn)
+        try:
+            yield work
+            work.flush()
+        finally:
+            work.close()
 
 
 def _alembic_config(engine: Engine) -> Config:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Dialect, String, bindparam, cast, delete, or_, update
+from sqlalchemy import Connection, Dialect, String, bindparam, cast, delete, insert, or_, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
@@ -24,10 +24,14 @@ RECIPIENT_COLUMNS = (User.id, User.channel, User.address, User.language, User.pr
                      User.role, User.lapas_id)
 
 
+_WRITTEN = [column for column in USERS.c if not column.primary_key]
+
+
 @dataclass(frozen=True)
 class _Statements:
     by_id: Prepared
     at: Prepared
+    insert: Prepared
 
 
 @lru_cache(maxsize=8)
@@ -39,7 +43,20 @@ def _statements(dialect: Dialect) -> _Statements:
         at=Prepared(select(*columns).where((USERS.c.channel == bindparam("channel"))
                                            & (USERS.c.address == bindparam("address"))),
                     dialect, columns),
+        insert=Prepared(insert(USERS).values({c.name: bindparam(c.name, type_=c.type)
+                                              for c in _WRITTEN}).returning(USERS.c.id),
+                        dialect, [USERS.c.id]),
     )
+
+
+def add(conn: Connection, user: User) -> int:
+    """A new person's row, written as it is (the one statement of a registration's last
+    answer, not a unit of work); returns, and sets, its id."""
+    found = _statements(conn.dialect).insert.first(
+        conn, {c.name: getattr(user, c.name) for c in _WRITTEN})
+    assert found is not None
+    user.id = int(found[0])
+    return user.id
 
 
 def _attach(session: Session, values: tuple[Any, ...] | None) -> User | None:
