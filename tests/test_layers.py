@@ -1,5 +1,6 @@
-"""The layers stay apart: conversations never import a channel's library, storage imports
-nothing above it (the contracts live in pyproject.toml), and the code is ruff-clean."""
+"""The layers stay apart (the contracts live in pyproject.toml): bot above conversations above
+storage, the flows above the domain beside them, no channel's library below bot; and the code
+is ruff-clean."""
 
 from __future__ import annotations
 
