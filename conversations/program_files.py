@@ -129,11 +129,8 @@ def _funding(value: Any) -> list[dict[str, Any]]:
     return routes
 
 
-def program_values(raw: dict[str, Any]) -> dict[str, Any]:
-    """Checked values of one program; ValueError says what is wrong in plain words."""
-    unknown = [k for k in raw if k not in FIELDS]
-    if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(map(str, unknown))}")
+def _identity(raw: dict[str, Any]) -> tuple[str, str, str]:
+    """The program's id, kind and title."""
     slug = _text(raw.get("id")).lower()
     if not SLUG.match(slug):
         raise ValueError("id must be a short slug of a-z, 0-9 and '-' (e.g. tei-2027)")
@@ -143,6 +140,11 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     title = _text(raw.get("title"))
     if not title:
         raise ValueError("title is empty")
+    return slug, kind, title
+
+
+def _place(raw: dict[str, Any]) -> tuple[str, ZoneInfo]:
+    """The province (or nasional) and the zone the program's times are in."""
     province_text = _text(raw.get("province")) or provinces.NATIONAL
     if fold(province_text) in ("nasional", "national"):
         province, default_zone = provinces.NATIONAL, provinces.WIB
@@ -153,9 +155,12 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
         province, default_zone = found.name, found.zone
     zone_name = _text(raw.get("timezone")) or default_zone
     try:
-        zone = ZoneInfo(zone_name)
+        return province, ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown timezone {zone_name!r}") from error
+
+
+def _categories(raw: dict[str, Any]) -> list[str]:
     categories = []
     for word in _text(raw.get("categories")).split(","):
         if word.strip():
@@ -163,6 +168,12 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
             if code is None:
                 raise ValueError(f"unknown category {word.strip()!r}")
             categories.append(code)
+    return categories
+
+
+def _dates(raw: dict[str, Any], zone: ZoneInfo
+           ) -> tuple[datetime, datetime, datetime | None]:
+    """When it starts and ends, and when registration closes (if it does)."""
     if not _text(raw.get("starts_at")):
         raise ValueError("starts_at is empty")
     try:
@@ -176,6 +187,11 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("ends_at is before starts_at")
     if deadline is not None and deadline > ends:
         raise ValueError("registration_deadline is after the program ends")
+    return starts, ends, deadline
+
+
+def _who(raw: dict[str, Any], kind: str) -> tuple[int | None, str, bool]:
+    """Its seats, its audience, and whether it needs a curated product."""
     quota_text = _text(raw.get("quota"))
     if quota_text and (not quota_text.isdigit() or int(quota_text) < 1):
         raise ValueError("quota must be a whole number above 0, or empty for no limit")
@@ -186,21 +202,27 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     if curated_text and curated_text not in YES | NO:
         raise ValueError("requires_curated_product must be yes or no")
     curated = curated_text in YES if curated_text else kind == "pameran"
+    return (int(quota_text) if quota_text else None), audience, curated
+
+
+def program_values(raw: dict[str, Any]) -> dict[str, Any]:
+    """Checked values of one program; ValueError says what is wrong in plain words."""
+    unknown = [k for k in raw if k not in FIELDS]
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(map(str, unknown))}")
+    slug, kind, title = _identity(raw)
+    province, zone = _place(raw)
+    categories = _categories(raw)
+    starts, ends, deadline = _dates(raw, zone)
+    quota, audience, curated = _who(raw, kind)
     return {
-        "id": slug,
-        "kind": kind,
-        "title": title[:200],
+        "id": slug, "kind": kind, "title": title[:200],
         "organiser": _text(raw.get("organiser"))[:200],
         "description": _text(raw.get("description"))[:4000],
         "venue": _text(raw.get("venue"))[:200],
-        "province": province,
-        "categories": categories,
-        "starts_at": starts,
-        "ends_at": ends,
-        "timezone": zone.key,
-        "registration_deadline": deadline,
-        "quota": int(quota_text) if quota_text else None,
-        "audience": audience,
+        "province": province, "categories": categories,
+        "starts_at": starts, "ends_at": ends, "timezone": zone.key,
+        "registration_deadline": deadline, "quota": quota, "audience": audience,
         "requires_curated_product": curated,
         "funding_routes": _funding(raw.get("funding_routes")),
     }
