@@ -12,6 +12,7 @@ def _at(today: date, days: int, clock: str, offset: str) -> str:
     return f"{(today + timedelta(days=days)).isoformat()}T{clock}{offset}"
 
 
+# Long: the demo programs as data, one mapping each, as an office would write them.
 def demo_rows(today: date) -> list[dict[str, Any]]:
     wib, wita = "+07:00", "+08:00"
 
