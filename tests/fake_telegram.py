@@ -10,7 +10,7 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import uvicorn
@@ -80,6 +80,15 @@ class FakeTelegram:
     port: int = 0
     _message_id: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        """Back to how it started, whole: nothing one test told it or it recorded reaches
+        the next (the port and the token stay, and message ids keep growing)."""
+        fresh = FakeTelegram(token=self.token, port=self.port)
+        with self._lock:
+            for each in fields(self):
+                if each.name not in ("token", "port", "_message_id", "_lock"):
+                    setattr(self, each.name, getattr(fresh, each.name))
 
     @property
     def api_base(self) -> str:

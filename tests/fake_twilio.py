@@ -11,7 +11,7 @@ import base64
 import itertools
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from starlette.applications import Starlette
@@ -75,11 +75,14 @@ class FakeTwilio:
         return [c for c in self.calls if "/Media/" in c.path]
 
     def reset(self) -> None:
+        """Back to how it started, whole: nothing one test told it or it recorded reaches
+        the next (the port and the account stay)."""
+        fresh = FakeTwilio(port=self.port, account_sid=self.account_sid,
+                           auth_token=self.auth_token)
         with self._lock:
-            self.calls.clear()
-            self.failures.clear()
-            self.media.clear()
-            self.redirect_media_to = None
+            for each in fields(self):
+                if each.name not in ("port", "account_sid", "auth_token"):
+                    setattr(self, each.name, getattr(fresh, each.name))
 
     def _authorised(self, request: Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -145,6 +148,9 @@ class FileHost:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def reset(self) -> None:
+        self.files, self.calls = {}, []
 
     async def _file(self, request: Request) -> Response:
         self.calls.append(Call(request.url.path, {}, request.headers.get("authorization")))

@@ -219,3 +219,101 @@ def test_a_platforms_pause_holds_every_dispatcher_of_the_channel(
     assert (pace.next_at - before).total_seconds() >= 2.5
     assert row.status == "sent" and row.attempts == 1  # the pause cost it no try
     assert len(fake.sent(1)) == 2 and len(set(delivered(fake))) == 1
+
+
+# The dispatcher's pace, on a clock of the test's own: what is asserted is when each send
+# started by the dispatcher's reckoning, which no busy machine can disturb.
+
+
+class FakeClock:
+    """Time that passes only when the dispatcher waits."""
+
+    def __init__(self) -> None:
+        from tests.conftest import START
+
+        self.moment = START
+
+    def now(self):
+        return self.moment
+
+    async def sleep(self, seconds: float) -> None:
+        import asyncio
+        from datetime import timedelta
+
+        await asyncio.sleep(0)  # what was started before the wait runs at its own moment
+        self.moment += timedelta(seconds=max(0.0, seconds))
+
+
+class Stopwatch:
+    """A channel that takes every message at once and notes when, by the fake clock;
+    `refuse` answers that many sends with the platform's "wait `pause` seconds"."""
+
+    name = "stopwatch"
+    title = "Stopwatch"
+    needs_window = False
+
+    def __init__(self, clock: FakeClock, rate: float, refuse: int = 0, pause: float = 0):
+        self.clock, self.rate, self.refuse, self.pause = clock, rate, refuse, pause
+        self.sent: list[tuple[float, str]] = []
+
+    async def send(self, due):
+        from conversations.sending import SENT, Outcome, OutcomeStatus
+
+        if self.refuse:
+            self.refuse -= 1
+            return Outcome(OutcomeStatus.RETRY, "flood", retry_after=self.pause)
+        self.sent.append((self.clock.now().timestamp(), due.address))
+        return SENT
+
+
+def dispatch_all(database, channel, clock) -> None:
+    import asyncio
+    from datetime import timedelta
+
+    from bot.dispatcher import Dispatcher
+    from bot.recorder import Recorder
+    from bot.work import DatabaseWork
+
+    async def run() -> None:
+        work = DatabaseWork(database)
+        dispatcher = Dispatcher(channel, database, work, Recorder(database, work),
+                                lease=timedelta(seconds=60), clock=clock)
+        while await dispatcher.dispatch_once():
+            pass
+
+    asyncio.run(run())
+
+
+def queue_many(database, channel: str, count: int, at) -> None:
+    from conversations import outbox
+    from conversations.outbox import Message, MessageKind, Recipient
+
+    with session_scope(database) as session:
+        outbox.queue(session, [
+            Message(Recipient(channel, str(n)), MessageKind.BROADCAST, f"{channel}:{n}",
+                    {"text": "Pameran dibuka"}) for n in range(count)], at)
+
+
+def test_a_dispatcher_sends_at_its_channels_rate_not_faster_not_slower(database):
+    clock = FakeClock()
+    channel = Stopwatch(clock, rate=20)
+    queue_many(database, channel.name, 100, clock.now())
+    dispatch_all(database, channel, clock)
+    times = [at for at, _ in channel.sent]
+    assert len(times) == 100 and len({a for _, a in channel.sent}) == 100
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 1 / 20 - 0.001  # never two closer than the rate allows
+    assert times[-1] - times[0] <= 99 / 20 + 0.05  # and no slower: batch after batch
+
+
+def test_a_platforms_pause_holds_the_channel_and_costs_the_message_no_try(database):
+    clock = FakeClock()
+    channel = Stopwatch(clock, rate=20, refuse=1, pause=3)
+    start = clock.now().timestamp()
+    queue_many(database, channel.name, 5, clock.now())
+    dispatch_all(database, channel, clock)
+    assert len(channel.sent) == 5
+    assert min(at for at, _ in channel.sent) >= start + 3  # nothing went during the pause
+    with Session(database) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert {r.status for r in rows} == {"sent"} and {r.attempts for r in rows} == {1}

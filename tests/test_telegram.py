@@ -29,18 +29,21 @@ CHAT = 424242
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
+def bot_api() -> Iterator[FakeTelegram]:
     fake = FakeTelegram(port=free_port())
     with ServerThread(fake.app(), fake.port):
         yield fake
 
 
 @pytest.fixture
+def fake(bot_api) -> FakeTelegram:
+    """The module's Bot API stand-in, as it started: one server, a clean slate a test."""
+    bot_api.reset()
+    return bot_api
+
+
+@pytest.fixture
 def kriya(fake, database_url, tmp_path) -> Iterator[Any]:
-    fake.calls.clear()
-    fake.blocked.clear()
-    fake.missing.clear()
-    fake.flood = 0
     config = Config(
         KRIYA_DATABASE_URL=database_url, KRIYA_PUBLIC_URL="https://kriya.example.id",
         TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_WEBHOOK_SECRET=SECRET,
@@ -296,7 +299,6 @@ def test_a_photo_over_20_mb_gets_a_clear_message(kriya, fake):
 
 
 def test_without_a_public_url_updates_are_long_polled(fake, database_url, tmp_path):
-    fake.calls.clear()
     fake.updates = [{"update_id": 9001, "message": {
         "message_id": 1, "date": int(time.time()), "text": "/start",
         "from": {"id": 5150, "is_bot": False, "first_name": "Budi"},
@@ -306,13 +308,10 @@ def test_without_a_public_url_updates_are_long_polled(fake, database_url, tmp_pa
         TELEGRAM_API_BASE_URL=fake.api_base, TELEGRAM_FILE_BASE_URL=fake.file_base,
         KRIYA_MEDIA_DIR=str(tmp_path / "media"),
     )
-    try:
-        with ServerThread(create_app(config), free_port(), lifespan="on"):
-            deadline = time.monotonic() + 10
-            while not fake.sent(5150) and time.monotonic() < deadline:
-                time.sleep(0.05)
-    finally:
-        fake.updates = []
+    with ServerThread(create_app(config), free_port(), lifespan="on"):
+        deadline = time.monotonic() + 10
+        while not fake.sent(5150) and time.monotonic() < deadline:
+            time.sleep(0.05)
     assert "deleteWebhook" in fake.methods() and "setWebhook" not in fake.methods()
     assert "UU" in fake.sent(5150)[0]["text"]
 

@@ -37,17 +37,30 @@ TO = f"whatsapp:{PHONE}"
 
 
 @pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
+def twilio_api() -> Iterator[FakeTwilio]:
     fake = FakeTwilio(port=free_port())
     with ServerThread(fake.app(), fake.port):
         yield fake
 
 
+@pytest.fixture
+def twilio(twilio_api) -> FakeTwilio:
+    """The module's Twilio stand-in, as it started: one server, a clean slate a test."""
+    twilio_api.reset()
+    return twilio_api
+
+
 @pytest.fixture(scope="module")
-def stranger() -> Iterator[FileHost]:
+def file_host() -> Iterator[FileHost]:
     host = FileHost(port=free_port())
     with ServerThread(host.app(), host.port):
         yield host
+
+
+@pytest.fixture
+def stranger(file_host) -> FileHost:
+    file_host.reset()
+    return file_host
 
 
 @contextmanager
@@ -63,8 +76,6 @@ def serving(database_url: str, twilio: FakeTwilio, media_dir, **env: str) -> Ite
 
 @pytest.fixture
 def kriya(database_url, twilio, stranger, tmp_path) -> Iterator[Any]:
-    twilio.reset()
-    stranger.calls.clear()
     with serving(database_url, twilio, tmp_path / "media") as client:
         yield client
 
