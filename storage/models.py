@@ -10,6 +10,8 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.statuses import BroadcastStatus, ConversationStatus, OutboxStatus, ProductStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -176,7 +178,7 @@ class Conversation(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
     flow: str | None = Field(default=None, max_length=40)
     step: str | None = Field(default=None, max_length=80)
-    status: str = Field(default="idle", max_length=16)
+    status: str = Field(default=ConversationStatus.IDLE.value, max_length=16)
     answers: dict[str, Any] = Field(
         default_factory=no_fields, sa_column=Column(JSON, nullable=False)
     )
@@ -211,7 +213,7 @@ class OutboxMessage(SQLModel, table=True):
         default_factory=no_fields, sa_column=Column(JSON, nullable=False)
     )
     idempotency_key: str = Field(max_length=200, unique=True)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
     not_before: datetime | None = _ts(default=None, nullable=True)
@@ -259,7 +261,7 @@ class Product(SQLModel, table=True):
         default_factory=no_items, sa_column=Column(JSON, nullable=False)
     )
     packaging_photo: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    status: str = Field(default="submitted", max_length=16)
+    status: str = Field(default=ProductStatus.SUBMITTED.value, max_length=16)
     curator_note: str | None = Field(default=None, max_length=1000)
     claimed_by: int | None = Field(default=None)
     claimed_until: datetime | None = _ts(default=None, nullable=True)
@@ -302,7 +304,7 @@ class Registration(SQLModel, table=True):
     lapas_id: int | None = Field(default=None, foreign_key="lapas.id", index=True)
     party: str = Field(max_length=24, index=True)
     seq: int
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # a SignUpStatus
     funding_route: str | None = Field(default=None, max_length=16)
     product_ids: list[int] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
     notes: str = Field(default="", max_length=500)
@@ -331,7 +333,8 @@ class ReminderRun(SQLModel, table=True):
 
 class Broadcast(SQLModel, table=True):
     """An announcement from staff to an audience. Its messages are outbox rows with the
-    topic "broadcast:<id>"; status: scheduled or sending, then done or stopped."""
+    topic "broadcast:<id>"; status (a BroadcastStatus): sending, then stopped if staff stop
+    it."""
 
     __tablename__ = "broadcasts"
 
@@ -343,7 +346,7 @@ class Broadcast(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     send_at: datetime = _ts(default_factory=utcnow)
     recipients: int = Field(default=0)
-    status: str = Field(default="sending", max_length=16)
+    status: str = Field(default=BroadcastStatus.SENDING.value, max_length=16)
     created_at: datetime = _ts(default_factory=utcnow)
     stopped_at: datetime | None = _ts(default=None, nullable=True)
 
