@@ -105,7 +105,7 @@ class Flow:
     def first(self) -> Step:
         return self.steps[0]
 
-    def drafts(self, ctx: Context) -> bool:
+    def keeps_draft_now(self, ctx: Context) -> bool:
         """Whether leaving this flow unfinished now keeps its answers as a draft."""
         return self.keeps_draft(ctx) if callable(self.keeps_draft) else self.keeps_draft
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -96,8 +97,8 @@ def queue(where: Session | Connection, messages: Sequence[Message], now: datetim
     conn = where.connection() if isinstance(where, Session) else where
     return rows.insert(conn, [
         {"channel": m.to.channel, "address": m.to.address, "user_id": m.to.user_id,
-         "kind": m.kind.value, "priority": PRIORITIES[m.kind].value, "payload": m.payload,
-         "idempotency_key": m.key, "status": OutboxStatus.PENDING.value,
+         "kind": m.kind, "priority": PRIORITIES[m.kind], "payload": m.payload,
+         "idempotency_key": m.key, "status": OutboxStatus.PENDING,
          "not_before": m.not_before, "topic": m.topic, "expires_at": m.expires_at,
          "created_at": now, "updated_at": now}
         for m in messages
@@ -121,7 +122,12 @@ def reminder_key(kind: str, user_id: int, program_id: str, anchor: datetime,
                  run_at: datetime) -> str:
     """A reminder's idempotency key. The run's minute is in it too: a run made again after
     the program's date moved and came back is a new message."""
-    return f"reminder:{kind}:{user_id}:{program_id}:{anchor:%Y%m%dT%H%M}:{run_at:%Y%m%d%H%M}"
+    return f"reminder:{kind}:{user_id}:{program_id}:{_stamps(anchor, run_at)}"
+
+
+@lru_cache(maxsize=64)
+def _stamps(anchor: datetime, run_at: datetime) -> str:
+    return f"{anchor:%Y%m%dT%H%M}:{run_at:%Y%m%d%H%M}"
 
 
 def withdraw_reminders(session: Session, program_id: str, now: datetime, *,

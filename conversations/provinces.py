@@ -126,6 +126,8 @@ def match(text: str) -> tuple[Province | None, list[Province]]:
     return None, found[:5]
 
 
+@cache
 def zone_of(province: str | None, default: str) -> str:
+    """The zone of a province, or `default` for none (a fan-out asks it of every person)."""
     found = by_name(province) if province else None
     return found.zone if found else default

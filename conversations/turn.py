@@ -126,7 +126,7 @@ class Turn:
         """Leave the current flow. A flow that keeps drafts keeps its answers when left
         unfinished (`keep_draft`), and drops them when finished or cancelled."""
         flow = self.flows.get(self.conversation.flow or "")
-        if flow is not None and flow.drafts(self.ctx):
+        if flow is not None and flow.keeps_draft_now(self.ctx):
             step = (self.conversation.step or "").split(":", 1)[-1]
             if keep_draft and self.state.answers and step:
                 self.state.drafts[flow.name] = Draft(step, dict(self.state.answers),
@@ -193,7 +193,7 @@ class Turn:
         """Where `flow` starts: where its draft stopped, or its entry. A flow handed
         something to work on starts on it, whatever draft waits."""
         draft = self.state.drafts.get(flow.name)
-        if draft is not None and not handed_work and flow.drafts(self.ctx) \
+        if draft is not None and not handed_work and flow.keeps_draft_now(self.ctx) \
                 and draft.step in flow.index:
             self.state.answers.update(draft.answers)
             self.state.return_to = draft.return_to

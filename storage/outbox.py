@@ -60,13 +60,11 @@ def insert(conn: Connection, rows: Sequence[Mapping[str, Any]],
     defaults = _defaults(rows[0].keys())
     names = tuple(rows[0].keys()) + tuple(defaults)
     statement = _insert(conn.dialect, names, skip_duplicates)
-    if defaults:
-        rows = [{**row, **defaults} for row in rows]
     if len(rows) == 1:  # a reply, a notice: the driver's plain execute is the cheaper
-        return max(statement.run(conn, rows[0]).rowcount, 0)
+        return max(statement.run(conn, {**rows[0], **defaults}).rowcount, 0)
     added = 0
     for start in range(0, len(rows), BATCH):
-        result = statement.run_many(conn, rows[start:start + BATCH])
+        result = statement.run_many(conn, rows[start:start + BATCH], defaults)
         added += max(result.rowcount, 0)
     return added
 

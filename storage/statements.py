@@ -63,10 +63,11 @@ class Prepared:
     def run(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult:
         return conn.exec_driver_sql(self.sql, self.args(params))
 
-    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> CursorResult:
-        """Run once for each row (the driver's executemany). Rows of a fan-out share most
-        values (a time, the text of a language), so each distinct value is converted
-        once, not once a row."""
+    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]],
+                 shared: Mapping[str, Any] | None = None) -> CursorResult:
+        """Run once for each row (the driver's executemany); `shared` gives values that
+        are the same for every row. Rows of a fan-out share most values (a time, the text
+        of a language), so each distinct value is converted once, not once a row."""
         converted: dict[tuple[str, Any], Any] = {}
         processors = self.processors
 
@@ -80,13 +81,14 @@ class Prepared:
                 converted[key] = process(raw)
             return converted[key]
 
-        fixed = self.fixed
-        params: list[Any] = [
-            [fixed[n] if n in fixed else value(n, row[n]) for n in self.names] for row in rows]
+        fixed = {**self.fixed, **{name: value(name, raw) for name, raw in (shared or {}).items()}}
+        names = self.names
         if self.positional:
-            params = [tuple(row) for row in params]
+            params: list[Any] = [tuple(fixed[n] if n in fixed else value(n, row[n])
+                                       for n in names) for row in rows]
         else:
-            params = [dict(zip(self.names, row, strict=True)) for row in params]
+            params = [{n: fixed[n] if n in fixed else value(n, row[n]) for n in names}
+                      for row in rows]
         return conn.exec_driver_sql(self.sql, params)
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:

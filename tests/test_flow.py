@@ -105,3 +105,18 @@ def test_a_flow_that_can_never_finish_is_refused():
 def test_two_steps_of_one_name_are_refused():
     with pytest.raises(FlowError, match="same name"):
         check_flows({"f": Flow("f", [step("a"), step("a")])})
+
+
+def test_a_state_in_the_older_layout_is_read_part_by_part():
+    from conversations.state import Draft
+
+    old = {"name": "Kain", "category": "tenun", "revising": 5, "_tries": 2,
+           "_return_to": "confirm",
+           "_drafts": {"product": {"step": "price",
+                                   "answers": {"name": "Ikat", "_return_to": "confirm"}}}}
+    state = FlowState.from_json(old, steps={"name", "category", "price"})
+    assert state.answers == {"name": "Kain", "category": "tenun"}
+    assert state.scratch == {"revising": 5}
+    assert (state.tries, state.return_to) == (2, "confirm")
+    assert state.drafts == {"product": Draft("price", {"name": "Ikat"}, "confirm")}
+    assert FlowState.from_json(state.to_json()) == state  # and written in the new one

@@ -218,3 +218,28 @@ def test_a_draft_left_during_a_change_returns_to_the_summary(chat: Chat, convers
     assert chat.step == "product:price"
     chat.say("Rp175.000")
     assert chat.step == "product:confirm" and "Rp175.000" in chat.text
+
+
+def test_a_conversation_saved_before_the_upgrade_goes_on_where_it_was(chat: Chat, conversations):
+    """Rows written in the older layout (one dict, the engine's own keys starting with _)
+    are read as they were meant: the answers, a draft kept, the step an edit returns to."""
+    from storage.models import Conversation
+
+    chat.register_artisan()
+    chat.say("kirim produk")
+    chat.say("Gelang Mutiara")
+    with session_scope(conversations.database) as session:
+        row = session.exec(select(Conversation)).one()
+        assert row.answers["answers"] == {"producer_code": "-", "name": "Gelang Mutiara"}
+        row.answers = {"producer_code": "-", "name": "Gelang Mutiara", "_tries": 1, "_drafts": {
+            "my_products": {"step": "pick", "answers": {"pick": "1"}}}}
+    chat.say("perhiasan")
+    assert chat.step == "product:materials"
+    for answer in ("mutiara air laut, perak", "18 cm", "150rb", "10",
+                   "Gelang mutiara dari Lombok, dirangkai tangan."):
+        chat.say(answer)
+    assert chat.step == "product:photos"
+    with session_scope(conversations.database) as session:
+        state = session.exec(select(Conversation)).one().answers
+    assert state["answers"]["name"] == "Gelang Mutiara" and "tries" not in state
+    assert state["drafts"] == {"my_products": {"step": "pick", "answers": {"pick": "1"}}}
