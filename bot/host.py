@@ -1,30 +1,28 @@
-"""What the app gives every channel: handling a message and sending its replies at once,
-and telling Kriya what the platform said about a person."""
+"""What the app gives every channel (the `Host` of bot.channels.base): handling a message
+and sending its replies at once, and telling Kriya what the platform said about a person or
+a message."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from bot.channels.base import Due
+from bot.channels.base import Channel, Due
 from bot.config import Config
 from bot.recorder import Recorder
 from bot.work import DatabaseWork
-from conversations import users
+from conversations import sending, users
 from conversations.engine import Conversations
 from conversations.messages import Inbound
 from conversations.outbox import MessageKind
-from conversations.sending import OutcomeStatus
+from conversations.sending import Outcome, OutcomeStatus
 from storage.db import session_scope
 from storage.media import MediaStore
 from storage.models import utcnow
 
-if TYPE_CHECKING:
-    from bot.channels.base import Channel
-
 
 @dataclass
-class Host:
+class AppHost:
     config: Config
     conversations: Conversations
     media: MediaStore
@@ -52,3 +50,14 @@ class Host:
     def _set_reachable(self, channel: str, address: str, reachable: bool) -> None:
         with session_scope(self.conversations.database) as session:
             users.set_reachable(session, channel, address, reachable)
+
+    async def record_report(self, provider_id: str, state: str, error_code: str | None,
+                            failure: Outcome | None, as_template_for: Sequence[str]) -> None:
+        await self.work.run(self._record_report, provider_id, state, error_code, failure,
+                            as_template_for)
+
+    def _record_report(self, provider_id: str, state: str, error_code: str | None,
+                       failure: Outcome | None, as_template_for: Sequence[str]) -> None:
+        with session_scope(self.conversations.database) as session:
+            sending.record_report(session, provider_id, state, utcnow(), error_code, failure,
+                                  as_template_for)

@@ -25,7 +25,7 @@ from bot import channels
 from bot.channels.base import Channel
 from bot.config import Config
 from bot.dispatcher import Dispatcher
-from bot.host import Host
+from bot.host import AppHost
 from bot.recorder import Recorder
 from bot.scheduler import start_scheduler
 from bot.wiring import build_conversations, open_database
@@ -50,7 +50,7 @@ def create_app(config: Config) -> Starlette:
     conversations.settings.reply_lease = REPLY_LEASE
     work = DatabaseWork(database)
     recorder = Recorder(database, work)
-    host = Host(config, conversations, MediaStore(config.media_dir), work, recorder)
+    host = AppHost(config, conversations, MediaStore(config.media_dir), work, recorder)
     served = [channel for kind in channels.CHANNELS
               if (channel := kind.configure(config, host)) is not None]
     settings = conversations.settings

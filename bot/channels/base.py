@@ -9,18 +9,17 @@ tests' fixtures know channels only through this.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from starlette.routing import BaseRoute
 
+from bot.config import ChannelSettings, Config
+from conversations.messages import Inbound
 from conversations.sending import Outcome
-
-if TYPE_CHECKING:
-    from bot.config import ChannelSettings, Config
-    from bot.host import Host
+from storage.media import MediaStore
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,22 @@ class AddressOption:
 
     metavar: str
     help: str
+
+
+class Host(Protocol):
+    """What the app gives a channel (bot.host.AppHost is the one Kriya makes)."""
+
+    media: MediaStore  # where photos people send are kept, and files sent come from
+
+    async def reply(self, channel: Channel, inbound: Inbound) -> None:
+        """Handle one message and send its replies through `channel` at once."""
+
+    async def set_reachable(self, channel: str, address: str, reachable: bool) -> None:
+        """The platform says the person blocked the bot (False) or let it back in (True)."""
+
+    async def record_report(self, provider_id: str, state: str, error_code: str | None,
+                            failure: Outcome | None, as_template_for: Sequence[str]) -> None:
+        """The platform's later report on a message it took (conversations.sending)."""
 
 
 class Channel:

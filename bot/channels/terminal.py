@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from bot.channels.base import Channel, Due, Limits
+from bot.channels.base import Channel, Due, Host, Limits
+from bot.config import Config
 from conversations.messages import Outbound
 from conversations.sending import SENT, Outcome
-
-if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.host import Host
 
 
 def render(message: Outbound, media_dir: str | Path | None = None) -> str:

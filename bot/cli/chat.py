@@ -10,7 +10,7 @@ import typer
 
 from bot.channels.base import Due
 from bot.channels.terminal import TerminalChannel
-from bot.host import Host
+from bot.host import AppHost
 from bot.recorder import Recorder
 from bot.wiring import build_conversations, config
 from bot.work import DatabaseWork
@@ -35,7 +35,7 @@ async def _chat(address: str) -> None:
     conversations = build_conversations(settings)
     work = DatabaseWork(conversations.database)
     recorder = Recorder(conversations.database, work)
-    host = Host(settings, conversations, MediaStore(settings.media_dir), work, recorder)
+    host = AppHost(settings, conversations, MediaStore(settings.media_dir), work, recorder)
     terminal = TerminalChannel(typer.echo, settings.media_dir)
     interactive = sys.stdin.isatty()
 

@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 from starlette.requests import Request
@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from bot.channels.base import AddressOption, Channel, Due, Limits
+from bot.channels.base import AddressOption, Channel, Due, Host, Limits
 from bot.channels.telegram import sending
 from bot.channels.telegram.http import AiohttpRequest
 from bot.channels.telegram.updates import CHANNEL, UPDATE_TYPES, fetch_photo, read_update
@@ -27,9 +27,6 @@ from bot.config import ChannelSettings, Config
 from bot.gathering import Gatherer, combine
 from conversations.messages import Inbound
 from conversations.sending import Outcome
-
-if TYPE_CHECKING:
-    from bot.host import Host
 
 # Durations from PTB as timedelta, the form its next major version makes the only one.
 os.environ.setdefault("PTB_TIMEDELTA", "1")

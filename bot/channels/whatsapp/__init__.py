@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import httpx
 from dotenv import dotenv_values
@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
-from bot.channels.base import AddressOption, Channel, Due, Limits
+from bot.channels.base import AddressOption, Channel, Due, Host, Limits
 from bot.channels.whatsapp import sending
 from bot.channels.whatsapp.forms import (
     CHANNEL,
@@ -29,15 +29,10 @@ from bot.channels.whatsapp.forms import (
 from bot.config import ChannelSettings, Config, ConfigError
 from bot.gathering import Gatherer, combine
 from bot.media_links import MediaLinks
-from conversations import sending as outbox_sending
 from conversations.answers import parse_phone
 from conversations.messages import Inbound, Photo
 from conversations.sending import Outcome
-from storage.db import session_scope
 from storage.models import utcnow
-
-if TYPE_CHECKING:
-    from bot.host import Host
 
 log = logging.getLogger("kriya.whatsapp")
 TWIML_EMPTY = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -194,14 +189,10 @@ class WhatsAppChannel(Channel):
         sid = params.get("MessageSid") or params.get("SmsSid")
         state = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
         if sid and state:
-            await self.host.work.run(self._record_status, sid, state,
-                                     params.get("ErrorCode") or None)
+            code = params.get("ErrorCode") or None
+            # A message that closed window stopped may go again as its kind's template.
+            closed = code in sending.OUTSIDE_WINDOW
+            await self.host.record_report(
+                sid, state, code, sending.outcome_of_error(None, code, f"message {state}"),
+                tuple(self.templates) if closed else ())
         return Response(status_code=204)
-
-    def _record_status(self, sid: str, state: str, code: str | None) -> None:
-        failure = sending.outcome_of_error(None, code, f"message {state}")
-        closed = code in sending.OUTSIDE_WINDOW
-        with session_scope(self.host.conversations.database) as session:
-            outbox_sending.record_report(
-                session, sid, state, utcnow(), code, failure,
-                as_template_for=tuple(self.templates) if closed else ())
