@@ -227,15 +227,21 @@ def record_one(session: Session, key: str, outcome: Outcome, now: datetime) -> N
     message.last_error = error
     # A platform's "slow down" (a wait it names) is about the channel, not this message:
     # it costs no try, however long a big broadcast keeps meeting it.
-    named_wait = outcome.status == OutcomeStatus.RETRY and outcome.retry_after is not None
-    if not named_wait:
+    named = outcome.retry_after if outcome.status == OutcomeStatus.RETRY else None
+    if named is None:
         message.attempts += 1
-    if outcome.status == OutcomeStatus.RETRY and message.attempts < MAX_ATTEMPTS:
+    _after_failure(session, message, outcome.status, now,
+                   timedelta(seconds=named) if named else None)
+
+
+def _after_failure(session: Session, message: OutboxMessage, status: OutcomeStatus,
+                   now: datetime, wait: timedelta | None = None) -> None:
+    """What a failure makes of a message: tried again after `wait` (or a growing back-off)
+    while it has tries left, the person marked unreachable, or failed for good."""
+    if status == OutcomeStatus.RETRY and message.attempts < MAX_ATTEMPTS:
         message.status = OutboxStatus.PENDING
-        wait = (timedelta(seconds=outcome.retry_after) if named_wait and outcome.retry_after
-                else retry_delay(message.attempts))
-        message.not_before = now + wait
-    elif outcome.status == OutcomeStatus.BLOCKED:
+        message.not_before = now + (wait or retry_delay(message.attempts))
+    elif status == OutcomeStatus.BLOCKED:
         message.status = OutboxStatus.BLOCKED
         users.set_reachable(session, message.channel, message.address, False)
     else:
@@ -272,12 +278,6 @@ def record_report(session: Session, provider_id: str, state: str, now: datetime,
         # The window closed before it arrived: its template may still go.
         message.payload = {**message.payload, "as_template": True}
         message.status, message.not_before = OutboxStatus.PENDING, None
-    elif failure.status == OutcomeStatus.BLOCKED:
-        message.status = OutboxStatus.BLOCKED
-        users.set_reachable(session, message.channel, message.address, False)
-    elif failure.status == OutcomeStatus.RETRY and message.attempts < MAX_ATTEMPTS:
-        message.status = OutboxStatus.PENDING  # throttled on the way: send it again later
-        message.not_before = now + retry_delay(message.attempts)
-    else:
-        message.status = OutboxStatus.FAILED
+    else:  # its try was counted when it was sent
+        _after_failure(session, message, failure.status, now)
     return message
