@@ -39,6 +39,10 @@ STATUS_LABELS = {
 }
 
 
+def get(session: Session, product_id: int | None) -> Product | None:
+    return products.get(session, product_id)
+
+
 # Submitting
 
 

@@ -97,6 +97,10 @@ class Seats:
         return Seats(self.taken + 1, {**self.by_route, route: self.by_route.get(route, 0) + 1})
 
 
+def get(session: Session, registration_id: int | None) -> Registration | None:
+    return rows.get(session, registration_id)
+
+
 def seats(session: Session, program_id: str) -> Seats:
     by_route = rows.by_route(session, program_id, SEATED)
     return Seats(sum(by_route.values()), by_route)

@@ -14,14 +14,13 @@ language.
 from __future__ import annotations
 
 from conversations import curation as curating
-from conversations import lapas, vocabulary
+from conversations import lapas, users, vocabulary
 from conversations.answers import Choice, Province, Text
 from conversations.context import Context
 from conversations.curation import STATUS_LABELS
 from conversations.flow import END, Branch, Flow, Step
 from conversations.flows.product import LABELS, show
 from conversations.i18n import N_
-from storage import products, users
 from storage.models import Product
 from storage.statuses import ProductStatus
 
@@ -60,14 +59,14 @@ def _take_next(ctx: Context) -> None:
 
 
 def _product(ctx: Context) -> Product | None:
-    return products.get(ctx.session, ctx.scratch.get("product"))
+    return curating.get(ctx.session, ctx.scratch.get("product"))
 
 
 def review_text(ctx: Context) -> str:
     product = _product(ctx)
     if product is None:
         return ctx._("No product is waiting here now. Thank you!")
-    owner = users.by_id(ctx.session, product.owner_id)
+    owner = users.get(ctx.session, product.owner_id)
     lines = [product.name]
     if product.lapas_id is not None:
         workshop = lapas.get(ctx.session, product.lapas_id)

@@ -15,7 +15,6 @@ from conversations.flow import END, Branch, Flow, Start, Step
 from conversations.flows.signup import SIGN_UP, status_text
 from conversations.i18n import N_
 from conversations.messages import Inbound
-from storage import programs as program_rows
 from storage.models import Program, Registration
 
 PAGE = 5
@@ -124,7 +123,7 @@ def _after_results(answers: dict[str, Any]) -> str:
 
 def _shown(ctx: Context) -> Program | None:
     choice = ctx.answers.get("results") or ""
-    return program_rows.get(ctx.session, choice[2:]) if choice.startswith("p:") else None
+    return programs.get(ctx.session, choice[2:]) if choice.startswith("p:") else None
 
 
 def _own_signup(ctx: Context, program: Program) -> Registration | None:

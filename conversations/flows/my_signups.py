@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import signups, vocabulary
+from conversations import curation, signups, vocabulary
 from conversations.answers import YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
 from conversations.flows.signup import status_text
 from conversations.i18n import N_
-from storage import products
 from storage.models import Program, Registration
 
 FIND, BACK, MENU, CANCEL = "find", "back", "menu", "cancel"
@@ -79,7 +78,7 @@ def view_text(ctx: Context) -> str:
         lines.append(_("Venue: {venue}").format(venue=program.venue))
     if registration.product_ids:
         names = [p.name for i in registration.product_ids
-                 if (p := products.get(ctx.session, i)) is not None]
+                 if (p := curation.get(ctx.session, i)) is not None]
         lines.append(_("Products: {names}").format(names=", ".join(names)))
     if registration.funding_route:
         lines.append(_("Funding: {route}").format(route=_(vocabulary.FUNDING_ROUTES.get(

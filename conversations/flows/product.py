@@ -21,7 +21,6 @@ from conversations.flow import END, EditField, Entry, Flow, Step
 from conversations.i18n import N_
 from conversations.messages import Inbound, Option, Photo
 from conversations.photos import distinct, same_picture
-from storage import products
 
 SEND, EDIT = "send", "edit"
 REVISING = "revising"  # scratch: the id of the product being revised
@@ -181,7 +180,7 @@ def show(ctx: Context, field: str, value: Any) -> str:
 def confirm_text(ctx: Context) -> str:
     lines = [ctx._("Please check your product:")]
     if ctx.scratch.get(REVISING) is not None:
-        product = products.get(ctx.session, ctx.scratch[REVISING])
+        product = curation.get(ctx.session, ctx.scratch[REVISING])
         if product is not None and product.curator_note:
             lines = [ctx._("The curator asked: {note}").format(note=product.curator_note),
                      ctx._("Change what is needed, then send it again."), "", *lines]
@@ -199,7 +198,7 @@ def _field_choices(ctx: Context) -> list[tuple[str, str]]:
 def _start_at(ctx: Context) -> str:
     """A product to revise starts at its summary, with its values as the answers; a new
     one with the questions."""
-    product = products.get(ctx.session, ctx.arguments.get("revise"))
+    product = curation.get(ctx.session, ctx.arguments.get("revise"))
     if not curation.may_change(ctx.user, product):
         return "producer_code"
     assert product is not None

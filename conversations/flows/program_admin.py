@@ -15,15 +15,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conversations import exports, outbox, signups, staff
+from conversations import exports, outbox, programs, signups, staff
 from conversations.answers import Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
 from conversations.i18n import N_
 from conversations.messages import Outbound
 from conversations.outbox import Message, MessageKind, Recipient
-from storage import programs
-from storage import signups as signup_rows
 from storage.models import Program, Registration
 from storage.statuses import SignUpStatus
 
@@ -135,7 +133,7 @@ def _take_applicant(ctx: Context) -> None:
 
 
 def _applicant(ctx: Context) -> Registration | None:
-    return signup_rows.get(ctx.session, ctx.scratch.get("applicant"))
+    return signups.get(ctx.session, ctx.scratch.get("applicant"))
 
 
 def applicant_text(ctx: Context) -> str:

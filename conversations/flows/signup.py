@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import signups, vocabulary
+from conversations import programs, signups, vocabulary
 from conversations.answers import Choice, MultiChoice, Text, clean, fold
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
 from conversations.i18n import N_
 from conversations.messages import Inbound, Option
-from storage import programs
 from storage.models import Program, Registration
 from storage.statuses import SignUpStatus
 
