@@ -209,9 +209,10 @@ class Dispatcher:
                 for m in rows]
 
     def _hold(self, keys: Sequence[str], seconds: float) -> None:
+        now = self.clock.now()
         with session_scope(self.database) as session:
             sending.hold_channel(session, self.channel.name, keys,
-                                 self.clock.now() + timedelta(seconds=seconds))
+                                 now + timedelta(seconds=seconds), now)
 
     def _pause(self, key: str, outcome: Outcome, now: datetime) -> None:
         with session_scope(self.database) as session:

@@ -52,6 +52,10 @@ class Recorder:
             return
         try:
             await self.work.run(self._record, outcomes)
+        except asyncio.CancelledError:
+            # Stopping: kept for the last flush, not sent again when their leases end.
+            self._batch[:0] = outcomes
+            raise
         except Exception:
             log.exception("could not record %d messages as sent; trying again", len(outcomes))
             # Kept for the next try: recorded late, not sent again when leases end.

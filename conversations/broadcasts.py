@@ -107,11 +107,12 @@ def counts(session: Session, broadcast_id: int) -> dict[str, int]:
     return found
 
 
-def stop(session: Session, broadcast_id: int, now: datetime) -> int:
-    """Stop a broadcast: what has not left yet stays in the outbox, marked stopped."""
+def stop(session: Session, broadcast_id: int, now: datetime) -> int | None:
+    """Stop a broadcast: what has not left yet stays in the outbox, marked stopped.
+    Returns how many were stopped; None if there is no such broadcast."""
     broadcast = rows.get(session, broadcast_id)
     if broadcast is None:
-        return 0
+        return None
     stopped = outbox_rows.change_pending(session, now, topic=topic(broadcast_id),
                                          status=OutboxStatus.STOPPED)
     broadcast.status, broadcast.stopped_at = BroadcastStatus.STOPPED, now

@@ -161,18 +161,19 @@ def _hold_the_night(session: Session, channel: str, now: datetime, night: NightH
         after = page[-1][0]
 
 
-def hold_channel(session: Session, channel: str, keys: Sequence[str], until: datetime) -> None:
+def hold_channel(session: Session, channel: str, keys: Sequence[str], until: datetime,
+                 now: datetime) -> None:
     """The platform asked to slow down: no dispatcher of the channel sends before `until`,
     and the claimed messages in `keys` that were not tried wait for it too."""
-    put_back(session, keys, until)
+    put_back(session, keys, until, now)
     pace = rows.lock_pace(session, channel, until)
     pace.next_at = max(pace.next_at, until)
 
 
-def put_back(session: Session, keys: Sequence[str], at: datetime) -> None:
+def put_back(session: Session, keys: Sequence[str], at: datetime, now: datetime) -> None:
     """Claimed messages not tried: due again at `at`, with no attempt counted."""
     if keys:
-        rows.change_pending(session, at, keys=keys, not_before=at)
+        rows.change_pending(session, now, keys=keys, not_before=at)
 
 
 def ready_for(session: Session, channel: str, address: str, now: datetime
@@ -252,7 +253,7 @@ def pause(session: Session, channel: str, key: str, outcome: Outcome, now: datet
     """The platform refused a message for the channel's pace: the message waits as long
     as it asked, and so does every dispatcher of the channel."""
     record_one(session, key, outcome, now)
-    hold_channel(session, channel, [], now + timedelta(seconds=outcome.retry_after or 0))
+    hold_channel(session, channel, [], now + timedelta(seconds=outcome.retry_after or 0), now)
 
 
 def record_report(session: Session, provider_id: str, state: str, now: datetime,

@@ -355,7 +355,8 @@ def release_all(session: Session, user: User, now: datetime, default_zone: str) 
                 registration.user_id = colleague.id or 0
                 continue
         program = programs.lock(session, registration.program_id)
-        if program is None:
+        session.refresh(registration)  # as it stands under the lock: staff may have decided
+        if program is None or registration.status not in ACTIVE:
             continue
         registration.status = SignUpStatus.CANCELLED
         registration.cancelled_at = registration.updated_at = now

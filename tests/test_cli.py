@@ -154,6 +154,9 @@ def test_chat_with_piped_answers_and_a_restart_between_two_answers(tmp_path):
     assert kriya(url, "demo-data").returncode == 0
     first = kriya(url, "chat", stdin="1\n1\nSiti Aminah\n")
     assert first.returncode == 0, first.stderr
+    # Each reply is shown once: the consent question, then the role question.
+    assert first.stdout.count("Apakah Anda setuju?") == 1
+    assert first.stdout.count("Apakah Anda perajin") == 1
     # a new process on the same file continues at the business name
     second = kriya(url, "chat", stdin="Tenun Sasak\nntb\nKota Mataram\n3\n081234567890\n1\n1\n1\n")
     assert second.returncode == 0, second.stderr

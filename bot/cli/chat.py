@@ -41,6 +41,7 @@ async def _chat(address: str) -> None:
 
     async def say(inbound: Inbound) -> None:
         await host.reply(terminal, inbound)
+        await recorder.flush()  # the replies shown are recorded as sent before looking
         # Besides the replies, what was queued for this person (a file, a notice).
         with session_scope(conversations.database) as session:
             pushed = sending.ready_for(session, terminal.name, address, utcnow())

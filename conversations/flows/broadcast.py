@@ -186,6 +186,8 @@ def _stop(ctx: Context) -> str | None:
     if choice == DONE or not staff.is_broadcaster(ctx.user):
         return None
     stopped = broadcasts.stop(ctx.session, int(choice), ctx.now)
+    if stopped is None:
+        return None
     return ctx._("Broadcast {id} stopped: {n} messages not sent.").format(id=int(choice),
                                                                         n=stopped)
 
