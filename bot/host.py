@@ -5,10 +5,9 @@ a message."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
 from bot.channels.base import Channel, Due
-from bot.config import Config
 from bot.recorder import Recorder
 from bot.work import DatabaseWork
 from conversations import sending, users
@@ -21,13 +20,14 @@ from storage.media import MediaStore
 from storage.models import utcnow
 
 
-@dataclass
 class AppHost:
-    config: Config
-    conversations: Conversations
-    media: MediaStore
-    work: DatabaseWork
-    recorder: Recorder
+    def __init__(self, conversations: Conversations, media_dir: str | Path) -> None:
+        self.conversations = conversations
+        self.media = MediaStore(media_dir)
+        self.work = DatabaseWork(conversations.database)
+        # How sends went, written in batches: the replies sent here and, in a server, what
+        # the dispatchers send.
+        self.recorder = Recorder(conversations.database, self.work)
 
     async def reply(self, channel: Channel, inbound: Inbound) -> None:
         """Handle one message and send its replies straight away, in order, outside the

@@ -29,10 +29,8 @@ from bot.host import AppHost
 from bot.recorder import Recorder
 from bot.scheduler import start_scheduler
 from bot.wiring import build_conversations, open_database
-from bot.work import DatabaseWork
 from conversations.quiet_hours import night_hold
 from storage.db import ping
-from storage.media import MediaStore
 
 # How long the request that produced a reply has to send it before the dispatcher may.
 REPLY_LEASE = timedelta(seconds=30)
@@ -48,14 +46,13 @@ def create_app(config: Config) -> Starlette:
     database = open_database(config)
     conversations = build_conversations(config, database)
     conversations.settings.reply_lease = REPLY_LEASE
-    work = DatabaseWork(database)
-    recorder = Recorder(database, work)
-    host = AppHost(config, conversations, MediaStore(config.media_dir), work, recorder)
+    host = AppHost(conversations, config.media_dir)
+    recorder = host.recorder
     served = [channel for kind in channels.CHANNELS
               if (channel := kind.configure(config, host)) is not None]
     settings = conversations.settings
     night = night_hold(settings.default_zone, settings.quiet) if settings.quiet else None
-    dispatchers = [Dispatcher(channel, database, work, recorder,
+    dispatchers = [Dispatcher(channel, database, host.work, recorder,
                               lease=timedelta(seconds=config.send_lease), night=night)
                    for channel in served]
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]

@@ -11,13 +11,10 @@ import typer
 from bot.channels.base import Due
 from bot.channels.terminal import TerminalChannel
 from bot.host import AppHost
-from bot.recorder import Recorder
 from bot.wiring import build_conversations, config
-from bot.work import DatabaseWork
 from conversations import sending
 from conversations.messages import Inbound
 from storage.db import session_scope
-from storage.media import MediaStore
 from storage.models import utcnow
 
 TERMINAL_USER = "local"
@@ -33,9 +30,8 @@ def chat(
 async def _chat(address: str) -> None:
     settings = config()
     conversations = build_conversations(settings)
-    work = DatabaseWork(conversations.database)
-    recorder = Recorder(conversations.database, work)
-    host = AppHost(settings, conversations, MediaStore(settings.media_dir), work, recorder)
+    host = AppHost(conversations, settings.media_dir)
+    recorder = host.recorder
     terminal = TerminalChannel(typer.echo, settings.media_dir)
     interactive = sys.stdin.isatty()
 
