@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from storage.db import insert_for
 from storage.models import Conversation, HandledInbound, utcnow
 from storage.statements import Prepared
 from storage.statuses import ConversationStatus
@@ -57,7 +57,7 @@ class _Statements:
 
 @lru_cache(maxsize=8)
 def _statements(dialect: Dialect) -> _Statements:
-    upsert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    upsert = insert_for(dialect)
     at_address = ((CONVERSATIONS.c.channel == bindparam("channel"))
                   & (CONVERSATIONS.c.address == bindparam("address")))
     return _Statements(

@@ -12,9 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, bindparam, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import ChannelPace, OutboxMessage, User
 from storage.statements import Prepared
 from storage.statuses import OutboxStatus
@@ -42,8 +42,7 @@ def _defaults(given: Collection[str]) -> dict[str, Any]:
 
 @lru_cache(maxsize=32)
 def _insert(dialect: Dialect, names: tuple[str, ...], skip_duplicates: bool) -> Prepared:
-    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(OUTBOX).values(
+    statement = insert_for(dialect)(OUTBOX).values(
         {name: bindparam(name, type_=OUTBOX.c[name].type) for name in names})
     if skip_duplicates:
         statement = statement.on_conflict_do_nothing()
@@ -217,9 +216,8 @@ def lock_pace(session: Session, channel: str, now: datetime) -> ChannelPace:
     query = select(ChannelPace).where(ChannelPace.channel == channel).with_for_update()
     pace = session.exec(query).first()
     if pace is None:
-        dialect_insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-                          else sqlite.insert)
-        session.execute(dialect_insert(ChannelPace).values(channel=channel, next_at=now)
+        insert = insert_for(session.get_bind().dialect)
+        session.execute(insert(ChannelPace).values(channel=channel, next_at=now)
                         .on_conflict_do_nothing())
         pace = session.exec(query).one()
     return pace
