@@ -15,8 +15,8 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations import staff
-from conversations.i18n import N_
-from conversations.outbox import MessageKind, notify, translator_for
+from conversations.i18n import N_, Translator
+from conversations.outbox import MessageKind, notify
 from conversations.vocabulary import LAPAS_OFFICER
 from storage import products
 from storage.models import Product, User
@@ -142,20 +142,19 @@ def decide(session: Session, product_id: int, curator: User, status: ProductStat
 
 def _tell_submitter(session: Session, product: Product, now: datetime, default_zone: str
                     ) -> None:
-    owner = session.get(User, product.owner_id)
-    if owner is None:
-        return
-    tr = translator_for(owner, default_zone)
     note = product.curator_note or ""
-    if product.status == ProductStatus.ACCEPTED:
-        text = tr._("Good news! Your product \"{name}\" has been accepted by the curator. It "
-                    "can now be put forward for exhibitions.").format(name=product.name)
-    elif product.status == ProductStatus.NEEDS_REVISION:
-        text = tr._("Your product \"{name}\" needs some changes before it can be accepted.\n"
-                    "Curator's note: {note}\nPlease make the changes and send it again "
-                    "with Send a product.").format(name=product.name, note=note)
-    else:
-        text = tr._("We are sorry: your product \"{name}\" was not accepted this time.\n"
+
+    def words(tr: Translator) -> str:
+        if product.status == ProductStatus.ACCEPTED:
+            return tr._("Good news! Your product \"{name}\" has been accepted by the curator. "
+                        "It can now be put forward for exhibitions.").format(name=product.name)
+        if product.status == ProductStatus.NEEDS_REVISION:
+            return tr._("Your product \"{name}\" needs some changes before it can be "
+                        "accepted.\nCurator's note: {note}\nPlease make the changes and send "
+                        "it again with Send a product.").format(name=product.name, note=note)
+        return tr._("We are sorry: your product \"{name}\" was not accepted this time.\n"
                     "Curator's note: {note}").format(name=product.name, note=note)
+
     when = product.decided_at.isoformat() if product.decided_at else ""
-    notify(session, owner, MessageKind.DECISION, text, f"decision:{product.id}:{when}", now)
+    notify(session, session.get(User, product.owner_id), MessageKind.DECISION,
+           f"decision:{product.id}:{when}", now, default_zone, words)

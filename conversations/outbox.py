@@ -9,7 +9,7 @@ priority follows from the kind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -105,10 +105,14 @@ def queue(where: Session | Connection, messages: Sequence[Message], now: datetim
     ], skip_duplicates=once)
 
 
-def notify(session: Session, user: User, kind: MessageKind, text: str, key: str,
-           now: datetime) -> None:
-    """Queue `text` for `user`, where they chat; `key` makes it one message however often
-    this runs."""
+def notify(session: Session, user: User | None, kind: MessageKind, key: str, now: datetime,
+           default_zone: str, words: Callable[[Translator], str]) -> None:
+    """Queue news for someone other than the person chatting, where they chat, worded by
+    `words` in their own language and zone; nothing if they are gone (erased meanwhile).
+    `key` makes it one message however often this runs."""
+    if user is None:
+        return
+    text = words(translator_for(user, default_zone))
     queue(session, [Message(Recipient.of(user), kind, key, Outbound(text=text).to_payload())],
           now, once=True)
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations import staff
-from conversations.i18n import N_
-from conversations.outbox import MessageKind, notify, translator_for, withdraw_reminders
+from conversations.i18n import N_, Translator
+from conversations.outbox import MessageKind, notify, withdraw_reminders
 from conversations.vocabulary import ARTISAN, LAPAS_OFFICER
 from storage import products, programs, users
 from storage import signups as rows
@@ -261,15 +261,11 @@ def fill_seats(session: Session, program: Program, now: datetime, default_zone: 
 
 def _tell_promoted(session: Session, registration: Registration, program: Program,
                    now: datetime, default_zone: str) -> None:
-    person = session.get(User, registration.user_id)
-    if person is None:
-        return
-    tr = translator_for(person, default_zone)
-    text = tr._("Good news: a seat opened up for {title}, and it is yours. Your sign-up is "
-                "confirmed. It starts {when}.").format(
-        title=program.title, when=tr.datetime(program.starts_at))
-    notify(session, person, MessageKind.SIGNUP, text,
-           f"promoted:{registration.id}:{registration.seq}", now)
+    notify(session, session.get(User, registration.user_id), MessageKind.SIGNUP,
+           f"promoted:{registration.id}:{registration.seq}", now, default_zone,
+           lambda tr: tr._("Good news: a seat opened up for {title}, and it is yours. Your "
+                           "sign-up is confirmed. It starts {when}.").format(
+               title=program.title, when=tr.datetime(program.starts_at)))
 
 
 def cancel(session: Session, registration_id: int, user: User, now: datetime,
@@ -283,12 +279,19 @@ def cancel(session: Session, registration_id: int, user: User, now: datetime,
     session.refresh(registration)
     if program is None or registration.status not in ACTIVE or not is_open(program, now):
         return None, []
+    return registration, _cancel(session, registration, program, now, default_zone)
+
+
+def _cancel(session: Session, registration: Registration, program: Program, now: datetime,
+            default_zone: str) -> list[Registration]:
+    """Cancel a sign-up whose program the caller has locked; its seat goes to the waiting
+    list. Returns who moved up."""
     registration.status = SignUpStatus.CANCELLED
     registration.cancelled_at = registration.updated_at = now
     withdraw_reminders(session, program.id, now, kind_prefix="event-",
                        user_id=registration.user_id)
     session.flush()
-    return registration, fill_seats(session, program, now, default_zone)
+    return fill_seats(session, program, now, default_zone)
 
 
 def decide(session: Session, registration_id: int, decider: User, selected: bool,
@@ -321,20 +324,18 @@ def decide(session: Session, registration_id: int, decider: User, selected: bool
 
 def _tell_applicant(session: Session, registration: Registration, program: Program,
                     now: datetime, default_zone: str) -> None:
-    person = session.get(User, registration.user_id)
-    if person is None:
-        return
-    tr = translator_for(person, default_zone)
-    if registration.status == SignUpStatus.SELECTED:
-        text = tr._("Congratulations! You have been selected for {title}. It starts {when}. "
-                    "The organiser will contact you about the next steps.").format(
-            title=program.title, when=tr.datetime(program.starts_at))
-    else:
-        text = tr._("Thank you for applying to {title}. We are sorry: you were not selected "
+    def words(tr: Translator) -> str:
+        if registration.status == SignUpStatus.SELECTED:
+            return tr._("Congratulations! You have been selected for {title}. It starts "
+                        "{when}. The organiser will contact you about the next steps.").format(
+                title=program.title, when=tr.datetime(program.starts_at))
+        return tr._("Thank you for applying to {title}. We are sorry: you were not selected "
                     "this time. Other programs are waiting in Find programs.").format(
             title=program.title)
-    notify(session, person, MessageKind.SELECTION, text,
-           f"selection:{registration.id}:{registration.seq}:{registration.status}", now)
+
+    notify(session, session.get(User, registration.user_id), MessageKind.SELECTION,
+           f"selection:{registration.id}:{registration.seq}:{registration.status}", now,
+           default_zone, words)
 
 
 def next_applicant(session: Session, program_id: str, exclude: Sequence[int] = ()
@@ -356,12 +357,8 @@ def release_all(session: Session, user: User, now: datetime, default_zone: str) 
                 continue
         program = programs.lock(session, registration.program_id)
         session.refresh(registration)  # as it stands under the lock: staff may have decided
-        if program is None or registration.status not in ACTIVE:
-            continue
-        registration.status = SignUpStatus.CANCELLED
-        registration.cancelled_at = registration.updated_at = now
-        session.flush()
-        fill_seats(session, program, now, default_zone)
+        if program is not None and registration.status in ACTIVE:
+            _cancel(session, registration, program, now, default_zone)
     session.flush()
 
 

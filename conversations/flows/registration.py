@@ -157,15 +157,14 @@ def _send_code(ctx: Context) -> str | None:
     code = f"{secrets.randbelow(10**6):06d}"
     ctx.scratch["link"] = {"user": other.id, "code": code,
                            "until": (ctx.now + LINK_CODE_TTL).isoformat()}
-    tr = translator_for(other, ctx.settings.default_zone)
-    text = tr._(
-        "Someone is connecting the {channel} number {phone} to your Kriya registration. If "
-        "it is you, type this code there: {code}\nIf it is not you, ignore this message: "
-        "nothing changes."
-    ).format(channel=ctx.settings.channel_title(ctx.inbound.channel),
-             phone=fields.show_phone(ctx.inbound.phone), code=code)
-    notify(ctx.session, other, MessageKind.VERIFICATION, text,
-           f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}", ctx.now)
+    notify(ctx.session, other, MessageKind.VERIFICATION,
+           f"link:{ctx.inbound.channel}:{ctx.inbound.address}:{code}", ctx.now,
+           ctx.settings.default_zone, lambda tr: tr._(
+               "Someone is connecting the {channel} number {phone} to your Kriya "
+               "registration. If it is you, type this code there: {code}\nIf it is not you, "
+               "ignore this message: nothing changes."
+           ).format(channel=ctx.settings.channel_title(ctx.inbound.channel),
+                    phone=fields.show_phone(ctx.inbound.phone), code=code))
     return None
 
 
