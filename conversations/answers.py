@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
 from conversations import provinces
-from conversations.i18n import N_
 from conversations.messages import Inbound, Option
 
 if TYPE_CHECKING:
@@ -191,138 +189,6 @@ class Province(Answer):
             ctx._("I don't know the province \"{text}\". Example: Nusa Tenggara Barat or NTB.")
             .format(text=text[:40])
         )
-
-
-Options = Sequence[tuple[str, str]] | Callable[["Context"], Sequence[tuple[str, str]]]
-
-
-@dataclass
-class Choice(Answer):
-    """One of some options, answered by button, by number, or by the option's words
-    (in either language)."""
-
-    choices: Options = ()
-    words: dict[str, Iterable[str]] = field(default_factory=dict)
-
-    def pairs(self, ctx: Context) -> Sequence[tuple[str, str]]:
-        return self.choices(ctx) if callable(self.choices) else self.choices
-
-    def options(self, ctx: Context) -> list[Option]:
-        return [Option(key, ctx._(label)) for key, label in self.pairs(ctx)]
-
-    def parse(self, inbound: Inbound, ctx: Context) -> Any:
-        pairs = self.pairs(ctx)
-        if inbound.choice is not None:
-            if inbound.choice in {key for key, _ in pairs}:
-                return inbound.choice
-            raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
-        text = _text_of(inbound, ctx)
-        key = self.match_one(text, pairs, ctx)
-        if key is None:
-            raise Invalid(self.refusal(ctx, len(pairs)))
-        return key
-
-    def refusal(self, ctx: Context, n: int) -> str:
-        return ctx._("Please choose one of the options: type a number from 1 to {n}.").format(n=n)
-
-    def _names(self, key: str, label: str, ctx: Context) -> frozenset[str]:
-        return _names(key, label, ctx._(label), tuple(self.words.get(key, ())))
-
-    def match_one(
-        self, text: str, pairs: Sequence[tuple[str, str]], ctx: Context
-    ) -> str | None:
-        """The key `text` names: its number, its words exactly, a unique beginning of them,
-        or a unique option whose words stand whole in the text ("saya petugas lapas")."""
-        folded = fold(text)
-        if folded.isdigit():
-            position = int(folded)
-            return pairs[position - 1][0] if 1 <= position <= len(pairs) else None
-        exact: set[str] = set()
-        prefix: set[str] = set()
-        inside: set[str] = set()
-        padded = f" {folded} "
-        for key, label in pairs:
-            for name in self._names(key, label, ctx):
-                if folded == name:
-                    exact.add(key)
-                elif len(folded) >= 3 and name.startswith(folded):
-                    prefix.add(key)
-                elif len(name) >= 4 and f" {name} " in padded:
-                    inside.add(key)
-        for found in (exact, prefix, inside):
-            if len(found) == 1:
-                return found.pop()
-            if found:
-                return None
-        return None
-
-
-@lru_cache(maxsize=2048)
-def _names(key: str, label: str, translated: str, words: tuple[str, ...]) -> frozenset[str]:
-    """Every way an option is named, folded: its key, its label in both languages, the
-    word in brackets, and its extra words."""
-    names = {key, label, translated, _bare(label), _bare(translated), *words}
-    return frozenset(fold(n) for n in names) - {""}
-
-
-def _bare(label: str) -> str:
-    """'Rubber (karet)' -> 'karet' and the reverse, so either word is understood."""
-    inner = re.search(r"\(([^)]*)\)", label)
-    return inner.group(1) if inner else label
-
-
-@dataclass
-class MultiChoice(Choice):
-    """Several of some options: '1, 3', '1 3', 'tenun dan batik'."""
-
-    multiple = True
-
-    def parse(self, inbound: Inbound, ctx: Context) -> list[str]:
-        pairs = self.pairs(ctx)
-        if inbound.choice is not None:
-            keys = [k for k in inbound.choice.split(",") if k]
-            valid = {key for key, _ in pairs}
-            if keys and all(k in valid for k in keys):
-                return list(dict.fromkeys(keys))
-            raise Invalid(ctx._("That button belongs to an earlier question. Please choose again."))
-        text = _text_of(inbound, ctx)
-        chosen: list[str] = []
-        unknown: list[str] = []
-        for part in re.split(r"[,;/&+\n]|\b(?:dan|and)\b", text, flags=re.IGNORECASE):
-            part = part.strip()
-            if not part:
-                continue
-            key = self.match_one(part, pairs, ctx)
-            if key is not None:
-                chosen.append(key)
-                continue
-            words = part.split()
-            keys = [self.match_one(w, pairs, ctx) for w in words]
-            if len(words) > 1 and all(keys):
-                chosen.extend(k for k in keys if k)
-            else:
-                unknown.append(part)
-        if unknown or not chosen:
-            what = ", ".join(f'"{u[:30]}"' for u in unknown[:3])
-            message = ctx._("Please type the numbers of your choices, separated by commas "
-                            "(for example: 1, 3).")
-            if what:
-                message = ctx._("I did not understand {what}.").format(what=what) + " " + message
-            raise Invalid(message)
-        return list(dict.fromkeys(chosen))
-
-
-YES, NO = "yes", "no"
-
-
-def yes_no(yes_label: str = N_("Yes"), no_label: str = N_("No")) -> Choice:
-    return Choice(
-        choices=((YES, yes_label), (NO, no_label)),
-        words={
-            YES: ("ya", "y", "iya", "yes", "ok", "oke", "setuju", "benar", "betul"),
-            NO: ("tidak", "t", "tdk", "no", "n", "enggak", "nggak", "gak", "bukan", "salah"),
-        },
-    )
 
 
 _MULTIPLIERS = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}

@@ -48,8 +48,17 @@ def step_tag(step: str | None) -> str:
 
 @dataclass(frozen=True)
 class Option:
+    """An answer the user may pick. `number` is what they may type for it: its place in a
+    list ("6" on a list's second page), or a key that never moves ("0" for Menu utama)."""
+
     key: str
     label: str
+    number: str = ""
+
+    def line(self, position: int) -> str:
+        """'6. Pameran Jakarta', '0. Menu utama', '# Kembali'."""
+        number = self.number or str(position)
+        return f"{number}. {self.label}" if number.isdigit() else f"{number} {self.label}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,8 @@ class Outbound:
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
         if self.options:
-            payload["options"] = [[o.key, o.label] for o in self.options]
+            payload["options"] = [[o.key, o.label, o.number] if o.number else [o.key, o.label]
+                                  for o in self.options]
         if self.multiple:
             payload["multiple"] = True
         if self.media:
@@ -83,7 +93,7 @@ class Outbound:
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
         return cls(
             text=payload["text"],
-            options=tuple(Option(k, label) for k, label in payload.get("options", ())),
+            options=tuple(Option(*option) for option in payload.get("options", ())),
             multiple=bool(payload.get("multiple")),
             media=tuple(payload.get("media", ())),
             step=payload.get("step"),

@@ -42,16 +42,18 @@ class FlowState:
     tries: int = 0  # wrong answers in a row to the current question
     return_to: str | None = None  # where an edited answer goes back to (a summary)
     drafts: dict[str, Draft] = field(default_factory=dict)  # by flow name
+    trail: list[str] = field(default_factory=list)  # steps asked so far: where Back goes
 
     def reset(self, arguments: dict[str, Any] | None = None) -> None:
         """A fresh start for a flow; the drafts of flows stay."""
         self.answers, self.scratch = {}, {}
         self.arguments = dict(arguments or {})
         self.tries, self.return_to = 0, None
+        self.trail = []
 
     def to_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {"layout": LAYOUT}
-        for name in ("answers", "scratch", "arguments", "tries", "return_to"):
+        for name in ("answers", "scratch", "arguments", "tries", "return_to", "trail"):
             if value := getattr(self, name):
                 found[name] = value
         if self.drafts:
@@ -68,7 +70,7 @@ class FlowState:
         return cls(
             answers=dict(data.get("answers") or {}), scratch=dict(data.get("scratch") or {}),
             arguments=dict(data.get("arguments") or {}), tries=int(data.get("tries") or 0),
-            return_to=data.get("return_to"),
+            return_to=data.get("return_to"), trail=list(data.get("trail") or []),
             drafts={name: Draft(d["step"], dict(d.get("answers") or {}), d.get("return_to"))
                     for name, d in (data.get("drafts") or {}).items()},
         )

@@ -14,7 +14,7 @@ from conversations.answers import Invalid, clean, fold
 from conversations.context import Context
 from conversations.flow import END, Flow, Start, Step, Target, next_step
 from conversations.i18n import N_
-from conversations.messages import Inbound, Outbound, step_tag
+from conversations.messages import Inbound, Option, Outbound, step_tag
 from conversations.replies import help_text, switch_language
 from conversations.state import Draft
 from storage.models import User
@@ -62,19 +62,26 @@ STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
         "broadcaster role.")),
 }
 _WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
+# The keys that never move, shown under every question: Menu utama and Back.
+MENU_KEY, BACK_KEY = "0", "#"
+NAV_MENU, NAV_BACK = "nav:menu", "nav:back"
+_NAV_WORDS = {MENU_KEY: "menu", "nol": "menu", "menu utama": "menu", "main menu": "menu",
+              BACK_KEY: "back", "kembali": "back", "back": "back"}
 
 
 def global_command(inbound: Inbound) -> str | None:
     """The global word or /command a message is, if any ('unknown' for an unknown /command)."""
     if inbound.new_conversation:
         return "start"
-    if inbound.choice is not None or not inbound.text:
+    if inbound.choice is not None:
+        return {NAV_MENU: "menu", NAV_BACK: "back"}.get(inbound.choice)
+    if not inbound.text:
         return None
     text = clean(inbound.text)
     if text.startswith("/"):
         name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() if len(text) > 1 else ""
         return COMMANDS.get(name, "unknown")
-    return _WORD_TO_COMMAND.get(fold(text))
+    return _NAV_WORDS.get(text) or _NAV_WORDS.get(fold(text)) or _WORD_TO_COMMAND.get(fold(text))
 
 
 class Turn:
@@ -149,15 +156,52 @@ class Turn:
         ctx = self.ctx
         if step.before_asking is not None:
             step.before_asking(ctx)
+        self._walked(step)
         prompt = step.ask(ctx) if callable(step.ask) else ctx._(step.ask)
         text = "\n\n".join(part for part in (before, error, prompt) if part)
         return Outbound(
             text=text,
-            options=tuple(step.expects.options(ctx)),
+            options=(*step.expects.options(ctx), *self._navigation()),
             multiple=step.expects.multiple,
             media=step.media(ctx) if step.media is not None else (),
             step=f"{self.conversation.flow or ''}:{step.name}",
         )
+
+    def _walked(self, step: Step) -> None:
+        """Keep the way here: Back returns along it. Coming again to a step on the way
+        (a list after its detail) cuts the way back to it."""
+        trail = self.state.trail
+        if step.name in trail:
+            del trail[trail.index(step.name) + 1:]
+        else:
+            trail.append(step.name)
+
+    def _navigation(self) -> list[Option]:
+        """Back (when there is a question before this one) and Menu utama (outside it)."""
+        ctx = self.ctx
+        found = []
+        if len(self.state.trail) > 1:
+            found.append(Option(NAV_BACK, ctx._("Back"), BACK_KEY))
+        if ctx.registered and self.conversation.flow != MENU_FLOW:
+            found.append(Option(NAV_MENU, ctx._("Main menu"), MENU_KEY))
+        return found
+
+    def _back(self, active: tuple[Flow, Step] | None) -> list[Outbound]:
+        """Back to the question before this one, its answer kept until a new one comes."""
+        if active is None or len(self.state.trail) < 2 or active[0].name == MENU_FLOW:
+            if self.ctx.registered:
+                return self._global("menu", active)
+            return self._ask_current(active, self.ctx._("This is the first question."))
+        flow, _ = active
+        trail = self.state.trail
+        trail.pop()
+        previous = flow.index.get(trail[-1])
+        if previous is None:
+            return self._global("menu", active)
+        self.state.return_to = None
+        self.state.tries = 0
+        self._set(flow, previous)
+        return [self.ask(previous)]
 
     def _ask_current(self, active: tuple[Flow, Step] | None, before: str | None
                      ) -> list[Outbound]:
@@ -305,6 +349,8 @@ class Turn:
                 return self._ask_current(active, _(refusal))
             self._leave(keep_draft=True)
             return self._start(Start(flow), [])
+        if command == "back":
+            return self._back(active)
         if command == "help":
             return self._ask_current(active, help_text(ctx))
         if command == "language":

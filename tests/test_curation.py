@@ -126,7 +126,7 @@ def test_a_revision_or_rejection_carries_the_curators_note(conversations, media)
     assert "Catatan kurator: Fotonya kurang terang" in texts["a-1"]
     assert "was not accepted" in texts["a-2"]  # Budi reads English
     siti.say("produk saya")
-    siti.say("1")
+    siti.say("2")
     assert "Status: perlu perbaikan" in siti.text and "Catatan kurator" in siti.text
 
 
@@ -216,7 +216,7 @@ def test_a_product_sent_back_is_changed_and_sent_again(conversations, media):
     [before] = products(conversations)
     assert before.status == "needs_revision"
     siti.say("produk saya")
-    siti.say("1")
+    siti.say("2")
     assert "Ubah dan kirim lagi" in siti.options
     siti.say("ubah")
     assert siti.step == "product:confirm" and NOTE in siti.text  # the summary, with the note

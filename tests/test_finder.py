@@ -87,13 +87,16 @@ def test_five_at_a_time_with_more(chat: Chat, conversations):
     assert "1-5" in chat.text and "12" in chat.text
     programs = [o for o in chat.options if o.startswith("Program p")]
     assert len(programs) == 5 and programs[0].startswith("Program p00")
-    chat.say("6")  # more
+    chat.say("+")  # the next page
     assert "6-10" in chat.text
     assert chat.options[0].startswith("Program p05")
-    chat.say("6")
+    assert chat.last.options[0].number == "6"  # numbers go on from the first page
+    chat.say("lagi")
     assert "11-12" in chat.text
     assert [o for o in chat.options if o.startswith("Program p")][-1].startswith("Program p11")
-    assert not any("lainnya" in o.lower() for o in chat.options)
+    assert not any("berikutnya" in o.lower() for o in chat.options)
+    chat.say("12")
+    assert chat.step == "finder:detail" and "Program p11" in chat.text
 
 
 def test_by_kind(chat: Chat, conversations):
@@ -134,7 +137,10 @@ def test_nothing_found_says_so_and_offers_another_search(chat: Chat, conversatio
     chat.say("cari program")
     chat.say("gamelan")
     assert chat.step == "finder:results"
-    assert "Cari lagi" in chat.options and len(chat.options) == 2
+    assert chat.options == ["Kembali", "Menu utama"]
+    assert [o.number for o in chat.last.options] == ["#", "0"]
+    chat.say("#")
+    assert chat.step == "finder:how"
 
 
 def test_lapas_programs_are_not_offered_to_artisans(chat: Chat, conversations):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.answers import Choice, Text
+from conversations.answers import Text
+from conversations.choices import Choice
 from conversations.flow import (
     END,
     Branch,

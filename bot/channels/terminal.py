@@ -19,7 +19,7 @@ def render(message: Outbound, media_dir: str | Path | None = None) -> str:
         lines.append(f"[{message.filename or 'file'}: {where}]")
     if message.options:
         lines.append("")
-        lines += [f"{n}. {option.label}" for n, option in enumerate(message.options, 1)]
+        lines += [option.line(n) for n, option in enumerate(message.options, 1)]
     return "\n".join(lines)
 
 

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conversations import broadcasts, programs, provinces, staff, vocabulary
-from conversations.answers import Answer, Choice, Invalid, MultiChoice, Text, clean, fold
+from conversations.answers import Answer, Invalid, Text, clean, fold
+from conversations.choices import Choice, MultiChoice
 from conversations.context import Context
 from conversations.flow import END, Flow, Step
 from conversations.i18n import N_

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from conversations import curation as curating
 from conversations import lapas, users, vocabulary
-from conversations.answers import Choice, Province, Text
+from conversations.answers import Province, Text
+from conversations.choices import Choice
 from conversations.context import Context
 from conversations.curation import STATUS_LABELS
 from conversations.flow import END, Branch, Flow, Step

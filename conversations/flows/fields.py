@@ -11,7 +11,8 @@ from typing import Any
 import phonenumbers
 
 from conversations import vocabulary
-from conversations.answers import MultiChoice, PersonName, Phone, PlaceName, Province, Text
+from conversations.answers import PersonName, Phone, PlaceName, Province, Text
+from conversations.choices import MultiChoice
 from conversations.context import Context
 from conversations.flow import Step, Then
 from conversations.i18n import N_

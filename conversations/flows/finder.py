@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from conversations import program_text, programs, provinces, signups, vocabulary
-from conversations.answers import Choice, Invalid, Text, clean, fold
+from conversations.answers import Invalid, Text, clean, fold
+from conversations.choices import NEXT_PAGE, PREVIOUS_PAGE, Choice
 from conversations.context import Context
-from conversations.flow import END, Branch, Flow, Start, Step
+from conversations.flow import Branch, Flow, Start, Step
 from conversations.flows.signup import SIGN_UP, status_text
 from conversations.i18n import N_
 from conversations.messages import Inbound
@@ -19,8 +20,9 @@ from storage.models import Program, Registration
 
 PAGE = 5
 ALL, BY_KIND, SEARCH = "all", "kind", "search"
-MORE, AGAIN, MENU, BACK = "more", "again", "menu", "back"
 TYPED = "typed:"
+AGAIN = "again"
+AGAIN_WORDS = ("cari lagi", "cari", "search again", "search", "ulang", "cari ulang")
 
 
 class HowToFind(Choice):
@@ -33,6 +35,22 @@ class HowToFind(Choice):
             text = clean(inbound.text)
             if inbound.choice is not None or not any(c.isalpha() for c in text):
                 raise
+            return TYPED + text[:60]
+
+
+class Results(Choice):
+    """A program of the list, a page key, or new words to look for ('cari lagi' asks how)."""
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        try:
+            return super().parse(inbound, ctx)
+        except Invalid:
+            text = clean(inbound.text)
+            if inbound.choice is not None or not any(c.isalpha() for c in text) \
+                    or any(c.isdigit() for c in text):
+                raise
+            if fold(text) in AGAIN_WORDS:
+                return AGAIN
             return TYPED + text[:60]
 
 
@@ -85,40 +103,45 @@ def _query(ctx: Context) -> tuple[list[Program], int]:
 
 
 def _result_choices(ctx: Context) -> list[tuple[str, str]]:
+    found, _ = _query(ctx)
+    return [(f"p:{p.id}", program_text.list_label(ctx, p)) for p in found]
+
+
+def _first_number(ctx: Context) -> int:
+    return int(ctx.scratch.get("page", 0)) * PAGE + 1
+
+
+def _pages(ctx: Context) -> tuple[bool, bool]:
     found, total = _query(ctx)
-    choices = [(f"p:{p.id}", program_text.list_label(ctx, p)) for p in found]
-    shown = int(ctx.scratch.get("page", 0)) * PAGE + len(found)
-    if shown < total:
-        choices.append((MORE, N_("More programs")))
-    choices.append((AGAIN, N_("Search again")))
-    choices.append((MENU, N_("Main menu")))
-    return choices
+    page = int(ctx.scratch.get("page", 0))
+    return page > 0, page * PAGE + len(found) < total
 
 
 def results_text(ctx: Context) -> str:
     found, total = _query(ctx)
     if not found:
-        return ctx._("No upcoming programs match. Try other words, or look at all programs.")
+        return ctx._("No upcoming programs match. Type # to try other words, or 0 for the "
+                     "main menu.")
     start = int(ctx.scratch.get("page", 0)) * PAGE
     return ctx._("Programs {first}-{last} of {total}, nearest deadline first. "
                  "Choose one to see its details:").format(
         first=start + 1, last=start + len(found), total=total)
 
 
-def _next_page(ctx: Context) -> str | None:
-    if ctx.answers["results"] == MORE:
-        ctx.scratch["page"] = int(ctx.scratch.get("page", 0)) + 1
-    if ctx.answers["results"] == AGAIN:
-        ctx.scratch.pop("words", None)
+def _turn_page(ctx: Context) -> str | None:
+    answer = ctx.answers["results"]
+    step = {NEXT_PAGE: 1, PREVIOUS_PAGE: -1}.get(answer, 0)
+    ctx.scratch["page"] = max(0, int(ctx.scratch.get("page", 0)) + step)
+    if answer.startswith(TYPED):  # other words: a new search, from its first page
+        ctx.scratch.update(words=answer[len(TYPED):], page=0)
+        ctx.scratch.pop("kind", None)
     ctx.cache.pop("results", None)
     return None
 
 
 def _after_results(answers: dict[str, Any]) -> str:
-    choice = answers["results"]
-    if choice.startswith("p:"):
-        return "detail"
-    return {MORE: "results", AGAIN: "how"}.get(choice, END)
+    answer = answers["results"]
+    return "detail" if answer.startswith("p:") else "how" if answer == AGAIN else "results"
 
 
 def _shown(ctx: Context) -> Program | None:
@@ -152,19 +175,17 @@ def detail_text(ctx: Context) -> str:
 
 
 def _detail_choices(ctx: Context) -> list[tuple[str, str]]:
-    choices = [(BACK, N_("Back to the list")), (MENU, N_("Main menu"))]
     program = _shown(ctx)
-    # Offered even when the user may not sign up: the sign-up flow says why not.
+    # Offered even when the user may not sign up: the sign-up flow says why not. Once
+    # signed up there is nothing to pick here but Back and Menu utama, which never move.
     if program is not None and _own_signup(ctx, program) is None:
-        choices.insert(0, (SIGN_UP, N_("Sign up")))
-    return choices
+        return [(SIGN_UP, N_("Sign up now"))]
+    return []
 
 
 def _after_detail(answers: dict[str, Any]) -> Any:
-    choice = answers.get("detail")
-    if choice == SIGN_UP:  # the sign-up flow starts on the program shown
-        return Start("signup", program=str(answers["results"])[2:])
-    return {BACK: "results"}.get(choice, END)
+    # The sign-up flow starts on the program shown.
+    return Start("signup", program=str(answers["results"])[2:])
 
 
 def _kind_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -196,10 +217,11 @@ finder = Flow("finder", [
          then="results", on_answer=_set_kind),
     Step("keyword", N_("Type a keyword (for example: karet, tenun, pameran jakarta)."),
          Text(min_len=2, max_len=60), then="results", on_answer=_set_words),
-    Step("results", results_text, Choice(choices=_result_choices),
-         then=Branch(_after_results, ("detail", "results", "how", END)), on_answer=_next_page),
+    Step("results", results_text,
+         Results(choices=_result_choices, start=_first_number, pages=_pages),
+         then=Branch(_after_results, ("detail", "results", "how")), on_answer=_turn_page),
     Step("detail", detail_text,
          Choice(choices=_detail_choices,
-                words={BACK: ("kembali", "back"), SIGN_UP: ("daftar", "sign up")}),
-         then=Branch(_after_detail, ("results", END, Start("signup")))),
+                words={SIGN_UP: ("daftar", "daftar sekarang", "sign up")}),
+         then=Branch(_after_detail, (Start("signup"),))),
 ])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.answers import Choice
+from conversations.choices import Choice
 from conversations.context import Context
 from conversations.flow import END, Flow, Start, Step
 from conversations.i18n import N_

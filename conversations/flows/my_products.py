@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from conversations import curation
-from conversations.answers import Choice
+from conversations.choices import Choice
 from conversations.context import Context
 from conversations.curation import STATUS_LABELS
-from conversations.flow import END, Branch, Flow, Start, Step
+from conversations.flow import Branch, Flow, Start, Step
 from conversations.flows.product import LABELS, show
 from conversations.i18n import N_
 from storage.models import Product
@@ -45,14 +45,12 @@ def pick_text(ctx: Context) -> str:
 
 def _choices(ctx: Context) -> list[tuple[str, str]]:
     pairs = [(str(p.id), f"{p.name} ({status_text(ctx, p)})") for p in visible_products(ctx)]
-    return [*pairs, (NEW, N_("Send a new product")), (MENU, N_("Main menu"))]
+    # "Send a new product" first, so that it keeps its number however many products there are.
+    return [(NEW, N_("Send a new product")), *pairs]
 
 
 def _after_pick(answers) -> object:
-    choice = answers.get("pick")
-    if choice == NEW:
-        return Start("product")
-    return END if choice == MENU else "view"
+    return Start("product") if answers.get("pick") == NEW else "view"
 
 
 def view_text(ctx: Context) -> str:
@@ -79,28 +77,21 @@ def _viewed(ctx: Context) -> Product | None:
 
 
 def _view_choices(ctx: Context) -> list[tuple[str, str]]:
-    choices = [(BACK, N_("Back to my products")), (MENU, N_("Main menu"))]
     if curation.may_change(ctx.user, _viewed(ctx)):
-        choices.insert(0, (CHANGE, N_("Change it and send it again")))
-    return choices
+        return [(CHANGE, N_("Change it and send it again"))]
+    return []
 
 
 def _after_view_step(answers: dict[str, Any]) -> object:
-    choice = answers.get("view")
-    if choice == CHANGE:
-        # The product flow checks again that it may be changed.
-        return Start("product", revise=int(answers["pick"]))
-    return {BACK: "pick"}.get(choice, END)
+    # The product flow checks again that it may be changed.
+    return Start("product", revise=int(answers["pick"]))
 
 
 my_products = Flow("my_products", [
-    Step("pick", pick_text, Choice(choices=_choices,
-                                   words={NEW: ("baru", "kirim", "new"),
-                                          MENU: ("menu", "kembali")}),
-         then=Branch(_after_pick, (Start("product"), END, "view"))),
+    Step("pick", pick_text, Choice(choices=_choices, words={NEW: ("baru", "kirim", "new")}),
+         then=Branch(_after_pick, (Start("product"), "view"))),
     Step("view", view_text,
          Choice(choices=_view_choices,
-                words={BACK: ("kembali", "daftar", "back"), MENU: ("menu",),
-                       CHANGE: ("ubah", "perbaiki", "kirim lagi", "change")}),
-         then=Branch(_after_view_step, (Start("product"), "pick", END))),
+                words={CHANGE: ("ubah", "perbaiki", "kirim lagi", "change")}),
+         then=Branch(_after_view_step, (Start("product"),))),
 ])

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from conversations import curation, signups, vocabulary
-from conversations.answers import YES, Choice, yes_no
+from conversations.choices import YES, Choice, yes_no
 from conversations.context import Context
-from conversations.flow import END, Branch, Flow, Start, Step
+from conversations.flow import Branch, Flow, Start, Step
 from conversations.flows.signup import status_text
 from conversations.i18n import N_
 from storage.models import Program, Registration
@@ -47,11 +47,11 @@ def _pick_choices(ctx: Context) -> list[tuple[str, str]]:
     pairs = [(str(r.id), _label(ctx, r, p)) for r, p in _mine(ctx)]
     if not pairs:
         pairs.append((FIND, N_("Find programs")))
-    return [*pairs, (MENU, N_("Main menu"))]
+    return pairs
 
 
 def _after_pick(answers: dict[str, Any]) -> Any:
-    return {FIND: Start("finder"), MENU: END}.get(answers.get("pick"), "view")
+    return Start("finder") if answers.get("pick") == FIND else "view"
 
 
 def _viewed(ctx: Context) -> tuple[Registration, Program] | None:
@@ -93,15 +93,10 @@ def view_text(ctx: Context) -> str:
 
 
 def _view_choices(ctx: Context) -> list[tuple[str, str]]:
-    choices = [(BACK, N_("Back to my sign-ups")), (MENU, N_("Main menu"))]
     found = _viewed(ctx)
     if found is not None and _may_cancel(ctx, *found):
-        choices.insert(0, (CANCEL, N_("Cancel this sign-up")))
-    return choices
-
-
-def _after_view(answers: dict[str, Any]) -> Any:
-    return {CANCEL: "cancel", BACK: "pick"}.get(answers.get("view"), END)
+        return [(CANCEL, N_("Cancel this sign-up"))]
+    return []
 
 
 def cancel_text(ctx: Context) -> str:
@@ -130,14 +125,12 @@ def _cancel(ctx: Context) -> str | None:
 
 my_signups = Flow("my_signups", [
     Step("pick", pick_text,
-         Choice(choices=_pick_choices, words={FIND: ("cari", "cari program"),
-                                              MENU: ("menu", "kembali")}),
-         then=Branch(_after_pick, (Start("finder"), END, "view"))),
+         Choice(choices=_pick_choices, words={FIND: ("cari", "cari program")}),
+         then=Branch(_after_pick, (Start("finder"), "view"))),
     Step("view", view_text,
          Choice(choices=_view_choices,
-                words={CANCEL: ("batalkan", "batalkan pendaftaran"), BACK: ("kembali", "back"),
-                       MENU: ("menu",)}),
-         then=Branch(_after_view, ("cancel", "pick", END))),
+                words={CANCEL: ("batalkan", "batalkan pendaftaran")}),
+         then="cancel"),
     Step("cancel", cancel_text, yes_no(N_("Yes, cancel it"), N_("No, keep it")), then="pick",
          on_answer=_cancel),
 ])

@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 from conversations import curation, vocabulary
-from conversations.answers import Answer, Choice, Count, Invalid, Price, Text
+from conversations.answers import Answer, Count, Invalid, Price, Text
+from conversations.choices import Choice
 from conversations.context import Context
 from conversations.flow import END, EditField, Entry, Flow, Step
 from conversations.i18n import N_

@@ -7,14 +7,14 @@
 from __future__ import annotations
 
 from conversations import lapas, vocabulary
-from conversations.answers import NO, YES, Choice, yes_no
+from conversations.choices import NO, YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import END, EditField, Flow, Step
 from conversations.flows import fields
 from conversations.i18n import N_, translator
 from conversations.provinces import zone_of
 
-EDIT, DELETE, MENU = "edit", "delete", "menu"
+EDIT, DELETE = "edit", "delete"
 
 
 def _fields(ctx: Context) -> list[str]:
@@ -63,10 +63,9 @@ def _delete(ctx: Context) -> str | None:
 
 profile = Flow("profile", [
     Step("view", view_text,
-         Choice(choices=((EDIT, N_("Change my data")), (DELETE, N_("Delete all my data")),
-                         (MENU, N_("Main menu"))),
+         Choice(choices=((EDIT, N_("Change my data")), (DELETE, N_("Delete all my data"))),
                 words={EDIT: ("ubah", "ganti", "change"), DELETE: ("hapus", "delete")}),
-         then={EDIT: "field", DELETE: "delete", MENU: END}),
+         then={EDIT: "field", DELETE: "delete"}),
     Step("field", N_("What do you want to change?"), Choice(choices=_field_choices),
          then=EditField("field", back_to="view", targets=tuple(fields.ARTISAN_FIELDS))),
     fields.name(then="view", on_answer=_save),

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from conversations import exports, outbox, programs, signups, staff
-from conversations.answers import Choice
+from conversations.choices import Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
 from conversations.i18n import N_

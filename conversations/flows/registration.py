@@ -20,7 +20,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from conversations import lapas, users, vocabulary
-from conversations.answers import NO, YES, Choice, Invalid, PersonName, Text, yes_no
+from conversations.answers import Invalid, PersonName, Text
+from conversations.choices import NO, YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import END, Branch, EditField, Flow, Step
 from conversations.flows import fields

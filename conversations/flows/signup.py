@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from conversations import programs, signups, vocabulary
-from conversations.answers import Choice, MultiChoice, Text, clean, fold
+from conversations.answers import Text, clean, fold
+from conversations.choices import Choice, MultiChoice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
 from conversations.i18n import N_
@@ -24,7 +25,7 @@ from storage.models import Program, Registration
 from storage.statuses import SignUpStatus
 
 OK = "ok"
-SEND_PRODUCT, MY_SIGNUPS, MENU = "product", "mine", "menu"
+SEND_PRODUCT, MY_SIGNUPS = "product", "mine"
 SIGN_UP, NOT_NOW = "signup", "not_now"
 NONE = "none"
 
@@ -115,12 +116,12 @@ def _refusal_choices(ctx: Context) -> list[tuple[str, str]]:
         choices.append((SEND_PRODUCT, N_("Send a product")))
     if reason == "already":
         choices.append((MY_SIGNUPS, N_("My sign-ups")))
-    return [*choices, (MENU, N_("Main menu"))]
+    return choices
 
 
 def _after_check(answers: dict[str, Any]) -> Any:
     return {OK: "products", SEND_PRODUCT: Start("product"),
-            MY_SIGNUPS: Start("my_signups")}.get(answers.get("check"), END)
+            MY_SIGNUPS: Start("my_signups")}[answers["check"]]
 
 
 # Products
@@ -288,9 +289,8 @@ def _submit(ctx: Context) -> str | None:
 signup = Flow("signup", [
     Step("check", refusal_text, Choice(choices=_refusal_choices,
                                        words={SEND_PRODUCT: ("kirim", "kirim produk"),
-                                              MY_SIGNUPS: ("pendaftaran", "pendaftaran saya"),
-                                              MENU: ("menu", "kembali")}),
-         then=Branch(_after_check, ("products", Start("product"), Start("my_signups"), END)),
+                                              MY_SIGNUPS: ("pendaftaran", "pendaftaran saya")}),
+         then=Branch(_after_check, ("products", Start("product"), Start("my_signups"))),
          known_answer=_check),
     Step("products", N_("Which of your accepted products will you bring? Choose one or "
                         "more (for example: 1, 3)."),
@@ -300,7 +300,7 @@ signup = Flow("signup", [
                      "electricity or a table. Or choose No notes."),
          OptionalNote(max_len=500), known_answer=_notes_known),
     Step("confirm", confirm_text,
-         Choice(choices=((SIGN_UP, N_("Sign up")), (NOT_NOW, N_("Not now"))),
+         Choice(choices=((SIGN_UP, N_("Sign up now")), (NOT_NOW, N_("Not now"))),
                 words={SIGN_UP: ("daftar", "ya", "kirim", "yes"),
                        NOT_NOW: ("tidak", "nanti", "no")}),
          then=END, on_answer=_submit),

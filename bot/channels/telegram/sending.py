@@ -49,7 +49,7 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
     if not message.options:
         return None
     rows = [
-        [InlineKeyboardButton(f"{n}. {option.label}"[:100],
+        [InlineKeyboardButton(option.line(n)[:100],
                               callback_data=callback_data(message.step, option.key, n))]
         for n, option in enumerate(message.options, 1)
     ]

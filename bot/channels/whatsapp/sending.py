@@ -42,7 +42,7 @@ def render(message: Outbound) -> list[str]:
     """The text of one or more WhatsApp messages: options as a numbered list."""
     text = message.text
     if message.options:
-        lines = [f"{n}. {option.label}" for n, option in enumerate(message.options, 1)]
+        lines = [option.line(n) for n, option in enumerate(message.options, 1)]
         text = "\n".join([text, "", *lines])
     return split_text(text, MAX_BODY)
 
