@@ -71,8 +71,11 @@ class Step:
     known_answer: Callable[[Context], Any] | None = None
     # Runs each time the question is about to be asked (take the next product to judge).
     before_asking: Callable[[Context], None] | None = None
-    # Runs on a valid answer, before moving on; may return a note to show.
-    on_answer: Callable[[Context], str | None] | None = None
+    # Runs on a valid answer, before moving on; may return a note (or several) to show.
+    on_answer: Callable[[Context], str | list[str] | None] | None = None
+    # The question in one short line, for a re-ask after an answer that was not understood
+    # (the consent is not sent again in full to someone who typed "halo").
+    reask: Prompt | None = None
     max_tries: int | None = None
     on_give_up: Prompt | None = None
     media: Callable[[Context], tuple[str, ...]] | None = None  # photos shown with the question

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# The most characters one reply may have: what a cheap phone shows on one screen.
+REPLY_MOST = 600
+
 
 @dataclass(frozen=True)
 class Photo:

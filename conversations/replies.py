@@ -6,17 +6,27 @@ from conversations.context import Context
 from conversations.i18n import LANGUAGE_NAMES, LANGUAGES, translator
 
 
-def help_text(ctx: Context) -> str:
+def help_text(ctx: Context, registering: bool = False) -> str:
+    if registering:
+        return ctx._(
+            "You are registering with Kriya, a government service that finds programs for "
+            "craft businesses. Answer each question with the number of an option or in your "
+            "own words.\n"
+            "cancel: stop registering\n"
+            "#: back to the question before\n"
+            "info: the full privacy notice\n"
+            "language: Bahasa Indonesia or English"
+        )
     return ctx._(
-        "Kriya helps craft businesses find government programs: seminars, training, "
-        "mentoring, curation and exhibitions.\n"
-        "Answer a question by typing the number of an option or its words.\n"
-        "Words you can type at any time:\n"
-        "menu: the main menu\n"
-        "batal: stop what you are doing\n"
-        "bantuan: this help\n"
-        "bahasa: switch between Bahasa Indonesia and English\n"
-        "BERHENTI: no more reminders or announcements; MULAI: receive them again"
+        "Kriya finds government programs for craft businesses: seminars, training, "
+        "mentoring, curation and exhibitions. Answer with the number of an option or in "
+        "your own words.\n"
+        "0: main menu (your draft is kept)\n"
+        "#: back to the question before\n"
+        "cancel: stop what you are doing\n"
+        "help: this help\n"
+        "language: Bahasa Indonesia or English\n"
+        "STOP: no more reminders or announcements; START: receive them again"
     )
 
 

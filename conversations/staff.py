@@ -12,6 +12,11 @@ from storage import users
 from storage.models import User, utcnow
 
 
+def is_staff(user: Any) -> bool:
+    """Whether a user holds any staff role."""
+    return user is not None and bool(user.staff_roles)
+
+
 def is_curator(user: Any) -> bool:
     """Whether a user (a User, or None) may decide on products (`/kurasi`)."""
     return user is not None and CURATOR in (user.staff_roles or [])

@@ -6,21 +6,28 @@ the conversation stands after; it commits nothing (conversations.engine does).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Mapping
 from datetime import timedelta
 
-from conversations import staff
-from conversations.answers import Invalid, clean, fold
+from conversations.answers import Invalid
+from conversations.commands import (
+    BACK_KEY,
+    MENU_KEY,
+    NAV_BACK,
+    NAV_MENU,
+    STAFF_COMMANDS,
+    global_command,
+)
 from conversations.context import Context
 from conversations.flow import END, Flow, Start, Step, Target, next_step
-from conversations.i18n import N_
-from conversations.messages import Inbound, Option, Outbound, step_tag
+from conversations.messages import REPLY_MOST, Option, Outbound, step_tag
 from conversations.replies import help_text, switch_language
 from conversations.state import Draft
-from storage.models import User
 from storage.statuses import ConversationStatus
 
 MENU_FLOW = "menu"
+STAFF_MENU_FLOW = "staff_menu"
 REGISTRATION_FLOW = "registration"
 # After this long away, a half-finished question is asked again instead of taking the
 # new message as its answer ("halo" after a night away is not a business name).
@@ -28,61 +35,6 @@ RESUME_AFTER = timedelta(hours=1)
 # An unfinished flow older than this is dropped quietly (a flow that keeps drafts keeps
 # its answers as one).
 FORGET_AFTER = timedelta(days=7)
-
-GLOBAL_WORDS = {
-    "cancel": ("batal", "cancel"),
-    "menu": ("menu",),
-    "help": ("bantuan", "help"),
-    "language": ("bahasa", "language"),
-    "stop": ("berhenti", "stop", "unsubscribe"),
-    "resume": ("mulai", "start", "subscribe"),
-}
-COMMANDS = {
-    "start": "start",
-    "batal": "cancel", "cancel": "cancel",
-    "menu": "menu",
-    "bantuan": "help", "help": "help",
-    "bahasa": "language", "language": "language",
-    "berhenti": "stop", "stop": "stop",
-    "mulai": "resume",
-    "kurasi": "curate",
-    "program": "programs",
-    "siaran": "broadcast",
-}
-# Staff commands: the flow each opens, who may, and what anyone else is told.
-STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
-    "curate": ("curation", staff.is_curator, N_(
-        "/kurasi is for curators only. If you curate products for an office, ask its "
-        "Kriya administrator to give you the curator role.")),
-    "programs": ("program_admin", staff.manages_programs, N_(
-        "/program is for staff who run programs. Ask your office's Kriya administrator "
-        "for the admin or curator role.")),
-    "broadcast": ("broadcast", staff.is_broadcaster, N_(
-        "/siaran is for broadcasters only. Ask your office's Kriya administrator for the "
-        "broadcaster role.")),
-}
-_WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
-# The keys that never move, shown under every question: Menu utama and Back.
-MENU_KEY, BACK_KEY = "0", "#"
-NAV_MENU, NAV_BACK = "nav:menu", "nav:back"
-_NAV_WORDS = {MENU_KEY: "menu", "nol": "menu", "menu utama": "menu", "main menu": "menu",
-              BACK_KEY: "back", "kembali": "back", "back": "back"}
-
-
-def global_command(inbound: Inbound) -> str | None:
-    """The global word or /command a message is, if any ('unknown' for an unknown /command)."""
-    if inbound.new_conversation:
-        return "start"
-    if inbound.choice is not None:
-        return {NAV_MENU: "menu", NAV_BACK: "back"}.get(inbound.choice)
-    if not inbound.text:
-        return None
-    text = clean(inbound.text)
-    if text.startswith("/"):
-        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() if len(text) > 1 else ""
-        return COMMANDS.get(name, "unknown")
-    return _NAV_WORDS.get(text) or _NAV_WORDS.get(fold(text)) or _WORD_TO_COMMAND.get(fold(text))
-
 
 class Turn:
     """The decisions for one message."""
@@ -152,12 +104,14 @@ class Turn:
 
     # Asking
 
-    def ask(self, step: Step, before: str | None = None, error: str | None = None) -> Outbound:
+    def ask(self, step: Step, before: str | None = None, error: str | None = None,
+            short: bool = False) -> Outbound:
         ctx = self.ctx
         if step.before_asking is not None:
             step.before_asking(ctx)
         self._walked(step)
-        prompt = step.ask(ctx) if callable(step.ask) else ctx._(step.ask)
+        question = step.reask if short and step.reask is not None else step.ask
+        prompt = question(ctx) if callable(question) else ctx._(question)
         text = "\n\n".join(part for part in (before, error, prompt) if part)
         return Outbound(
             text=text,
@@ -182,14 +136,24 @@ class Turn:
         found = []
         if len(self.state.trail) > 1:
             found.append(Option(NAV_BACK, ctx._("Back"), BACK_KEY))
-        if ctx.registered and self.conversation.flow != MENU_FLOW:
+        home = self._home()
+        if home is not None and self.conversation.flow != home:
             found.append(Option(NAV_MENU, ctx._("Main menu"), MENU_KEY))
         return found
 
+    def _home(self) -> str | None:
+        """Where this person rests between flows: the main menu once registered, the staff
+        menu for staff who are not; nowhere before registering."""
+        if self.ctx.registered:
+            return MENU_FLOW
+        if self.ctx.user is not None and self.ctx.user.staff_roles:
+            return STAFF_MENU_FLOW
+        return None
+
     def _back(self, active: tuple[Flow, Step] | None) -> list[Outbound]:
         """Back to the question before this one, its answer kept until a new one comes."""
-        if active is None or len(self.state.trail) < 2 or active[0].name == MENU_FLOW:
-            if self.ctx.registered:
+        if active is None or len(self.state.trail) < 2 or active[0].name == self._home():
+            if self._home() is not None:
                 return self._global("menu", active)
             return self._ask_current(active, self.ctx._("This is the first question."))
         flow, _ = active
@@ -206,20 +170,28 @@ class Turn:
     def _ask_current(self, active: tuple[Flow, Step] | None, before: str | None
                      ) -> list[Outbound]:
         if active is not None:
-            return [self.ask(active[1], before=before)]
+            asked = self.ask(active[1])
+            if before and len(before) + len(asked.text) + 2 > REPLY_MOST:
+                return [Outbound(before), asked]  # two messages, each fitting a screen
+            return [dataclasses.replace(asked, text="\n\n".join(filter(None, (before,
+                                                                          asked.text))))]
         return self._begin(before=before)
 
     # Starting
 
     def _begin(self, before: str | None = None) -> list[Outbound]:
+        """Someone outside any flow: their home (its answer, when the message is one), or
+        registration for someone Kriya does not know yet, whatever they sent."""
         ctx = self.ctx
-        if ctx.registered:
-            menu = self.flows[MENU_FLOW]
-            if before is None and ctx.inbound.text and self._fits(menu.first):
-                self._set(menu, menu.first)
-                return self._answer(menu, menu.first)
-            return self._start(Start(MENU_FLOW), [before] if before else [])
-        return self._start(Start(REGISTRATION_FLOW), [before] if before else [])
+        home = self._home()
+        notes = [before] if before else []
+        if home is None:
+            return self._start(Start(REGISTRATION_FLOW), notes)
+        menu = self.flows[home]
+        if before is None and ctx.inbound.text and self._fits(menu.first):
+            self._set(menu, menu.first)
+            return self._answer(menu, menu.first)
+        return self._start(Start(home), notes)
 
     def _fits(self, step: Step) -> bool:
         try:
@@ -265,7 +237,7 @@ class Turn:
         if step.on_answer is not None:
             note = step.on_answer(ctx)
             if note:
-                notes.append(note)
+                notes.extend([note] if isinstance(note, str) else note)
         return self._goto(flow, next_step(flow, step, self.state), notes)
 
     def _refuse_files(self, step: Step) -> str | None:
@@ -288,6 +260,8 @@ class Turn:
             give_up = step.on_give_up or ""
             text = give_up(self.ctx) if callable(give_up) else self.ctx._(give_up)
             return self._finish([message, text])
+        if step.reask is not None:
+            return [self.ask(step, short=True)]
         if self.state.tries >= 3:
             message += "\n" + self.ctx._("(Type bantuan for help, or batal to stop.)")
         return [self.ask(step, error=message)]
@@ -316,8 +290,9 @@ class Turn:
 
     def _finish(self, notes: list[str]) -> list[Outbound]:
         self._leave()
-        if self.ctx.registered and not self.ctx.forget:
-            return self._start(Start(MENU_FLOW), notes)
+        home = self._home()
+        if home is not None and not self.ctx.forget:
+            return self._start(Start(home), notes)
         return self._notes(notes)
 
     # Words that work at every step
@@ -325,7 +300,10 @@ class Turn:
     def _global(self, command: str, active: tuple[Flow, Step] | None) -> list[Outbound]:
         ctx = self.ctx
         _ = ctx._
-        in_flow = active is not None and active[0].name != MENU_FLOW
+        home = self._home()
+        in_flow = active is not None and active[0].name != home
+        if home is None and active is None and command not in ("stop", "help", "language"):
+            return self._begin()  # "MULAI", "menu", "/start": whatever a newcomer sends
         if command == "start":
             before = _("Let's continue where we left off.") if in_flow else None
             return self._ask_current(active, before)
@@ -333,12 +311,12 @@ class Turn:
             if not in_flow:
                 return self._ask_current(active, _("There is nothing to cancel."))
             self._leave()
-            if ctx.registered:
+            if home is not None:
                 return self._finish([_("Cancelled.")])
             return [Outbound(_("Registration cancelled. Nothing you typed was kept. "
                                "Send any message to start again."))]
         if command == "menu":
-            if ctx.registered:
+            if home is not None:
                 self._leave(keep_draft=True)
                 return self._finish([])
             return self._ask_current(active, _("Please finish registering first, "
@@ -352,7 +330,7 @@ class Turn:
         if command == "back":
             return self._back(active)
         if command == "help":
-            return self._ask_current(active, help_text(ctx))
+            return self._ask_current(active, help_text(ctx, registering=home is None))
         if command == "language":
             return self._ask_current(active, switch_language(ctx))
         if command in ("stop", "resume"):
@@ -364,7 +342,7 @@ class Turn:
     def _opt(self, out: bool) -> str:
         """BERHENTI / MULAI: pushes off or on; replies to the user's own messages always go."""
         ctx = self.ctx
-        if not ctx.registered or ctx.user is None:
+        if ctx.user is None:
             return ctx._("You are not registered, so we send you no reminders or announcements.")
         ctx.user.opted_out = out
         ctx.user.updated_at = ctx.now

@@ -63,6 +63,18 @@ PROGRAM_KINDS = {
     "lapas": N_("Lapas product development"),
 }
 
+# Other words people use for a kind of program ("expo", "bimtek").
+KIND_WORDS = {
+    "seminar": ("webinar", "seminar"),
+    "seleksi": ("seleksi", "selection"),
+    "pelatihan": ("pelatihan", "training", "bimtek", "workshop", "kursus"),
+    "pendampingan": ("pendampingan", "mentoring", "coaching"),
+    "kurasi": ("kurasi", "curation"),
+    "pameran": ("pameran", "expo", "exhibition", "bazar", "bazaar", "festival"),
+    "e-commerce": ("ecommerce", "marketplace"),
+    "lapas": ("lapas",),
+}
+
 AUDIENCES = {
     "artisan": N_("Artisans"),
     "lapas": N_("Lapas officers"),

@@ -13,12 +13,19 @@ def user_of(conversations) -> User:
         return session.exec(select(User)).one()
 
 
-def test_help_at_a_step_explains_and_asks_the_same_question(chat: Chat):
+def test_help_at_a_step_explains_and_asks_the_same_question(chat: Chat, conversations):
     for answer in ("halo", "1", "1"):
         chat.say(answer)
     chat.say("bantuan")
     assert chat.step == "registration:name"
-    assert "BERHENTI" in chat.text and "batal" in chat.text
+    assert "batal" in chat.text and "info" in chat.text and len(chat.text) <= 600
+    siti = Chat(conversations, address="6281111111111")
+    siti.register_artisan()
+    siti.say("produk saya")
+    siti.say("bantuan")
+    assert siti.step == "my_products:pick"
+    assert "BERHENTI" in siti.text and "0: Menu utama" in siti.text
+    assert all(len(reply.text) <= 600 for reply in siti.replies)
 
 
 def test_language_switches_and_the_question_is_asked_in_english(chat: Chat, conversations):

@@ -239,7 +239,7 @@ def test_ten_updates_of_one_user_at_once_are_handled_one_after_another(kriya, fa
     siti = User_(kriya, fake)
     siti.says("/start")
     with ThreadPoolExecutor(max_workers=10) as pool:
-        responses = list(pool.map(lambda _: siti.says("bantuan"), range(10)))
+        responses = list(pool.map(lambda _: siti.says("halo"), range(10)))
     assert [r.status_code for r in responses] == [200] * 10
     [conversation] = db_rows(kriya, Conversation)
     assert conversation.version == 11  # every update applied to the state the one before left
@@ -344,7 +344,7 @@ def test_two_servers_on_one_database_apply_one_users_updates_in_turn(kriya, fake
         first.says("/start")
         with ThreadPoolExecutor(max_workers=10) as pool:
             responses = list(pool.map(
-                lambda n: (first if n % 2 else second).says("bantuan"), range(10)))
+                lambda n: (first if n % 2 else second).says("halo"), range(10)))
     assert [r.status_code for r in responses] == [200] * 10
     [conversation] = db_rows(kriya, Conversation)
     assert conversation.version == 11

@@ -12,9 +12,10 @@ from conversations.flows.profile import profile
 from conversations.flows.program_admin import program_admin
 from conversations.flows.registration import registration
 from conversations.flows.signup import signup
+from conversations.flows.staff_menu import staff_menu
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (registration, menu, finder, profile, product, my_products, curation,
-                 signup, my_signups, program_admin, broadcast)
+                 signup, my_signups, program_admin, broadcast, staff_menu)
 }

@@ -12,7 +12,7 @@ from conversations import program_text, programs, provinces, signups, vocabulary
 from conversations.answers import Invalid, Text, clean, fold
 from conversations.choices import NEXT_PAGE, PREVIOUS_PAGE, Choice
 from conversations.context import Context
-from conversations.flow import Branch, Flow, Start, Step
+from conversations.flow import Branch, Entry, Flow, Start, Step
 from conversations.flows.signup import SIGN_UP, status_text
 from conversations.i18n import N_
 from conversations.messages import Inbound
@@ -54,6 +54,28 @@ class Results(Choice):
             return TYPED + text[:60]
 
 
+def names_programs(ctx: Context, typed: str) -> bool:
+    """Whether typed words name what the finder looks for: a kind of program, a craft, a
+    province, or words of a program's title."""
+    kind, words = _search_words(ctx, typed)
+    if kind is not None:
+        return True
+    if not words:
+        return False
+    crafts = {word for code, label in vocabulary.CATEGORIES.items()
+              for name in (code, label, ctx._(label)) for word in fold(name).split()}
+    if any(len(group) > 1 or group[0] in crafts for group in words):
+        return True  # a province, or a craft
+    return programs.find(ctx.session, ctx.now, words=words, limit=1)[1] > 0
+
+
+def _typed_at_start(ctx: Context) -> None:
+    """Words typed at the main menu ("pameran karet") are the search itself."""
+    if "words" in ctx.arguments:
+        ctx.scratch.update(words=ctx.arguments.pop("words"), page=0)
+        ctx.cache.pop("results", None)
+
+
 def _filters(ctx: Context) -> str | None:
     how = ctx.answers["how"]
     ctx.scratch["page"] = 0
@@ -62,17 +84,35 @@ def _filters(ctx: Context) -> str | None:
     return None
 
 
+# Words that say what the person wants rather than what to look for: "saya mau daftar
+# pameran" looks for exhibitions.
+STOP_WORDS = frozenset((
+    "saya", "aku", "mau", "ingin", "pengen", "minta", "tolong", "bisa", "boleh", "ada", "apa",
+    "apakah", "yang", "untuk", "tentang", "info", "informasi", "cari", "mencari", "carikan",
+    "daftar", "mendaftar", "ikut", "ikutan", "program", "kegiatan", "acara", "lihat", "dong",
+    "kak", "min", "admin", "pak", "bu", "ya", "di", "ke", "dan", "atau", "the", "a", "an", "i",
+    "want", "to", "for", "about", "find", "search", "programs", "show", "me", "please",
+    "sign", "up", "join"))
+
+
+def kind_words(ctx: Context) -> dict[str, str]:
+    """Every word that names a kind of program, in either language, to its code."""
+    found = {}
+    for code, label in vocabulary.PROGRAM_KINDS.items():
+        for name in (code, ctx._(label), label, *vocabulary.KIND_WORDS.get(code, ())):
+            found.setdefault(fold(name), code)
+    return found
+
+
 def _search_words(ctx: Context, typed: str) -> tuple[str | None, list[tuple[str, ...]]]:
     """Split typed keywords into a program kind and words to look for."""
-    kind_words = {}
-    for code, label in vocabulary.PROGRAM_KINDS.items():
-        kind_words[fold(code)] = code
-        kind_words[fold(ctx._(label))] = code
-        kind_words[fold(label)] = code
+    kinds = kind_words(ctx)
     kind, words = None, []
     for word in fold(typed).split():
-        if word in kind_words and kind is None:
-            kind = kind_words[word]
+        if word in STOP_WORDS:
+            continue
+        if word in kinds and kind is None:
+            kind = kinds[word]
             continue
         province = provinces.exact(word)
         # "jakarta" finds the Jakarta Expo as well as programs of DKI Jakarta.
@@ -204,7 +244,8 @@ def _set_words(ctx: Context) -> str | None:
     return None
 
 
-finder = Flow("finder", [
+finder = Flow("finder", entry=Entry(
+    lambda ctx: "results" if "words" in ctx.arguments else "how", ("how", "results")), steps=[
     Step("how", N_("How do you want to look? Choose a number, or just type a keyword "
                    "(for example: karet, pameran jakarta)."),
          HowToFind(choices=((ALL, N_("All programs for me")),
@@ -219,7 +260,8 @@ finder = Flow("finder", [
          Text(min_len=2, max_len=60), then="results", on_answer=_set_words),
     Step("results", results_text,
          Results(choices=_result_choices, start=_first_number, pages=_pages),
-         then=Branch(_after_results, ("detail", "results", "how")), on_answer=_turn_page),
+         then=Branch(_after_results, ("detail", "results", "how")), on_answer=_turn_page,
+         before_asking=_typed_at_start),
     Step("detail", detail_text,
          Choice(choices=_detail_choices,
                 words={SIGN_UP: ("daftar", "daftar sekarang", "sign up")}),

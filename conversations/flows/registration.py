@@ -35,6 +35,11 @@ LINK_CODE_TTL = timedelta(minutes=15)
 LINK_TRIES = 3
 SAVE, EDIT = "save", "edit"
 INVITE_TRIES = 3
+CONSENT_WORDS = {
+    AGREE: ("setuju", "saya setuju", "ya", "iya", "y", "yes", "ok", "oke", "okay", "agree",
+            "boleh", "siap", "lanjut", "mau"),
+    DECLINE: ("tidak", "tidak setuju", "tdk", "gak", "nggak", "no", "n"),
+}
 
 
 def consent_text(ctx: Context) -> str:
@@ -269,9 +274,9 @@ registration = Flow("registration", [
                        "someone new.")),
     Step("consent", consent_text,
          Choice(choices=((AGREE, N_("I agree")), (DECLINE, N_("I do not agree"))),
-                words={AGREE: ("setuju", "ya", "yes", "ok", "agree"),
-                       DECLINE: ("tidak", "tidak setuju", "no")}),
-         then={AGREE: "role", DECLINE: END}, on_answer=_consented),
+                words=CONSENT_WORDS),
+         then={AGREE: "role", DECLINE: END}, on_answer=_consented,
+         reask=N_("Reply 1 if you agree, 2 if you do not.")),
     Step("role", N_("Are you an artisan (craft business) or a Lapas officer?"),
          Choice(choices=tuple(vocabulary.ROLES.items()),
                 words={vocabulary.ARTISAN: ("perajin", "pengrajin", "ikm", "ukm", "umkm"),
