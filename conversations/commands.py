@@ -66,3 +66,10 @@ def global_command(inbound: Inbound) -> str | None:
         name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() if len(text) > 1 else ""
         return COMMANDS.get(name, "unknown")
     return _NAV_WORDS.get(text) or _NAV_WORDS.get(fold(text)) or _WORD_TO_COMMAND.get(fold(text))
+
+# What people write to say hello (or thanks): never an answer to a question.
+GREETINGS = frozenset(fold(g) for g in (
+    "halo", "hallo", "helo", "hai", "hi", "hello", "hey", "p", "pagi", "siang", "sore",
+    "malam", "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "permisi",
+    "assalamualaikum", "assalamu'alaikum", "salam", "min", "kak", "terima kasih", "makasih",
+    "thanks", "thank you", "oke", "ok"))

@@ -99,6 +99,9 @@ class Flow:
     # says it case by case (work on something already sent keeps no draft).
     keeps_draft: bool | Callable[[Context], bool] = False
     entry: Entry | None = None  # None: the first step
+    title: str = ""  # how people know it ("Kirim produk"), to say where they were
+    # Its answers are work the person typed (not browsing): batal asks before dropping them.
+    work: bool = False
     index: dict[str, Step] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -76,6 +76,11 @@ class Outbound:
     document: str | None = None  # a file in the media store, sent as a file (an export)
     filename: str | None = None  # the name it is shown with
 
+    def shown_length(self) -> int:
+        """Characters on the screen: the text and its options as numbered lines."""
+        lines = [option.line(n) for n, option in enumerate(self.options, 1)]
+        return len(self.text) + sum(len(line) + 1 for line in lines) + (1 if lines else 0)
+
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
         if self.options:

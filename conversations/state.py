@@ -43,17 +43,19 @@ class FlowState:
     return_to: str | None = None  # where an edited answer goes back to (a summary)
     drafts: dict[str, Draft] = field(default_factory=dict)  # by flow name
     trail: list[str] = field(default_factory=list)  # steps asked so far: where Back goes
+    pending: str | None = None  # a question of the engine's own awaits ("cancel": sure?)
 
     def reset(self, arguments: dict[str, Any] | None = None) -> None:
         """A fresh start for a flow; the drafts of flows stay."""
         self.answers, self.scratch = {}, {}
         self.arguments = dict(arguments or {})
         self.tries, self.return_to = 0, None
-        self.trail = []
+        self.trail, self.pending = [], None
 
     def to_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {"layout": LAYOUT}
-        for name in ("answers", "scratch", "arguments", "tries", "return_to", "trail"):
+        for name in ("answers", "scratch", "arguments", "tries", "return_to", "trail",
+                     "pending"):
             if value := getattr(self, name):
                 found[name] = value
         if self.drafts:
@@ -71,6 +73,7 @@ class FlowState:
             answers=dict(data.get("answers") or {}), scratch=dict(data.get("scratch") or {}),
             arguments=dict(data.get("arguments") or {}), tries=int(data.get("tries") or 0),
             return_to=data.get("return_to"), trail=list(data.get("trail") or []),
+            pending=data.get("pending"),
             drafts={name: Draft(d["step"], dict(d.get("answers") or {}), d.get("return_to"))
                     for name, d in (data.get("drafts") or {}).items()},
         )

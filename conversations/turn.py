@@ -10,19 +10,19 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import timedelta
 
-from conversations.answers import Invalid
+from conversations.answers import Invalid, clean, fold
 from conversations.commands import (
     BACK_KEY,
+    GREETINGS,
     MENU_KEY,
     NAV_BACK,
     NAV_MENU,
-    STAFF_COMMANDS,
     global_command,
 )
 from conversations.context import Context
 from conversations.flow import END, Flow, Start, Step, Target, next_step
+from conversations.global_words import GlobalWords
 from conversations.messages import REPLY_MOST, Option, Outbound, step_tag
-from conversations.replies import help_text, switch_language
 from conversations.state import Draft
 from storage.statuses import ConversationStatus
 
@@ -36,7 +36,7 @@ RESUME_AFTER = timedelta(hours=1)
 # its answers as one).
 FORGET_AFTER = timedelta(days=7)
 
-class Turn:
+class Turn(GlobalWords):
     """The decisions for one message."""
 
     def __init__(self, flows: Mapping[str, Flow], ctx: Context) -> None:
@@ -44,10 +44,21 @@ class Turn:
         self.ctx = ctx
         self.state = ctx.state
         self.conversation = ctx.conversation
+        self.welcome_back: str | None = None  # why a flow left long ago is gone
 
     def run(self) -> list[Outbound]:
+        replies = self._run()
+        if self.welcome_back:
+            return [Outbound(self.welcome_back), *replies]
+        return replies
+
+    def _run(self) -> list[Outbound]:
         active = self._active()
         command = global_command(self.ctx.inbound)
+        if self.state.pending == "cancel" and active is not None:
+            if command is None and (answered := self._answer_cancel(active)) is not None:
+                return answered
+            self.state.pending = None
         if command is not None:
             return self._global(command, active)
         if active is None:
@@ -58,10 +69,20 @@ class Turn:
                                 "Here is the current one:")
             return [self.ask(step, before=notice)]
         idle = self.ctx.now - self.conversation.updated_at
-        if flow.name != MENU_FLOW and idle > RESUME_AFTER and self.ctx.inbound.choice is None:
-            return [self.ask(step, before=self.ctx._("Welcome back! Let's continue where we "
-                                                     "left off."))]
+        if flow.name != self._home() and idle > RESUME_AFTER and \
+                self.ctx.inbound.choice is None and not self._answers_it(step):
+            return [self.ask(step, before=self.ctx._(
+                "Welcome back! You were in {flow}. Here is where you stopped:").format(
+                flow=self.ctx._(flow.title or flow.name)))]
         return self._answer(flow, step)
+
+    def _answers_it(self, step: Step) -> bool:
+        """Whether a message after long away answers the open question: a valid answer that
+        is not a greeting ("halo" after a night is not a business name)."""
+        text = fold(clean(self.ctx.inbound.text))
+        if not text or text in GREETINGS or all(w in GREETINGS for w in text.split()):
+            return False
+        return self._fits(step)
 
     def _stale_button(self, flow: Flow, step: Step) -> bool:
         tag = self.ctx.inbound.choice_step
@@ -76,10 +97,23 @@ class Turn:
         flow = self.flows.get(conv.flow)
         step_name = conv.step.split(":", 1)[-1]
         stale = self.ctx.now - conv.updated_at > FORGET_AFTER
+        if flow is not None and stale:
+            self.welcome_back = self._gone(flow)
         if flow is None or step_name not in flow.index or stale:
             self._leave(keep_draft=stale)
             return None
         return flow, flow.step(step_name)
+
+    def _gone(self, flow: Flow) -> str:
+        ctx = self.ctx
+        kept = flow.keeps_draft_now(ctx) and bool(self.state.answers)
+        title = ctx._(flow.title or flow.name)
+        if kept:
+            return ctx._("Welcome back. {flow} was left unfinished for more than 7 days, so "
+                         "it was closed; your answers are kept as a draft.").format(flow=title)
+        return ctx._("Welcome back. {flow} was left unfinished for more than 7 days, so it "
+                     "was closed and what you typed was not kept. Let's start again.").format(
+            flow=title)
 
     def _leave(self, keep_draft: bool = False) -> None:
         """Leave the current flow. A flow that keeps drafts keeps its answers when left
@@ -149,23 +183,6 @@ class Turn:
         if self.ctx.user is not None and self.ctx.user.staff_roles:
             return STAFF_MENU_FLOW
         return None
-
-    def _back(self, active: tuple[Flow, Step] | None) -> list[Outbound]:
-        """Back to the question before this one, its answer kept until a new one comes."""
-        if active is None or len(self.state.trail) < 2 or active[0].name == self._home():
-            if self._home() is not None:
-                return self._global("menu", active)
-            return self._ask_current(active, self.ctx._("This is the first question."))
-        flow, _ = active
-        trail = self.state.trail
-        trail.pop()
-        previous = flow.index.get(trail[-1])
-        if previous is None:
-            return self._global("menu", active)
-        self.state.return_to = None
-        self.state.tries = 0
-        self._set(flow, previous)
-        return [self.ask(previous)]
 
     def _ask_current(self, active: tuple[Flow, Step] | None, before: str | None
                      ) -> list[Outbound]:
@@ -280,10 +297,19 @@ class Turn:
                 known = step.known_answer(ctx)
             if known is None:
                 self._set(flow, step)
-                return [*self._notes(notes), self.ask(step)]
+                return self._joined(notes, self.ask(step))
             self.state.answers[step.name] = known
             target = next_step(flow, step, self.state)
         raise RuntimeError(f"flow {flow.name} loops without asking anything")
+
+    def _joined(self, notes: list[str], asked: Outbound) -> list[Outbound]:
+        """Notes ("Provinsi: Jawa Tengah ✔") and the next question in one message when it
+        fits on a screen; otherwise the notes first, each on its own."""
+        notes = [note for note in notes if note]
+        joined = dataclasses.replace(asked, text="\n\n".join([*notes, asked.text]))
+        if not notes or joined.shown_length() <= REPLY_MOST:
+            return [joined]
+        return [*self._notes(notes), asked]
 
     def _notes(self, notes: list[str]) -> list[Outbound]:
         return [Outbound(text=note) for note in notes if note]
@@ -294,59 +320,3 @@ class Turn:
         if home is not None and not self.ctx.forget:
             return self._start(Start(home), notes)
         return self._notes(notes)
-
-    # Words that work at every step
-
-    def _global(self, command: str, active: tuple[Flow, Step] | None) -> list[Outbound]:
-        ctx = self.ctx
-        _ = ctx._
-        home = self._home()
-        in_flow = active is not None and active[0].name != home
-        if home is None and active is None and command not in ("stop", "help", "language"):
-            return self._begin()  # "MULAI", "menu", "/start": whatever a newcomer sends
-        if command == "start":
-            before = _("Let's continue where we left off.") if in_flow else None
-            return self._ask_current(active, before)
-        if command == "cancel":
-            if not in_flow:
-                return self._ask_current(active, _("There is nothing to cancel."))
-            self._leave()
-            if home is not None:
-                return self._finish([_("Cancelled.")])
-            return [Outbound(_("Registration cancelled. Nothing you typed was kept. "
-                               "Send any message to start again."))]
-        if command == "menu":
-            if home is not None:
-                self._leave(keep_draft=True)
-                return self._finish([])
-            return self._ask_current(active, _("Please finish registering first, "
-                                               "or type batal to stop."))
-        if command in STAFF_COMMANDS:
-            flow, allowed, refusal = STAFF_COMMANDS[command]
-            if not allowed(ctx.user):
-                return self._ask_current(active, _(refusal))
-            self._leave(keep_draft=True)
-            return self._start(Start(flow), [])
-        if command == "back":
-            return self._back(active)
-        if command == "help":
-            return self._ask_current(active, help_text(ctx, registering=home is None))
-        if command == "language":
-            return self._ask_current(active, switch_language(ctx))
-        if command in ("stop", "resume"):
-            note = self._opt(command == "stop")
-            return [self.ask(active[1], before=note)] if in_flow and active else [Outbound(note)]
-        return self._ask_current(active, _("I don't know that command. Type menu for the "
-                                           "main menu or bantuan for help."))
-
-    def _opt(self, out: bool) -> str:
-        """BERHENTI / MULAI: pushes off or on; replies to the user's own messages always go."""
-        ctx = self.ctx
-        if ctx.user is None:
-            return ctx._("You are not registered, so we send you no reminders or announcements.")
-        ctx.user.opted_out = out
-        ctx.user.updated_at = ctx.now
-        if out:
-            return ctx._("Done: you will get no more reminders or announcements. Replies to "
-                         "your messages still come. Type MULAI to receive them again.")
-        return ctx._("Welcome back: reminders and announcements are on again.")

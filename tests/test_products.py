@@ -124,7 +124,10 @@ def test_an_unfinished_product_is_kept_as_a_draft_and_resumes(chat: Chat, conver
     chat.wait(days=3)
     chat.say("kirim produk")
     assert chat.step == "product:materials" and "belum selesai" in chat.text
-    chat.say("batal")  # thrown away on purpose
+    chat.say("batal")
+    assert "Buang isian ini?" in chat.text and "ketik menu" in chat.text  # asked first
+    chat.say("1")  # thrown away on purpose
+    assert "Data yang sudah Anda ketik tidak disimpan." in chat.text
     chat.say("kirim produk")
     assert chat.step == "product:name"
 

@@ -128,6 +128,8 @@ def test_cancel_midway_forgets_the_registration(chat: Chat, conversations):
     for answer in ("halo", "1", "1", "Siti", "Batik Siti"):
         chat.say(answer)
     chat.say("batal")
+    assert "Buang isian ini?" in chat.text and chat.step == "registration:province"
+    chat.say("ya")
     assert chat.step is None
     assert users(conversations) == []
     assert conversation_rows(conversations) == []

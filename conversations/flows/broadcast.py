@@ -193,7 +193,7 @@ def _stop(ctx: Context) -> str | None:
                                                                         n=stopped)
 
 
-broadcast = Flow("broadcast", [
+broadcast = Flow("broadcast", title=N_("Send an announcement (/siaran)"), work=True, steps=[
     Step("start", N_("Broadcast"), Choice(choices=((NEW, N_("New broadcast")),
                                                    (STATUS, N_("Status")))),
          then={NEW: "text", STATUS: "status"}, known_answer=_start),

@@ -159,7 +159,7 @@ def note_text(ctx: Context) -> str:
                  "a kind word on what would make it acceptable helps.")
 
 
-curation = Flow("curation", [
+curation = Flow("curation", title=N_("Curate products (/kurasi)"), steps=[
     Step("scope", scope_text,
          Choice(choices=((ALL, N_("All, oldest first")), (BY_PROVINCE, N_("By province")),
                          (BY_CATEGORY, N_("By craft"))),

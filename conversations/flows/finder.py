@@ -244,7 +244,7 @@ def _set_words(ctx: Context) -> str | None:
     return None
 
 
-finder = Flow("finder", entry=Entry(
+finder = Flow("finder", title=N_("Find programs"), entry=Entry(
     lambda ctx: "results" if "words" in ctx.arguments else "how", ("how", "results")), steps=[
     Step("how", N_("How do you want to look? Choose a number, or just type a keyword "
                    "(for example: karet, pameran jakarta)."),

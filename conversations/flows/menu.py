@@ -10,6 +10,7 @@ from typing import Any
 from conversations import staff
 from conversations.answers import Invalid, clean, fold
 from conversations.choices import Choice
+from conversations.commands import GREETINGS
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Start, Step
 from conversations.flows.finder import STOP_WORDS, names_programs
@@ -39,11 +40,6 @@ WORDS = {FIND: ("cari", "program", "cari program", "search", "find"),
          HELP: ("bantuan", "tolong"),
          LANGUAGE: ("bahasa", "language", "english", "indonesia"),
          STAFF: ("petugas", "menu petugas", "staff")}
-GREETINGS = frozenset(fold(g) for g in (
-    "halo", "hallo", "helo", "hai", "hi", "hello", "hey", "p", "pagi", "siang", "sore",
-    "malam", "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "permisi",
-    "assalamualaikum", "assalamu'alaikum", "salam", "min", "kak", "terima kasih", "makasih",
-    "thanks", "thank you", "oke", "ok"))
 # Draft kept by a flow, and how the menu names it.
 DRAFTS = {"product": (N_("Send a product: continue the draft {name}"), "name"),
           "broadcast": (N_("Send an announcement: continue the draft"), None)}
@@ -107,7 +103,7 @@ def _next(answers: dict[str, Any]) -> Any:
             STAFF: Start("staff_menu")}.get(choice, END)
 
 
-menu = Flow("menu", [
+menu = Flow("menu", title=N_("Main menu"), steps=[
     Step("choose", menu_text, MenuChoice(choices=_entries, words=WORDS),
          then=Branch(_next, (Start("finder"), Start("product"), Start("my_products"),
                              Start("my_signups"), Start("profile"), Start("staff_menu"), END)),

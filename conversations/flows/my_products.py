@@ -87,7 +87,7 @@ def _after_view_step(answers: dict[str, Any]) -> object:
     return Start("product", revise=int(answers["pick"]))
 
 
-my_products = Flow("my_products", [
+my_products = Flow("my_products", title=N_("My products"), steps=[
     Step("pick", pick_text, Choice(choices=_choices, words={NEW: ("baru", "kirim", "new")}),
          then=Branch(_after_pick, (Start("product"), "view"))),
     Step("view", view_text,

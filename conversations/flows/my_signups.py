@@ -123,7 +123,7 @@ def _cancel(ctx: Context) -> str | None:
     return ctx._("Your sign-up for {title} is cancelled.").format(title=program.title)
 
 
-my_signups = Flow("my_signups", [
+my_signups = Flow("my_signups", title=N_("My sign-ups"), steps=[
     Step("pick", pick_text,
          Choice(choices=_pick_choices, words={FIND: ("cari", "cari program")}),
          then=Branch(_after_pick, (Start("finder"), "view"))),

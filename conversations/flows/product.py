@@ -246,7 +246,7 @@ def _send(ctx: Context) -> str | None:
                  ).format(name=ctx.answers["name"])
 
 
-product = Flow("product", keeps_draft=_keeps_draft,
+product = Flow("product", title=N_("Send a product"), work=True, keeps_draft=_keeps_draft,
                entry=Entry(_start_at, ("producer_code", "confirm")), steps=[
     Step("producer_code",
          N_("Which inmate made it? Type their producer code, for example WB-017. "

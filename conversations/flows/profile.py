@@ -61,7 +61,7 @@ def _delete(ctx: Context) -> str | None:
                  "Send a message any time to register again.")
 
 
-profile = Flow("profile", [
+profile = Flow("profile", title=N_("My data"), steps=[
     Step("view", view_text,
          Choice(choices=((EDIT, N_("Change my data")), (DELETE, N_("Delete all my data"))),
                 words={EDIT: ("ubah", "ganti", "change"), DELETE: ("hapus", "delete")}),

@@ -178,7 +178,7 @@ def _after_applicant(answers: dict[str, Any]) -> Any:
     return "action" if answers.get("decide") == STOP else "decide"
 
 
-program_admin = Flow("program_admin", [
+program_admin = Flow("program_admin", title=N_("Programs and sign-ups (/program)"), steps=[
     Step("pick", pick_text, Choice(choices=_pick_choices, words={DONE: ("selesai", "done")}),
          then=Branch(lambda a: END if a.get("pick") == DONE else "action", ("action", END))),
     Step("action", action_text,

@@ -263,7 +263,7 @@ def replace_text(inbound: Inbound, text: str) -> Inbound:
     return dataclasses.replace(inbound, text=text, choice=None, photos=())
 
 
-registration = Flow("registration", [
+registration = Flow("registration", title=N_("Registration"), work=True, steps=[
     Step("same_person", same_person_text,
          yes_no(N_("Yes, I registered there"), N_("No, register me here")),
          then={YES: "link_code", NO: "consent"}, known_answer=_no_one_elsewhere,

@@ -286,7 +286,7 @@ def _submit(ctx: Context) -> str | None:
         title=program.title, when=ctx.tr.datetime(program.starts_at))
 
 
-signup = Flow("signup", [
+signup = Flow("signup", title=N_("Sign up for a program"), work=True, steps=[
     Step("check", refusal_text, Choice(choices=_refusal_choices,
                                        words={SEND_PRODUCT: ("kirim", "kirim produk"),
                                               MY_SIGNUPS: ("pendaftaran", "pendaftaran saya")}),

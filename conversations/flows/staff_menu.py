@@ -39,7 +39,7 @@ def _next(answers: dict[str, Any]) -> Start:
     return Start(FLOW_OF.get(choice, "registration"))
 
 
-staff_menu = Flow("staff_menu", [
+staff_menu = Flow("staff_menu", title=N_("Staff menu"), steps=[
     Step("choose", staff_menu_text,
          Choice(choices=_choices,
                 words={CURATE: ("kurasi", "/kurasi", "curate"),
