@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import phonenumbers
 
 from conversations import provinces
+from conversations.i18n import N_
 from conversations.messages import Inbound, Option
 
 if TYPE_CHECKING:
@@ -57,6 +58,19 @@ class Answer:
 
     multiple = False
     takes_photos = False
+    label: str | None = None  # what the value is, to confirm how a typed answer was read
+
+    def understood(self, inbound: Inbound, value: Any, ctx: Context) -> str | None:
+        """'Provinsi: Jawa Tengah ✔' when what was typed had to be interpreted, else None."""
+        if self.label is None or inbound.choice is not None or not inbound.text:
+            return None
+        shown = self.show(value, ctx)
+        if fold(clean(inbound.text)) == fold(shown) and clean(inbound.text) == shown:
+            return None
+        return f"{ctx._(self.label)}: {shown} ✔"
+
+    def show(self, value: Any, ctx: Context) -> str:
+        return str(value)
 
     def options(self, ctx: Context) -> list[Option]:
         return []
@@ -125,17 +139,32 @@ class PersonName(Text):
 
 @dataclass
 class PlaceName(Text):
-    """A city or regency: 'Kota Mataram', 'Kab. Lombok Barat'."""
+    """A city or regency: 'Kota Mataram', 'Kab. Lombok Barat'. Typed all in small or all in
+    capital letters it is written as names are; a province's short name is not a city."""
 
     min_len: int = 2
     max_len: int = 60
+    label = N_("City or regency")
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         text = _text_of(inbound, ctx)
         self.check_length(text, ctx)
         if sum(c.isalpha() for c in text) < 2 or re.search(r"[<>{}\[\]*_=#@$%^|\\~`]", text):
             raise Invalid(ctx._("Please type the name of your city or regency in letters."))
+        province = provinces.exact(text)
+        if province is not None and fold(text) not in CITIES_NAMED_AS_PROVINCES:
+            raise Invalid(ctx._("{text} is a province. Please type your city or regency, for "
+                                "example: Kota Semarang or Kab. Lombok Barat.").format(
+                text=province.name))
+        if text.islower() or text.isupper():
+            text = " ".join(word[:1].upper() + word[1:].lower() for word in text.split())
         return text
+
+
+# Cities whose names are also what people call their province.
+CITIES_NAMED_AS_PROVINCES = frozenset((
+    "jakarta", "yogyakarta", "jogja", "jogjakarta", "yogya", "bengkulu", "gorontalo", "jambi",
+    "palembang", "tangerang selatan", "tangsel", "mataram", "lombok", "kupang", "makassar"))
 
 
 @dataclass
@@ -143,6 +172,11 @@ class Phone(Answer):
     """An Indonesian phone number written any common way; the value is E.164."""
 
     region: str = "ID"
+    label = N_("Phone number")
+
+    def show(self, value: Any, ctx: Context) -> str:
+        number = phonenumbers.parse(value, None)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         text = _text_of(inbound, ctx)
@@ -175,6 +209,8 @@ def parse_phone(text: str, region: str = "ID") -> str | None:
 @dataclass
 class Province(Answer):
     """One of the 38 provinces, typed any usual way ('ntb', 'Jatim', 'nusa tenggara barat')."""
+
+    label = N_("Province")
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         text = _text_of(inbound, ctx)
@@ -227,6 +263,10 @@ class Price(Answer):
     """A price in whole rupiah."""
 
     most: int = 10_000_000_000
+    label = N_("Price")
+
+    def show(self, value: Any, ctx: Context) -> str:
+        return ctx.tr.money(value)
 
     def parse(self, inbound: Inbound, ctx: Context) -> int:
         value = parse_rupiah(_text_of(inbound, ctx))

@@ -56,6 +56,12 @@ class Choice(Answer):
     words: dict[str, Iterable[str]] = field(default_factory=dict)
     start: int | Callable[[Context], int] = 1
     pages: Callable[[Context], tuple[bool, bool]] | None = None  # (previous, next) exist
+    label: str | None = None  # set to confirm a typed answer ("Jenis kerajinan: Tenun ✔")
+
+    def show(self, value: Any, ctx: Context) -> str:
+        names = dict(self.pairs(ctx))
+        chosen = value if isinstance(value, list) else [value]
+        return ", ".join(ctx._(names[key]) for key in chosen if key in names)
 
     def pairs(self, ctx: Context) -> Sequence[tuple[str, str]]:
         return self.choices(ctx) if callable(self.choices) else self.choices

@@ -251,6 +251,9 @@ class Turn(GlobalWords):
         self.state.tries = 0
         self.state.answers[step.name] = value
         notes: list[str] = []
+        understood = step.expects.understood(ctx.inbound, value, ctx)
+        if understood:
+            notes.append(understood)
         if step.on_answer is not None:
             note = step.on_answer(ctx)
             if note:

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from conversations import signups
+from conversations import curation, signups
 from storage import users as rows
 from storage.models import User
+from storage.statuses import ProductStatus
 
 
 def erase(session: Session, user: User, now: datetime, default_zone: str) -> None:
@@ -32,3 +33,16 @@ def set_reachable(session: Session, channel: str, address: str, reachable: bool)
 
 def get(session: Session, user_id: int | None) -> User | None:
     return session.get(User, user_id) if user_id is not None else None
+
+
+def what_erasure_ends(session: Session, user: User) -> tuple[list[str], list[str]]:
+    """What erasing a person would end, to show before they say yes: the titles of the
+    programs they hold a place in or applied for, and their products still with curators."""
+    if user.id is None:
+        return [], []
+    programs = [program.title for registration, program in signups.of_party(session, user, 50)
+                if registration.status in signups.ACTIVE and registration.user_id == user.id]
+    waiting = (ProductStatus.SUBMITTED, ProductStatus.IN_REVIEW)
+    products = [product.name for product in curation.visible_to(session, user, 50)
+                if product.status in waiting and product.owner_id == user.id]
+    return programs, products

@@ -81,7 +81,8 @@ def categories(then: Then = None, on_answer: OnAnswer = None) -> Step:
         "categories",
         N_("What do you make? You may choose several: type their numbers, "
            "separated by commas (for example: 3, 4)."),
-        MultiChoice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS),
+        MultiChoice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS,
+                    label=LABELS["categories"]),
         then=then,
         on_answer=on_answer,
     )

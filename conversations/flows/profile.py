@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
-from conversations import lapas, vocabulary
-from conversations.choices import NO, YES, Choice, yes_no
+from conversations import lapas, users, vocabulary
+from conversations.answers import Invalid
+from conversations.choices import NO, YES, Choice, MultiChoice
 from conversations.context import Context
 from conversations.flow import END, EditField, Flow, Step
 from conversations.flows import fields
 from conversations.i18n import N_, translator
+from conversations.messages import Inbound, Option
 from conversations.provinces import zone_of
 
 EDIT, DELETE = "edit", "delete"
@@ -61,6 +63,50 @@ def _delete(ctx: Context) -> str | None:
                  "Send a message any time to register again.")
 
 
+def delete_text(ctx: Context) -> str:
+    """What erasure ends, before the yes: places in programs and products with curators."""
+    assert ctx.user is not None
+    programs, products = users.what_erasure_ends(ctx.session, ctx.user)
+    lines = [ctx._("Delete all your data? Your account and everything you sent will be "
+                   "erased. This cannot be undone.")]
+    if programs:
+        lines.append(ctx._("These sign-ups will be cancelled and your place given to "
+                           "others: {titles}.").format(titles="; ".join(programs)))
+    if products:
+        lines.append(ctx._("These products waiting for curation will be withdrawn: "
+                           "{names}.").format(names=", ".join(products)))
+    return "\n\n".join(lines)
+
+
+class CraftToggle(MultiChoice):
+    """Crafts to add or remove: the numbers chosen switch each one on or off."""
+
+    def options(self, ctx: Context) -> list[Option]:
+        mine = set(_current_crafts(ctx))
+        return [Option(o.key, f"{o.label} ✔" if o.key in mine else o.label, o.number)
+                for o in super().options(ctx)]
+
+    def parse(self, inbound: Inbound, ctx: Context) -> list[str]:
+        chosen = super().parse(inbound, ctx)
+        current = _current_crafts(ctx)
+        result = [c for c in current if c not in chosen] + [c for c in chosen
+                                                             if c not in current]
+        if not result:
+            raise Invalid(ctx._("Keep at least one craft: choose another before removing "
+                                "the last one."))
+        return result
+
+
+def _current_crafts(ctx: Context) -> list[str]:
+    return list(ctx.user.categories or []) if ctx.user is not None else []
+
+
+def crafts_text(ctx: Context) -> str:
+    return ctx._("Your crafts now: {crafts}. Choose numbers to add or remove (✔ = yours "
+                 "now), for example: 3, 5.").format(
+        crafts=fields.show_categories(ctx, _current_crafts(ctx)))
+
+
 profile = Flow("profile", title=N_("My data"), steps=[
     Step("view", view_text,
          Choice(choices=((EDIT, N_("Change my data")), (DELETE, N_("Delete all my data"))),
@@ -72,10 +118,14 @@ profile = Flow("profile", title=N_("My data"), steps=[
     fields.business(then="view", on_answer=_save),
     fields.province(then="view", on_answer=_save),
     fields.city(then="view", on_answer=_save),
-    fields.categories(then="view", on_answer=_save),
+    Step("categories", crafts_text,
+         CraftToggle(choices=tuple(vocabulary.CATEGORIES.items()),
+                     words=vocabulary.CATEGORY_WORDS, label=fields.LABELS["categories"]),
+         then="view", on_answer=_save),
     fields.phone(then="view", on_answer=_save, from_channel=False),
-    Step("delete", N_("Delete all your data? Your registration and everything you sent "
-                      "will be erased. This cannot be undone."),
-         yes_no(N_("Yes, delete everything"), N_("No, keep my data")),
+    Step("delete", delete_text,
+         Choice(choices=((YES, N_("Yes, delete everything")), (NO, N_("No, keep my data"))),
+                words={YES: ("ya", "iya", "yes", "hapus", "hapus semua", "delete"),
+                       NO: ("tidak", "tdk", "no", "jangan", "batal")}),
          then={YES: END, NO: "view"}, on_answer=_delete),
 ])

@@ -1,0 +1,263 @@
+"""Conversations that real people finish: first contact, free text at the main menu, keys
+that never move, no lost work, saying what was understood, and staff with a way forward."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from conversations import staff as staff_roles
+from storage.db import session_scope
+from storage.media import MediaStore
+from storage.models import User
+from tests.conftest import Chat
+from tests.test_finder import add_programs, program
+from tests.test_products import answer_up_to_photos, photo
+from tests.test_signups import sign_up_for
+
+MOST = 600
+
+
+@pytest.fixture
+def media(tmp_path) -> MediaStore:
+    return MediaStore(tmp_path / "media")
+
+
+def numbers(chat: Chat) -> dict[str, str]:
+    """The options of the last message by the key shown beside them."""
+    return {option.number: option.label for option in chat.last.options}
+
+
+def the_user(conversations, address: str = "6281234567890") -> User:
+    with Session(conversations.database) as session:
+        return session.exec(select(User).where(User.address == address)).one()
+
+
+# First contact
+
+
+def test_any_first_message_starts_registration_with_a_consent_that_fits_a_screen(conversations):
+    for n, first in enumerate(("P", "halo min", "mulai", "MULAI", "daftar", "menu", "/start",
+                               None)):
+        chat = Chat(conversations, address=f"62811000000{n}")
+        chat.say(first)  # None: a sticker, or anything else without words
+        assert chat.step == "registration:consent", (first, chat.text)
+        assert all(reply.shown_length() <= MOST for reply in chat.replies), first
+
+
+def test_a_misunderstood_consent_answer_gets_one_short_line_and_oke_agrees(chat: Chat):
+    chat.say("halo")
+    chat.say("halo min")
+    assert chat.text == "Balas 1 jika setuju, 2 jika tidak."
+    assert chat.step == "registration:consent"
+    chat.say("oke")
+    assert chat.step == "registration:role"
+
+
+def test_help_during_consent_fits_a_screen_and_the_question_stays(chat: Chat):
+    chat.say("halo")
+    chat.say("bantuan")
+    assert chat.step == "registration:consent"
+    assert "batal" in chat.text
+    assert all(reply.shown_length() <= MOST for reply in chat.replies)
+
+
+# Free text at the main menu
+
+
+def test_a_greeting_at_the_menu_shows_the_menu_by_name(chat: Chat):
+    chat.register_artisan()
+    chat.say("selamat pagi")
+    assert chat.step == "menu:choose"
+    assert chat.text.startswith("Halo, Siti Aminah. Silakan pilih menu:")
+
+
+def test_plain_requests_at_the_menu_go_straight_to_matching_programs(chat: Chat, conversations):
+    add_programs(conversations,
+                 program("expo", 10, kind="pameran", title="Pameran Kriya Nusantara"),
+                 program("batik", 11, kind="pelatihan", title="Pelatihan Batik Tulis"),
+                 program("karet", 12, kind="pelatihan", title="Pelatihan Kerajinan Karet"))
+    chat.register_artisan()
+    chat.say("saya mau daftar pameran")
+    assert chat.step == "finder:results"
+    assert [o for o in chat.options if o.startswith("P")] == [
+        o for o in chat.options if o.startswith("Pameran Kriya Nusantara")]
+    chat.say("0")
+    chat.say("info pelatihan")
+    titles = {o.split(" (")[0] for o in chat.options if o.startswith("Pelatihan")}
+    assert titles == {"Pelatihan Batik Tulis", "Pelatihan Kerajinan Karet"}
+    chat.say("menu")
+    chat.say("cari pelatihan karet")  # every word counts
+    assert [o.split(" (")[0] for o in chat.options if o.startswith("P")] == [
+        "Pelatihan Kerajinan Karet"]
+    chat.say("0")
+    chat.say("satu")  # a number in words is a number
+    assert chat.step == "finder:how"
+
+
+def test_words_that_name_nothing_at_the_menu_get_an_example(chat: Chat):
+    chat.register_artisan()
+    chat.say("xyzzy qwerty")
+    assert chat.step == "menu:choose"
+    assert "Balas dengan angka 1-7" in chat.text and "pameran" in chat.text
+
+
+# Keys that never move
+
+
+def test_zero_is_the_main_menu_on_every_screen_and_hash_goes_back(chat: Chat, conversations):
+    add_programs(conversations, program("expo", 10, kind="pameran"))
+    chat.register_artisan()
+    for answer in ("cari program", "1", "1"):
+        chat.say(answer)
+        assert numbers(chat)["0"] == "Menu utama", chat.step
+    assert chat.step == "finder:detail"
+    assert numbers(chat)["#"] == "Kembali" and numbers(chat)["1"] == "Daftar sekarang"
+    chat.say("#")
+    assert chat.step == "finder:results"
+    chat.say("#")
+    assert chat.step == "finder:how"
+    chat.say("0")
+    assert chat.step == "menu:choose" and "0" not in numbers(chat)
+
+
+def test_back_returns_to_the_question_before_during_registration(chat: Chat):
+    for answer in ("halo", "1", "1", "Siti", "Batik Siti"):
+        chat.say(answer)
+    assert chat.step == "registration:province"
+    chat.say("#")
+    assert chat.step == "registration:business"
+    chat.say("Batik Siti Lestari")
+    chat.say("ntb")
+    assert chat.step == "registration:city"
+
+
+def test_an_answer_from_an_earlier_screen_is_refused_with_the_current_question(
+        chat: Chat, conversations):
+    add_programs(conversations, program("expo", 10, kind="pameran"))
+    chat.register_artisan()
+    chat.say("cari program")
+    chat.say("1")
+    chat.say("1")
+    assert chat.step == "finder:detail"
+    chat.say("3")  # a number of the list before: nothing here has it
+    assert chat.step == "finder:detail"
+    assert "Balas 1." in chat.text
+
+
+# No lost work
+
+
+def test_menu_keeps_a_draft_says_so_and_the_menu_offers_it(chat: Chat):
+    chat.register_artisan()
+    chat.say("kirim produk")
+    chat.say("Mangkuk Batok")
+    chat.say("batok")
+    chat.say("0")
+    assert chat.step == "menu:choose"
+    assert "Draf Anda disimpan" in chat.text
+    assert "Kirim produk: lanjutkan draf Mangkuk Batok" in chat.text
+    chat.say("kirim produk")
+    assert chat.step == "product:materials"
+
+
+def test_after_an_hour_away_a_valid_answer_is_taken_and_a_greeting_is_not(chat: Chat):
+    for answer in ("halo", "1", "1", "Siti"):
+        chat.say(answer)
+    chat.wait(hours=2)
+    chat.say("Batik Siti")
+    assert chat.step == "registration:province"
+    chat.wait(hours=2)
+    chat.say("halo")
+    assert chat.step == "registration:province"
+    assert "Anda sedang mengisi Pendaftaran di Kriya" in chat.text
+
+
+def test_a_flow_closed_after_a_week_is_explained(chat: Chat):
+    chat.register_artisan()
+    chat.say("kirim produk")
+    chat.say("Mangkuk Batok")
+    chat.wait(days=8)
+    chat.say("halo")
+    assert "lebih dari 7 hari" in chat.text and "draf" in chat.text
+    assert chat.step == "menu:choose"
+
+
+# Saying what was understood
+
+
+def test_an_interpreted_answer_is_confirmed_with_the_next_question(chat: Chat):
+    for answer in ("halo", "1", "1", "Siti", "Batik Siti"):
+        chat.say(answer)
+    chat.say("jawa tengh")
+    assert len(chat.replies) == 1
+    assert chat.text.startswith("Provinsi: Jawa Tengah ✔")
+    assert chat.step == "registration:city"
+    chat.say("Jateng")  # a province again, not a city
+    assert chat.step == "registration:city" and "provinsi" in chat.text
+    chat.say("kota semarang")
+    assert "Kota Semarang ✔" in chat.text
+
+
+def test_a_typed_price_is_confirmed(chat: Chat):
+    chat.register_artisan()
+    chat.say("kirim produk")
+    for answer in ("Mangkuk Batok", "batok", "batok kelapa", "15 x 8 cm"):
+        chat.say(answer)
+    chat.say("150rb")
+    assert "Rp150.000 ✔" in chat.text
+
+
+# My data
+
+
+def test_editing_crafts_adds_and_removes(chat: Chat, conversations):
+    chat.register_artisan()  # crafts 3 and 4
+    before = the_user(conversations).categories
+    chat.say("data saya")
+    chat.say("ubah")
+    chat.say("jenis kerajinan")
+    assert chat.step == "profile:categories"
+    marked = [o for o in chat.options if o.endswith("✔")]
+    assert len(marked) == len(before) == 2
+    chat.say("1")  # add the first
+    after = the_user(conversations).categories
+    assert set(after) == {*before, "karet"}
+    chat.say("ubah")
+    chat.say("jenis kerajinan")
+    chat.say("1")  # and take it away again
+    assert set(the_user(conversations).categories) == set(before)
+
+
+def test_deleting_everything_lists_what_it_ends_and_hapus_says_yes(chat: Chat, conversations,
+                                                                    media):
+    add_programs(conversations, program("train", 10, title="Pelatihan Pewarna Alam"))
+    chat.register_artisan()
+    sign_up_for(chat, "Pelatihan Pewarna Alam")
+    answer_up_to_photos(chat)
+    chat.say(photos=(photo(media, 0),))
+    chat.say("lewati")
+    chat.say("kirim")
+    chat.say("data saya")
+    chat.say("hapus")
+    assert chat.step == "profile:delete"
+    assert "Pelatihan Pewarna Alam" in chat.text and "Kain Tenun Songket Subahnale" in chat.text
+    chat.say("hapus")
+    with Session(conversations.database) as session:
+        assert session.exec(select(User)).all() == []
+
+
+# Staff
+
+
+def test_staff_who_never_registered_get_a_staff_menu_and_a_way_back(conversations):
+    with session_scope(conversations.database) as session:
+        staff_roles.give_role(session, "terminal", "staff-1", "curator")
+    dewi = Chat(conversations, address="staff-1")
+    dewi.say("halo")
+    assert dewi.step == "staff_menu:choose"
+    assert "Kurasi produk (/kurasi)" in dewi.options
+    dewi.say("/program")
+    assert dewi.step and dewi.step.startswith("program_admin:")
+    dewi.say("0")
+    assert dewi.step == "staff_menu:choose"
