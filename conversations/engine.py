@@ -82,7 +82,8 @@ class Conversations:
                 user=user,
                 settings=self.settings,
             )
-            replies = Turn(self.flows, ctx).run()
+            replies = [piece for reply in Turn(self.flows, ctx).run()
+                       for piece in reply.fitted()]
             return self._persist(ctx, replies)
 
     def _translator(self, lang: str, user: User | None) -> Translator:

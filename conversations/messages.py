@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +82,22 @@ class Outbound:
         lines = [option.line(n) for n, option in enumerate(self.options, 1)]
         return len(self.text) + sum(len(line) + 1 for line in lines) + (1 if lines else 0)
 
+    def fitted(self, most: int = REPLY_MOST) -> list[Outbound]:
+        """This message as pieces that each fit on one screen: the text cut between
+        paragraphs or lines (or words, for one long line), the options and photos with the
+        last piece."""
+        if self.shown_length() <= most:
+            return [self]
+        room_last = max(most - (self.shown_length() - len(self.text)), most // 3)
+        pieces: list[str] = []
+        rest = self.text
+        while len(rest) > room_last:
+            cut = _cut(rest, most)
+            pieces.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip("\n ")
+        head = [Outbound(text=piece) for piece in pieces if piece]
+        return [*head, dataclasses.replace(self, text=rest)]
+
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
         if self.options:
@@ -108,6 +125,16 @@ class Outbound:
             document=payload.get("document"),
             filename=payload.get("filename"),
         )
+
+
+def _cut(text: str, most: int) -> int:
+    """Where to cut text longer than `most`: at a blank line, a line end, or a space, as
+    late as fits; in the middle of a word only when nothing else does."""
+    for mark in ("\n\n", "\n", " "):
+        cut = text.rfind(mark, 0, most + 1)
+        if cut >= most // 3:
+            return cut
+    return most
 
 
 @dataclass

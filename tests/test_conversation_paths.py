@@ -42,7 +42,8 @@ def test_any_first_message_starts_registration_with_a_consent_that_fits_a_screen
         chat = Chat(conversations, address=f"62811000000{n}")
         chat.say(first)  # None: a sticker, or anything else without words
         assert chat.step == "registration:consent", (first, chat.text)
-        assert all(reply.shown_length() <= MOST for reply in chat.replies), first
+        [consent] = chat.replies  # one message, the welcome and the question together
+        assert consent.shown_length() <= MOST and "/privasi" in consent.text, first
 
 
 def test_a_misunderstood_consent_answer_gets_one_short_line_and_oke_agrees(chat: Chat):
@@ -261,3 +262,25 @@ def test_staff_who_never_registered_get_a_staff_menu_and_a_way_back(conversation
     assert dewi.step and dewi.step.startswith("program_admin:")
     dewi.say("0")
     assert dewi.step == "staff_menu:choose"
+
+
+# Every message fits a phone screen
+
+
+def test_every_reply_of_a_long_walk_fits_a_screen(chat: Chat, conversations):
+    long_text = "Pameran ini mempertemukan perajin dengan pembeli dari luar negeri. " * 40
+    add_programs(conversations, *(program(f"p{n:02d}", 2 + n, title=f"Program Kerajinan {n}")
+                                  for n in range(12)),
+                 program("long", 20, kind="pameran", title="Pameran Panjang",
+                         description=long_text))
+    said: list = []
+    for answer in ("halo", "bantuan", "1", "1", "Siti Aminah", "bahasa", "Tenun Ikat Sasak",
+                   "bahasa", "ntb", "Kota Mataram", "3, 4", "0812 3456 7890", "1", "bantuan",
+                   "cari program", "1", "+", "+", "#", "0", "pameran panjang", "1", "0",
+                   "data saya", "ubah", "jenis kerajinan", "0", "produk saya", "0", "batal"):
+        said += chat.say(answer)
+    assert len(said) > 30
+    too_long = [reply.text[:60] for reply in said if reply.shown_length() > MOST]
+    assert too_long == []
+    detail = [reply for reply in said if "Pameran Panjang" in reply.text]
+    assert detail and any(reply.options for reply in said if reply.step == "finder:detail")
