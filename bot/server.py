@@ -18,10 +18,10 @@ from datetime import timedelta
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import channels
+from bot import channels, privacy_page
 from bot.channels.base import Channel
 from bot.config import Config
 from bot.dispatcher import Dispatcher
@@ -42,6 +42,13 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
+async def privacy(request: Request) -> Response:
+    """The full privacy notice (UU PDP): Indonesian, or `?lang=en`."""
+    lang = privacy_page.language_of(request.query_params.get("lang"))
+    return HTMLResponse(privacy_page.render(lang), headers={
+        "Content-Language": lang, "Cache-Control": "public, max-age=3600"})
+
+
 def create_app(config: Config) -> Starlette:
     database = open_database(config)
     conversations = build_conversations(config, database)
@@ -55,7 +62,8 @@ def create_app(config: Config) -> Starlette:
     dispatchers = [Dispatcher(channel, database, host.work, recorder,
                               lease=timedelta(seconds=config.send_lease), night=night)
                    for channel in served]
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
+                               Route(privacy_page.PATH, privacy, methods=["GET"])]
     for channel in served:
         routes += channel.routes()
 

@@ -44,7 +44,12 @@ def build_conversations(config: Config, database: Database | None = None) -> Con
     database = database or open_database(config)
     return Conversations(database, FLOWS, Settings(
         default_zone=config.timezone, media_dir=config.media_dir, quiet=quiet_hours(config),
-        channel_titles=channels.titles()))
+        channel_titles=channels.titles(), privacy_url=privacy_url(config)))
+
+
+def privacy_url(config: Config) -> str | None:
+    """The privacy notice `kriya serve` publishes, at the public address."""
+    return config.public_url.rstrip("/") + "/privasi" if config.public_url else None
 
 
 def quiet_hours(config: Config) -> QuietHours | None:

@@ -33,6 +33,9 @@ class Settings:
     # The names people know the channels by ("telegram": "Telegram"), for telling them
     # where something was sent.
     channel_titles: Mapping[str, str] = field(default_factory=dict)
+    # Where the full privacy notice is on the web (KRIYA_PUBLIC_URL + "/privasi"); None
+    # when Kriya has no public address.
+    privacy_url: str | None = None
 
     def channel_title(self, channel: str) -> str:
         return self.channel_titles.get(channel, channel)

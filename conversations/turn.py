@@ -243,7 +243,7 @@ class Turn(GlobalWords):
         ctx = self.ctx
         refused = self._refuse_files(step)
         if refused is not None:
-            return [self.ask(step, error=refused)]
+            return [self.ask(step, error=refused, short=True)]
         try:
             value = step.expects.parse(ctx.inbound, ctx)
         except Invalid as invalid:

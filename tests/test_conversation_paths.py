@@ -43,7 +43,17 @@ def test_any_first_message_starts_registration_with_a_consent_that_fits_a_screen
         chat.say(first)  # None: a sticker, or anything else without words
         assert chat.step == "registration:consent", (first, chat.text)
         [consent] = chat.replies  # one message, the welcome and the question together
-        assert consent.shown_length() <= MOST and "/privasi" in consent.text, first
+        assert consent.shown_length() <= MOST and "Apakah Anda setuju?" in consent.text, first
+
+
+def test_info_shows_the_whole_notice_in_screens_and_asks_again_in_short(chat: Chat):
+    chat.say("halo")
+    chat.say("info")
+    assert len(chat.replies) >= 3 and "3 x 24 jam" in chat.text
+    assert all(reply.shown_length() <= MOST for reply in chat.replies)
+    assert chat.last.text == "Apakah Anda setuju? Balas 1 jika setuju, 2 jika tidak."
+    chat.say("1")
+    assert chat.step == "registration:role"
 
 
 def test_a_misunderstood_consent_answer_gets_one_short_line_and_oke_agrees(chat: Chat):

@@ -192,6 +192,27 @@ def test_a_stale_button_gets_a_notice_and_changes_nothing(kriya, fake):
     assert "sebelumnya" in siti.last()["text"]
 
 
+def test_a_reaction_is_no_answer_and_the_question_stays_open(kriya, fake):
+    siti = User_(kriya, fake)
+    siti.says("/start")
+    siti.tap("setuju")  # now: artisan or Lapas officer?
+    [before] = db_rows(kriya, Conversation)
+    replies, outbox = len(fake.sent(CHAT)), len(db_rows(kriya, OutboxMessage))
+    for emoji in (["👍"], []):  # a thumbs-up on the question, then taken back
+        uid = siti.update_id()
+        response = siti._post({"update_id": uid, "message_reaction": {
+            "chat": {"id": CHAT, "type": "private"}, "message_id": 7, "date": int(time.time()),
+            "user": siti.who(), "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": e} for e in emoji]}})
+        assert response.status_code == 200
+    [after] = db_rows(kriya, Conversation)
+    assert (after.step, after.answers, after.version) == \
+        (before.step, before.answers, before.version)
+    assert len(fake.sent(CHAT)) == replies and len(db_rows(kriya, OutboxMessage)) == outbox
+    siti.tap("Perajin")  # the question still takes its answer
+    assert db_rows(kriya, Conversation)[0].step == "registration:name_offer"
+
+
 def test_a_user_who_blocked_the_bot_is_marked_unreachable(kriya, fake):
     siti = User_(kriya, fake)
     siti.says("/start")

@@ -204,6 +204,29 @@ def test_typing_another_name_instead_of_taking_the_offered_one(kriya, twilio):
     assert conversation.answers["answers"]["name"] == "Siti Aminah"
 
 
+def test_a_reaction_is_no_answer_and_the_question_stays_open(kriya, twilio):
+    siti = Person(kriya, twilio)
+    siti.says("halo")
+    siti.says("1")  # agreed; now: artisan or Lapas officer?
+    [before] = rows(kriya, Conversation)
+    replies, outbox = len(siti.bodies()), len(rows(kriya, OutboxMessage))
+    question = "SM" + "f" * 32  # the message reacted to
+    # A thumbs-up on the question, taking it back, and one from a form without MessageType.
+    siti.says("👍", MessageType="reaction", OriginalRepliedMessageSid=question)
+    siti.says("", MessageType="reaction", OriginalRepliedMessageSid=question)
+    siti.says("🙏🏽", OriginalRepliedMessageSid=question)
+    [after] = rows(kriya, Conversation)
+    assert (after.step, after.answers, after.version) == \
+        (before.step, before.answers, before.version)
+    assert len(siti.bodies()) == replies and len(rows(kriya, OutboxMessage)) == outbox
+    # The same emoji typed as a message is one, and gets its answer.
+    siti.says("👍", MessageType="text")
+    assert len(siti.bodies()) == replies + 1
+    # A reply quoting the question is an answer like any other.
+    siti.says("Perajin", MessageType="text", OriginalRepliedMessageSid=question)
+    assert "Apakah nama Anda Siti?" in siti.last()
+
+
 # Signatures and repeats
 
 

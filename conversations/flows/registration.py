@@ -17,9 +17,10 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from conversations import lapas, users, vocabulary
+from conversations import lapas, privacy, users, vocabulary
 from conversations.answers import Invalid, PersonName, Text
 from conversations.choices import NO, YES, Choice, yes_no
 from conversations.context import Context
@@ -35,7 +36,11 @@ LINK_CODE_TTL = timedelta(minutes=15)
 LINK_TRIES = 3
 SAVE, EDIT = "save", "edit"
 INVITE_TRIES = 3
+INFO = "info"
+CONSENT_CHOICES = ((AGREE, N_("I agree")), (DECLINE, N_("I do not agree")),
+                   (INFO, N_("Read the full privacy notice")))
 CONSENT_WORDS = {
+    INFO: ("info", "informasi", "privasi", "baca", "notice", "privacy"),
     AGREE: ("setuju", "saya setuju", "ya", "iya", "y", "yes", "ok", "oke", "okay", "agree",
             "boleh", "siap", "lanjut", "mau"),
     DECLINE: ("tidak", "tidak setuju", "tdk", "gak", "nggak", "no", "n"),
@@ -43,26 +48,24 @@ CONSENT_WORDS = {
 
 
 def consent_text(ctx: Context) -> str:
-    return ctx._(
-        "Welcome to Kriya: government programs for craft businesses, on your phone.\n\n"
-        "Before we start, we need your consent (Law No. 27/2022 on Personal Data Protection):\n"
-        "- What we keep: your name, business name, province, city or regency, crafts and "
-        "phone number.\n"
-        "- Why: to find programs that fit you, sign you up for them and remind you of dates.\n"
-        "- How long: while you are registered; deleted when you ask.\n"
-        "- Your rights: see, change or delete your data at any time under \"My data\"; "
-        "type BERHENTI to stop reminders.\n"
-        "Your data goes only to the organisers of programs you sign up for.\n\n"
-        "Do you agree?"
-    )
+    return privacy.consent_summary(ctx.tr, ctx.settings.privacy_url)
 
 
-def _consented(ctx: Context) -> str | None:
-    if ctx.answers["consent"] == DECLINE:
-        return ctx._("That's fine: nothing about you has been kept. "
-                     "Send a message any time if you change your mind.")
-    ctx.scratch["consent_at"] = ctx.now.isoformat()
-    return None
+def _agree_or_not(ctx: Context) -> str:
+    return ctx._("Do you agree? Reply 1 if you agree, 2 if you do not.")
+
+
+def _consented(step: str) -> Callable[[Context], str | list[str] | None]:
+    def answered(ctx: Context) -> str | list[str] | None:
+        answer = ctx.answers[step]
+        if answer == INFO:  # the whole notice, then the question in short
+            return privacy.chat_pages(ctx.tr)
+        if answer == DECLINE:
+            return ctx._("That's fine: nothing about you has been kept. "
+                         "Send a message any time if you change your mind.")
+        ctx.scratch["consent_at"] = ctx.now.isoformat()
+        return None
+    return answered
 
 
 class InviteCode(Text):
@@ -273,9 +276,12 @@ registration = Flow("registration", title=N_("Registration"), work=True, steps=[
          on_give_up=N_("The code was wrong three times. Write again to register here as "
                        "someone new.")),
     Step("consent", consent_text,
-         Choice(choices=((AGREE, N_("I agree")), (DECLINE, N_("I do not agree"))),
-                words=CONSENT_WORDS),
-         then={AGREE: "role", DECLINE: END}, on_answer=_consented,
+         Choice(choices=CONSENT_CHOICES, words=CONSENT_WORDS),
+         then={AGREE: "role", DECLINE: END, INFO: "consent_again"},
+         on_answer=_consented("consent"), reask=N_("Reply 1 if you agree, 2 if you do not.")),
+    Step("consent_again", _agree_or_not, Choice(choices=CONSENT_CHOICES, words=CONSENT_WORDS),
+         then={AGREE: "role", DECLINE: END, INFO: "consent_again"},
+         on_answer=_consented("consent_again"),
          reask=N_("Reply 1 if you agree, 2 if you do not.")),
     Step("role", N_("Are you an artisan (craft business) or a Lapas officer?"),
          Choice(choices=tuple(vocabulary.ROLES.items()),

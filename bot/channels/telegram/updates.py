@@ -14,6 +14,7 @@ from conversations.messages import Inbound, Photo
 from storage.media import MediaStore
 
 CHANNEL = "telegram"
+# Reactions (message_reaction) are not asked for: a thumbs-up on a question is no answer.
 UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API will not hand over bigger files
 
@@ -49,6 +50,8 @@ def _largest_photo(message: Any) -> Photo | None:
 def read_update(update: Update) -> Incoming:
     """The channel-neutral meaning of a Telegram update (private chats only)."""
     message_id = f"update:{update.update_id}"
+    if update.message_reaction is not None or update.message_reaction_count is not None:
+        return Incoming()  # an emoji on a message: no answer, nothing to say back
     member = update.my_chat_member
     if member is not None:
         status = member.new_chat_member.status

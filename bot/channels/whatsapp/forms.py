@@ -6,6 +6,7 @@ account's credentials, and only from the host of the Twilio API.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -44,11 +45,32 @@ class Incoming:
     media: tuple[tuple[str, str], ...]  # (url, content type) of each attachment
 
 
+def only_emoji(text: str) -> bool:
+    """"👍", "🙏🏽", "❤️": pictographs with their modifiers and joiners, and nothing else."""
+    symbols = [ch for ch in text if not ch.isspace()]
+    return any(unicodedata.category(ch) == "So" for ch in symbols) and all(
+        unicodedata.category(ch) in ("So", "Sk", "Mn", "Me", "Cf") for ch in symbols)
+
+
+def is_reaction(form: Mapping[str, str]) -> bool:
+    """An emoji reaction to a message (a thumbs-up on a question), or one taken back.
+
+    Twilio passes WhatsApp's message type as MessageType ("reaction"); a form without that
+    field is taken for a reaction when its Body is emoji alone, on a message it names
+    (OriginalRepliedMessageSid), with no media."""
+    kind = (form.get("MessageType") or "").strip().lower()
+    if kind:
+        return kind == "reaction"
+    return (bool(form.get("OriginalRepliedMessageSid")) and only_emoji(form.get("Body") or "")
+            and form.get("NumMedia") in (None, "", "0"))
+
+
 def read_form(form: Mapping[str, str]) -> Incoming | None:
-    """A Twilio inbound message, or None when it is not one we can answer."""
+    """A Twilio inbound message, or None when it is not one we can answer (a reaction is
+    not an answer: it is dropped, and the question it is on stays open)."""
     sid = form.get("MessageSid") or form.get("SmsMessageSid")
     address = address_of(form.get("From", ""))
-    if not sid or address is None:
+    if not sid or address is None or is_reaction(form):
         return None
     text = form.get("Body") or None
     choice = choice_step = None
