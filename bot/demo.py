@@ -56,6 +56,7 @@ def demo_rows(today: date) -> list[dict[str, Any]]:
             "id": "pendampingan-dds", "kind": "pendampingan",
             "title": "Designer Dispatch Service (DDS)", "organiser": "Kemendag DJPEN",
             "venue": "Daring dan kunjungan ke tempat usaha", "province": "nasional",
+            "mode": "hybrid",
             "starts_at": at(60), "ends_at": at(425, "17:00"),
             "registration_deadline": at(40, "23:59"), "quota": "20",
             "description": "Desainer mendampingi usaha Anda sekitar satu tahun sampai produk "
@@ -74,6 +75,7 @@ def demo_rows(today: date) -> list[dict[str, Any]]:
             "id": "pelatihan-hki", "kind": "pelatihan",
             "title": "Pelatihan Paten dan HKI untuk IKM Kerajinan",
             "organiser": "Kemenperin", "venue": "Daring (Zoom)", "province": "nasional",
+            "mode": "online",
             "starts_at": at(21, "13:00"), "ends_at": at(21, "16:00"),
             "registration_deadline": at(19, "23:59"), "quota": "200",
             "description": "Mendaftarkan merek, desain industri dan paten produk Anda.",
@@ -111,7 +113,7 @@ def demo_rows(today: date) -> list[dict[str, Any]]:
             "organiser": "Disperindag NTB", "venue": "Jakarta Expo Kemayoran",
             "province": "Nusa Tenggara Barat", "categories": "batok-kelapa,tenun,anyaman",
             "starts_at": at(40, "10:00"), "ends_at": at(43, "21:00"),
-            "timezone": "Asia/Jakarta", "registration_deadline": at(20, "23:59", wita),
+            "timezone": "Asia/Jakarta", "registration_deadline": at(20, "23:59"),
             "quota": "7", "funding_routes": "apbn:2,partner,mandiri",
             "description": "Disperindag NTB mengirim tujuh IKM kerajinan. Dua dibiayai APBN, "
                            "sebagian oleh mitra (misalnya PT Astra), sisanya mandiri.",
@@ -137,7 +139,7 @@ def demo_rows(today: date) -> list[dict[str, Any]]:
         {
             "id": "e-smart-ikm", "kind": "e-commerce", "title": "e-Smart IKM",
             "organiser": "Kemenperin & Disperindag Tangsel", "venue": "Daring",
-            "province": "Banten", "starts_at": at(10), "ends_at": at(12, "16:00"),
+            "province": "Banten", "mode": "online", "starts_at": at(10), "ends_at": at(12, "16:00"),
             "registration_deadline": at(7, "23:59"), "quota": "50",
             "description": "Membawa produk IKM ke lokapasar (e-commerce).",
         },

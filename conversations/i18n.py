@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -78,6 +78,14 @@ class Translator:
     def short_date(self, moment: datetime) -> str:
         return format_date(self.local(moment), "d MMM y", locale=self.lang)
 
+    def day_month(self, moment: datetime) -> str:
+        """'22 Des': for lists and brackets, where the year goes without saying."""
+        return format_date(self.local(moment), "d MMM", locale=self.lang)
+
+    def in_zone(self, zone: str) -> Translator:
+        """The same language, reading times in another zone (a venue's, an organiser's)."""
+        return self if zone == self.zone else replace(self, zone=zone)
+
     def time(self, moment: datetime) -> str:
         """'10.00 WITA': Indonesians write hours and minutes with a dot."""
         pattern = "HH.mm" if self.lang == "id" else "HH:mm"
@@ -86,6 +94,20 @@ class Translator:
     def datetime(self, moment: datetime) -> str:
         """'Selasa, 21 Maret 2027 pukul 10.00 WITA'."""
         return self._("{date} at {time}").format(date=self.date(moment), time=self.time(moment))
+
+    def datetime_there(self, moment: datetime, zone: str) -> str:
+        """A moment as it reads where it was set (a venue, an organiser), with the reader's
+        own time in brackets when that differs: 'Senin, 21 Desember 2026 pukul 23.59 WIB
+        (22 Des 00.59 WITA)'. The bracket names the day only when the reader's differs."""
+        there = self.in_zone(zone)
+        text = there.datetime(moment)
+        here_local, there_local = self.local(moment), there.local(moment)
+        if here_local.utcoffset() == there_local.utcoffset():
+            return text  # the same clock, whatever the zone is called
+        mine = self.time(moment)
+        if here_local.date() != there_local.date():
+            mine = f"{self.day_month(moment)} {mine}"
+        return f"{text} ({mine})"
 
     def money(self, rupiah: int) -> str:
         """'Rp150.000'."""

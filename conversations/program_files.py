@@ -22,8 +22,11 @@ from conversations.answers import fold
 FIELDS = (
     "id", "kind", "title", "organiser", "description", "venue", "province", "categories",
     "starts_at", "ends_at", "registration_deadline", "timezone", "quota", "audience",
-    "requires_curated_product", "funding_routes",
+    "requires_curated_product", "mode", "funding_routes",
 )
+MODES = ("offline", "online", "hybrid")
+# A venue that names no place but the internet: the program is online unless told otherwise.
+ONLINE_VENUES = {"daring", "online", "zoom"}
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 YES = {"yes", "y", "ya", "true", "1"}
 NO = {"no", "n", "tidak", "false", "0"}
@@ -205,6 +208,16 @@ def _who(raw: dict[str, Any], kind: str) -> tuple[int | None, str, bool]:
     return (int(quota_text) if quota_text else None), audience, curated
 
 
+def _mode(raw: dict[str, Any], venue: str) -> str:
+    """Offline, online or hybrid; an online program's times are read in each reader's zone."""
+    mode = _text(raw.get("mode")).lower()
+    if not mode:
+        return "online" if fold(venue) in ONLINE_VENUES else "offline"
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    return mode
+
+
 def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     """Checked values of one program; ValueError says what is wrong in plain words."""
     unknown = [k for k in raw if k not in FIELDS]
@@ -215,15 +228,16 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     categories = _categories(raw)
     starts, ends, deadline = _dates(raw, zone)
     quota, audience, curated = _who(raw, kind)
+    venue = _text(raw.get("venue"))[:200]
     return {
         "id": slug, "kind": kind, "title": title[:200],
         "organiser": _text(raw.get("organiser"))[:200],
         "description": _text(raw.get("description"))[:4000],
-        "venue": _text(raw.get("venue"))[:200],
+        "venue": venue,
         "province": province, "categories": categories,
         "starts_at": starts, "ends_at": ends, "timezone": zone.key,
         "registration_deadline": deadline, "quota": quota, "audience": audience,
-        "requires_curated_product": curated,
+        "requires_curated_product": curated, "mode": _mode(raw, venue),
         "funding_routes": _funding(raw.get("funding_routes")),
     }
 

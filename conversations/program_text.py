@@ -1,4 +1,12 @@
-"""How a program reads in a chat: its dates in the reader's own zone, time left, seats."""
+"""How a program reads in a chat: its times, time left, seats.
+
+Times are read as a traveller needs them. What happens at a place (an offline or hybrid
+program) is shown in the venue's zone, with the reader's own time in brackets when it
+differs; an online program has no such place and is shown in each reader's zone. A
+registration deadline is shown as the organiser set it, in the program's zone, with the
+reader's time in brackets when it differs; in a list, its date is the organiser's for all.
+Every chat text, notification and reminder that names a program's time comes through here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,39 @@ from datetime import datetime
 
 from conversations import vocabulary
 from conversations.context import Context
+from conversations.i18n import Translator
 from storage.models import Program
+
+ONLINE = "online"
+
+
+def event_time(tr: Translator, program: Program, moment: datetime) -> str:
+    """When something of the program happens (it starts, it ends)."""
+    if program.mode == ONLINE:
+        return tr.datetime(moment)
+    return tr.datetime_there(moment, program.timezone)
+
+
+def starts(tr: Translator, program: Program) -> str:
+    return event_time(tr, program, program.starts_at)
+
+
+def deadline_time(tr: Translator, program: Program, deadline: datetime) -> str:
+    """When registration closes, as the organiser set it."""
+    return tr.datetime_there(deadline, program.timezone)
+
+
+def closing_time(tr: Translator, program: Program) -> str:
+    """When sign-ups stop: the deadline, or the start for a program without one."""
+    if program.registration_deadline is None:
+        return starts(tr, program)
+    return deadline_time(tr, program, program.registration_deadline)
+
+
+def _list_date(tr: Translator, moment: datetime, now: datetime) -> str:
+    """'21 Des', with the year only when it is not this one."""
+    same_year = tr.local(moment).year == tr.local(now).year
+    return tr.day_month(moment) if same_year else tr.short_date(moment)
 
 
 def deadline_note(ctx: Context, deadline: datetime | None) -> str:
@@ -20,12 +60,15 @@ def deadline_note(ctx: Context, deadline: datetime | None) -> str:
 
 def list_label(ctx: Context, program: Program) -> str:
     """One line in a list of programs: title and when registration closes."""
+    organiser = ctx.tr.in_zone(program.timezone)
     if program.registration_deadline is None:
-        when = ctx._("starts {date}").format(date=ctx.tr.short_date(program.starts_at))
+        reader = ctx.tr if program.mode == ONLINE else organiser
+        when = ctx._("starts {date}").format(date=_list_date(reader, program.starts_at, ctx.now))
     elif program.registration_deadline <= ctx.now:
         when = ctx._("registration closed")
     else:
-        when = ctx._("closes {date}").format(date=ctx.tr.short_date(program.registration_deadline))
+        when = ctx._("closes {date}").format(
+            date=_list_date(organiser, program.registration_deadline, ctx.now))
     return f"{program.title} ({when})"
 
 
@@ -41,22 +84,22 @@ def funding_text(ctx: Context, program: Program) -> str:
 
 
 def describe(ctx: Context, program: Program) -> str:
-    """The full detail of a program, every time in the reader's zone with its label."""
+    """The full detail of a program, every time with its zone label."""
     _ = ctx._
     tr = ctx.tr
     lines = [
         program.title,
         f"{_(vocabulary.PROGRAM_KINDS.get(program.kind, program.kind))} · {program.organiser}",
         "",
-        _("Starts: {when}").format(when=tr.datetime(program.starts_at)),
-        _("Ends: {when}").format(when=tr.datetime(program.ends_at)),
+        _("Starts: {when}").format(when=starts(tr, program)),
+        _("Ends: {when}").format(when=event_time(tr, program, program.ends_at)),
     ]
     if program.venue:
         lines.append(_("Venue: {venue}").format(venue=program.venue))
     if program.registration_deadline is not None:
         lines.append(
-            _("Registration closes: {when} ({left})").format(
-                when=tr.datetime(program.registration_deadline),
+            _("Registration closes: {when}, {left}").format(
+                when=deadline_time(tr, program, program.registration_deadline),
                 left=deadline_note(ctx, program.registration_deadline),
             )
         )

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import signups
+from conversations import program_text, signups
 from conversations.i18n import N_, Translator, translator
 from conversations.messages import Outbound
 from conversations.outbox import (
@@ -96,7 +96,9 @@ def _tr(lang: str, zone: str) -> Translator:
 def reminder_text(tr: Translator, program: Program, what: str, anchor: datetime,
                   late: bool) -> str:
     venue = ", " + tr._("at {venue}").format(venue=program.venue) if program.venue else ""
-    text = tr._(TEXTS[what]).format(title=program.title, when=tr.datetime(anchor),
+    when = (program_text.deadline_time(tr, program, anchor) if what == DEADLINE
+            else program_text.event_time(tr, program, anchor))
+    text = tr._(TEXTS[what]).format(title=program.title, when=when,
                                     venue=venue if what == EVENT else "")
     late_mark = tr._("(late)")
     return f"{late_mark} {text}" if late else text

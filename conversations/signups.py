@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import staff
+from conversations import program_text, staff
 from conversations.i18n import N_, Translator
 from conversations.outbox import MessageKind, notify, withdraw_reminders
 from conversations.vocabulary import ARTISAN, LAPAS_OFFICER
@@ -265,7 +265,7 @@ def _tell_promoted(session: Session, registration: Registration, program: Progra
            f"promoted:{registration.id}:{registration.seq}", now, default_zone,
            lambda tr: tr._("Good news: a seat opened up for {title}, and it is yours. Your "
                            "sign-up is confirmed. It starts {when}.").format(
-               title=program.title, when=tr.datetime(program.starts_at)))
+               title=program.title, when=program_text.starts(tr, program)))
 
 
 def cancel(session: Session, registration_id: int, user: User, now: datetime,
@@ -328,7 +328,7 @@ def _tell_applicant(session: Session, registration: Registration, program: Progr
         if registration.status == SignUpStatus.SELECTED:
             return tr._("Congratulations! You have been selected for {title}. It starts "
                         "{when}. The organiser will contact you about the next steps.").format(
-                title=program.title, when=tr.datetime(program.starts_at))
+                title=program.title, when=program_text.starts(tr, program))
         return tr._("Thank you for applying to {title}. We are sorry: you were not selected "
                     "this time. Other programs are waiting in Find programs.").format(
             title=program.title)

@@ -153,6 +153,10 @@ class Program(SQLModel, table=True):
     quota: int | None = Field(default=None)
     audience: str = Field(default="both", max_length=8)
     requires_curated_product: bool = Field(default=False)
+    # offline, online or hybrid: an online program's times are read in each reader's zone,
+    # the others' where they happen.
+    mode: str = Field(default="offline", max_length=8,
+                      sa_column_kwargs={"server_default": "offline"})
     funding_routes: list[dict[str, Any]] = Field(
         default_factory=no_items, sa_column=Column(JSON, nullable=False)
     )

@@ -32,7 +32,8 @@ def program(id_, deadline_day, province="nasional", kind="pelatihan", title=None
     }
 
 
-def test_an_artisan_in_mataram_sees_the_jakarta_expo_in_wita(chat: Chat, conversations):
+def test_an_artisan_in_mataram_sees_the_jakarta_expo_in_wib_with_wita_alongside(
+        chat: Chat, conversations):
     add_programs(conversations, EXPO)
     chat.register_artisan(province="ntb")
     chat.say("cari program")
@@ -42,22 +43,23 @@ def test_an_artisan_in_mataram_sees_the_jakarta_expo_in_wita(chat: Chat, convers
     chat.say("1")
     assert chat.step == "finder:detail"
     detail = chat.text
-    # 09.00 WIB in Jakarta is 10.00 WITA in Mataram
-    assert "Selasa, 23 Maret 2027 pukul 10.00 WITA" in detail
-    assert "WIB" not in detail
+    # the expo happens in Jakarta: 09.00 WIB there, 10.00 WITA in Mataram
+    assert "Selasa, 23 Maret 2027 pukul 09.00 WIB (10.00 WITA)" in detail
+    # the deadline as set (the venue's zone), with Mataram's time alongside
+    assert "Kamis, 4 Maret 2027 pukul 22.00 WIB (23.00 WITA)" in detail
     # the clock stands at 1 March 09.00 WIB; the deadline is 4 March 23.00 WITA
     assert "tinggal 3 hari" in detail
     assert "7" in detail and "Disperindag NTB" in detail and "Jakarta Expo Kemayoran" in detail
     assert "APBN" in detail and "Mitra" in detail.title()
 
 
-def test_an_artisan_in_papua_sees_wit(chat: Chat, conversations):
+def test_an_artisan_in_papua_sees_wit_alongside(chat: Chat, conversations):
     add_programs(conversations, EXPO | {"province": "nasional"})
     chat.register_artisan(province="papua")
     chat.say("cari program")
     chat.say("1")
     chat.say("1")
-    assert "Selasa, 23 Maret 2027 pukul 11.00 WIT" in chat.text
+    assert "Selasa, 23 Maret 2027 pukul 09.00 WIB (11.00 WIT)" in chat.text
 
 
 def test_only_own_province_and_national_programs_nearest_deadline_first(chat: Chat, conversations):

@@ -64,9 +64,10 @@ def test_deadline_reminders_speak_each_users_zone_and_wait_out_the_night(databas
     # Three days before 23.59 WIB is late at night everywhere: each waits for 07.00.
     assert tick(database, DEADLINE - timedelta(days=3)) == 3
     wib, wita, wit = reminders(database)
-    assert "Rabu, 10 Maret 2027 pukul 23.59 WIB" in text(wib)
-    assert "Kamis, 11 Maret 2027 pukul 00.59 WITA" in text(wita)
-    assert "Kamis, 11 Maret 2027 pukul 01.59 WIT" in text(wit)
+    # the deadline as the organiser set it, each reader's own time alongside
+    assert "Rabu, 10 Maret 2027 pukul 23.59 WIB." in text(wib)
+    assert "Rabu, 10 Maret 2027 pukul 23.59 WIB (11 Mar 00.59 WITA)" in text(wita)
+    assert "Rabu, 10 Maret 2027 pukul 23.59 WIB (11 Mar 01.59 WIT)" in text(wit)
     assert [m.not_before for m in (wib, wita, wit)] == [
         datetime(2027, 3, 8, 0, 0, tzinfo=UTC),   # 07.00 WIB
         datetime(2027, 3, 7, 23, 0, tzinfo=UTC),  # 07.00 WITA

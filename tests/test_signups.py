@@ -93,7 +93,7 @@ def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(co
         assert shown in siti.text
     siti.say("daftar")
     assert "kursi Anda terkonfirmasi" in siti.text
-    assert "10.00 WITA" in siti.text  # in Mataram's own zone
+    assert "09.00 WIB (10.00 WITA)" in siti.text  # Jakarta's time, and Mataram's
     assert siti.step == "menu:choose"
     [signed] = registrations(conversations, "jakarta-expo")
     assert (signed.status, signed.funding_route, signed.notes) == (
@@ -155,7 +155,8 @@ def test_who_may_not_sign_up_is_told_why_and_what_to_do(conversations):
         "Pelatihan Desain Lapas": "hanya untuk Petugas Lapas",
         "Seminar Karet Sumsel": "untuk usaha di Sumatera Selatan, sedangkan usaha Anda di "
                                 "Nusa Tenggara Barat",
-        "Pelatihan Kemasan Tutup": "ditutup pada Minggu, 21 Februari 2027 pukul 00.59 WITA",
+        "Pelatihan Kemasan Tutup": ("ditutup pada Sabtu, 20 Februari 2027 pukul 23.59 WIB "
+                                    "(21 Feb 00.59 WITA)"),
         "Pelatihan Ukir Kayu": "untuk kriya berikut: Kayu. Kriya Anda: Tenun, Batik",
         "Jakarta Expo Kerajinan": "memerlukan produk yang sudah lolos kurasi",
     }

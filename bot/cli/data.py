@@ -66,7 +66,8 @@ def programs_list() -> None:
         for program in programs.every(session):
             start = program.starts_at.astimezone(ZoneInfo(program.timezone))
             label = provinces.ZONE_LABELS.get(program.timezone, program.timezone)
-            typer.echo(f"{program.id}\t{program.kind}\t{start:%Y-%m-%d %H:%M} {label}\t"
+            typer.echo(f"{program.id}\t{program.kind}\t{program.mode}\t"
+                       f"{start:%Y-%m-%d %H:%M} {label}\t"
                        f"{program.province}\t{program.title}")
 
 

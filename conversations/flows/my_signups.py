@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import curation, signups, vocabulary
+from conversations import curation, program_text, signups, vocabulary
 from conversations.choices import YES, Choice, yes_no
 from conversations.context import Context
 from conversations.flow import Branch, Flow, Start, Step
@@ -73,7 +73,7 @@ def view_text(ctx: Context) -> str:
     lines = [program.title,
              _("Status: {status}").format(status=status_text(ctx, registration, program,
                                                                position)),
-             _("Starts: {when}").format(when=ctx.tr.datetime(program.starts_at))]
+             _("Starts: {when}").format(when=program_text.starts(ctx.tr, program))]
     if program.venue:
         lines.append(_("Venue: {venue}").format(venue=program.venue))
     if registration.product_ids:

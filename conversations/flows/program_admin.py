@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conversations import exports, outbox, programs, signups, staff
+from conversations import exports, outbox, program_text, programs, signups, staff
 from conversations.choices import Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
@@ -63,7 +63,8 @@ def action_text(ctx: Context) -> str:
         return ctx._("This program is no longer available.")
     counted = signups.counts(ctx.session, program.id)
     _ = ctx._
-    lines = [program.title, _("Starts: {when}").format(when=ctx.tr.datetime(program.starts_at))]
+    lines = [program.title,
+             _("Starts: {when}").format(when=program_text.starts(ctx.tr, program))]
     if signups.has_selection(program):
         lines.append(_("Applied, waiting for the selection: {n}").format(
             n=counted[SignUpStatus.CONFIRMED]))

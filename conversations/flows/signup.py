@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import programs, signups, vocabulary
+from conversations import program_text, programs, signups, vocabulary
 from conversations.answers import Text, clean, fold
 from conversations.choices import Choice, MultiChoice
 from conversations.context import Context
@@ -65,9 +65,9 @@ def refusal_text(ctx: Context) -> str:
         return _("Your Lapas is no longer registered in Kriya, so it cannot sign up. Please "
                  "ask the staff who gave you the invite code.")
     if reason == "closed":
-        closes = program.registration_deadline or program.starts_at
         return _("Registration for {title} closed on {when}. Look for other programs in "
-                 "Find programs.").format(title=title, when=ctx.tr.datetime(closes))
+                 "Find programs.").format(title=title,
+                                          when=program_text.closing_time(ctx.tr, program))
     if reason == "audience":
         return _("{title} is for {who} only, so it cannot take your sign-up.").format(
             title=title, who=_(vocabulary.AUDIENCES.get(program.audience, program.audience)))
@@ -227,7 +227,7 @@ def confirm_text(ctx: Context) -> str:
         return ctx._("This program is no longer available.")
     _ = ctx._
     lines = [_("Please check your sign-up:"), program.title,
-             _("Starts: {when}").format(when=ctx.tr.datetime(program.starts_at))]
+             _("Starts: {when}").format(when=program_text.starts(ctx.tr, program))]
     if program.venue:
         lines.append(_("Venue: {venue}").format(venue=program.venue))
     chosen = {str(p.id): p for p in _products(ctx)}
@@ -283,7 +283,7 @@ def _submit(ctx: Context) -> str | None:
                      "tell you here.").format(title=program.title, n=done.position)
     return ctx._("You are signed up for {title}: your seat is confirmed. It starts {when}. "
                  "You can see or cancel it in My sign-ups.").format(
-        title=program.title, when=ctx.tr.datetime(program.starts_at))
+        title=program.title, when=program_text.starts(ctx.tr, program))
 
 
 signup = Flow("signup", title=N_("Sign up for a program"), work=True, steps=[
