@@ -428,3 +428,20 @@ def test_staff_get_a_programs_sign_ups_as_an_excel_file(kriya, fake):
 
 def everything_said(fake) -> str:
     return "\n".join(m["text"] for m in fake.sent(CHAT))
+
+
+def test_a_sticker_as_first_message_starts_registration_and_0_is_a_button(kriya, fake):
+    siti = User_(kriya, fake)
+    uid = siti.update_id()
+    siti._post({"update_id": uid, "message": {
+        "message_id": uid, "date": int(time.time()), "from": siti.who(),
+        "chat": {"id": CHAT, "type": "private", "first_name": "Siti"},
+        "sticker": {"file_id": "CAACAg", "file_unique_id": "AgAD", "type": "regular",
+                    "width": 512, "height": 512, "is_animated": False, "is_video": False}}})
+    [consent] = eventually(lambda: fake.sent(CHAT), bool)
+    assert "Apakah Anda setuju?" in consent["text"] and len(consent["text"]) <= 600
+    siti.says("1")
+    siti.says("perajin")
+    asked = eventually(lambda: fake.sent(CHAT), lambda sent: len(sent) >= 3)[-1]
+    buttons = [row[0]["text"] for row in asked["reply_markup"]["inline_keyboard"]]
+    assert buttons[-1] == "# Kembali"  # Back has a key of its own; no Menu utama yet

@@ -581,3 +581,19 @@ def test_photos_go_before_the_text_from_urls_only_twilio_can_fetch(kriya, twilio
     assert kriya.get(f"/media/{'0' * 32}/{paths[0]}").status_code == 404  # guessed token
     assert kriya.get(f"/media/{token}/{paths[1]}").status_code == 404  # another file's token
     assert kriya.get(f"/media/{token}/../{paths[0]}").status_code == 404
+
+
+def test_a_newcomer_registers_in_eight_answers_each_reply_fitting_a_screen(kriya, twilio):
+    siti = Person(kriya, twilio)
+    siti.says("MULAI")  # a first word that is not an answer starts registration all the same
+    consent = siti.last()
+    assert f"{PUBLIC}/privasi" in consent and "Apakah Anda setuju?" in consent
+    answers = ("1", "perajin", "1", "Tenun Ikat Sasak", "ntb", "Kota Mataram", "3, 4", "ya")
+    for answer in answers:
+        siti.says(answer)
+    assert len(answers) <= 8
+    [user] = rows(kriya, User)
+    assert user.registered_at is not None and user.province == "Nusa Tenggara Barat"
+    bodies = siti.bodies()
+    assert all(len(body) <= 600 for body in bodies), [len(body) for body in bodies]
+    assert "Provinsi: Nusa Tenggara Barat ✔" in "\n".join(bodies)
