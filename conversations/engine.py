@@ -26,6 +26,7 @@ from conversations.turn import MENU_FLOW, REGISTRATION_FLOW, Turn
 from storage import conversations as conversation_rows
 from storage import users as user_rows
 from storage.db import transaction
+from storage.media import MediaStore
 from storage.models import User, utcnow
 
 
@@ -84,17 +85,28 @@ class Conversations:
             )
             replies = [piece for reply in Turn(self.flows, ctx).run()
                        for piece in reply.fitted()]
-            return self._persist(ctx, replies)
+            deliveries, erased_files = self._persist(ctx, replies)
+        if erased_files:
+            # Only now that the erasure is committed: photos are not lost to a rollback.
+            with transaction(self.database) as work:
+                users.remove_files(work.session, MediaStore(self.settings.media_dir),
+                                   erased_files)
+        return deliveries
 
     def _translator(self, lang: str, user: User | None) -> Translator:
         province = user.province if user is not None else None
         return translator(lang, zone_of(province, self.settings.default_zone))
 
-    def _persist(self, ctx: Context, replies: list[Outbound]) -> list[Delivery]:
+    def _persist(self, ctx: Context, replies: list[Outbound]
+                 ) -> tuple[list[Delivery], set[str]]:
+        """Save the state and queue the replies; the media files an erasure left to remove
+        once committed."""
         conn, conversation, inbound = ctx.transaction.conn, ctx.conversation, ctx.inbound
         user_id = None
+        erased_files: set[str] = set()
         if ctx.forget and ctx.user is not None:
-            users.erase(ctx.session, ctx.user, ctx.now, self.settings.default_zone)
+            erased_files = users.erase(ctx.session, ctx.user, ctx.now,
+                                       self.settings.default_zone)
         elif ctx.user is None and conversation.flow is None:
             # Someone who has not agreed to anything leaves no conversation behind.
             conversation_rows.delete_row(conn, conversation)
@@ -115,4 +127,4 @@ class Conversations:
         to = Recipient(inbound.channel, inbound.address, user_id)
         outbox.queue(conn, [Message(to, MessageKind.REPLY, d.key, d.message.to_payload(),
                                     not_before=not_before) for d in deliveries], ctx.now)
-        return deliveries
+        return deliveries, erased_files

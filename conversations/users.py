@@ -7,18 +7,35 @@ from datetime import datetime
 from sqlmodel import Session
 
 from conversations import curation, signups
+from storage import products as product_rows
 from storage import users as rows
+from storage.media import MediaStore
 from storage.models import User
 from storage.statuses import ProductStatus
 
 
-def erase(session: Session, user: User, now: datetime, default_zone: str) -> None:
+def erase(session: Session, user: User, now: datetime, default_zone: str) -> set[str]:
     """Delete a person and everything kept about them (UU PDP: the right to erasure). Their
     seats go to the waiting list first (who moves up is told), and a Lapas' sign-up they
-    made passes to a colleague."""
+    made passes to a colleague. Returns the media files of their products, to be removed
+    once this is committed (`remove_files`)."""
+    files: set[str] = set()
     if user.id is not None:
         signups.release_all(session, user, now, default_zone)
+        files = product_rows.files_of_owner(session, user.id)
     rows.delete_with_messages(session, user)
+    return files
+
+
+def remove_files(session: Session, media: MediaStore, files: set[str]) -> int:
+    """Remove the files an erasure left that no product shows any more; how many."""
+    removed = 0
+    for path in files - product_rows.files_in_use(session, files):
+        target = media.path(path)
+        if target.is_file():
+            target.unlink()
+            removed += 1
+    return removed
 
 
 def registered_elsewhere(session: Session, phone: str | None, channel: str) -> User | None:

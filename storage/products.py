@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import String, cast, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import Product
@@ -135,3 +135,25 @@ def add(session: Session, product: Product) -> Product:
     session.add(product)
     session.flush()
     return product
+
+
+def _files(product: Product) -> set[str]:
+    pictures = [*product.photos, *([product.packaging_photo] if product.packaging_photo else [])]
+    return {value for picture in pictures for key, value in picture.items()
+            if key in ("path", "thumb") and isinstance(value, str)}
+
+
+def files_of_owner(session: Session, owner_id: int) -> set[str]:
+    """The media files (photos and their thumbnails) of a person's products."""
+    found = session.exec(select(Product).where(Product.owner_id == owner_id))
+    return set().union(*(_files(product) for product in found))
+
+
+def files_in_use(session: Session, files: Collection[str]) -> set[str]:
+    """Those of `files` some product still shows: the same picture sent by someone else is
+    one file in the store (it is named by its content)."""
+    text = func.coalesce(cast(Product.photos, String), "") + func.coalesce(
+        cast(Product.packaging_photo, String), "")
+    return {path for path in files
+            if session.exec(select(func.count()).select_from(Product)
+                            .where(text.contains(path))).one()}

@@ -253,9 +253,12 @@ def test_deleting_everything_lists_what_it_ends_and_hapus_says_yes(chat: Chat, c
     chat.say("hapus")
     assert chat.step == "profile:delete"
     assert "Pelatihan Pewarna Alam" in chat.text and "Kain Tenun Songket Subahnale" in chat.text
+    files = [path for path in media.root.rglob("*.jpg")]
+    assert files  # the product's photo and its thumbnail
     chat.say("hapus")
     with Session(conversations.database) as session:
         assert session.exec(select(User)).all() == []
+    assert [path for path in files if path.exists()] == []  # the photos went with the data
 
 
 # Staff
@@ -294,3 +297,18 @@ def test_every_reply_of_a_long_walk_fits_a_screen(chat: Chat, conversations):
     assert too_long == []
     detail = [reply for reply in said if "Pameran Panjang" in reply.text]
     assert detail and any(reply.options for reply in said if reply.step == "finder:detail")
+
+
+def test_a_picture_another_product_shows_stays_when_one_person_is_erased(conversations, media):
+    siti, budi = (Chat(conversations, address=a) for a in ("6281111111111", "6282222222222"))
+    for person in (siti, budi):
+        person.register_artisan()
+        answer_up_to_photos(person)
+        person.say(photos=(photo(media, 0),))  # the same picture: one file in the store
+        person.say("lewati")
+        person.say("kirim")
+    files = list(media.root.rglob("*.jpg"))
+    siti.say("data saya")
+    siti.say("hapus")
+    siti.say("hapus")
+    assert files and all(path.exists() for path in files)  # Budi's product still shows it
