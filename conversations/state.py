@@ -44,6 +44,10 @@ class FlowState:
     drafts: dict[str, Draft] = field(default_factory=dict)  # by flow name
     trail: list[str] = field(default_factory=list)  # steps asked so far: where Back goes
     pending: str | None = None  # a question of the engine's own awaits ("cancel": sure?)
+    # The answers the last screen with options offered (numbers and words): typed to a
+    # question that takes text, they were meant for that screen. Kept across flows.
+    offered: list[str] = field(default_factory=list)
+    offered_by: str | None = None  # the flow whose screen offered them
 
     def reset(self, arguments: dict[str, Any] | None = None) -> None:
         """A fresh start for a flow; the drafts of flows stay."""
@@ -55,7 +59,7 @@ class FlowState:
     def to_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {"layout": LAYOUT}
         for name in ("answers", "scratch", "arguments", "tries", "return_to", "trail",
-                     "pending"):
+                     "pending", "offered", "offered_by"):
             if value := getattr(self, name):
                 found[name] = value
         if self.drafts:
@@ -73,7 +77,8 @@ class FlowState:
             answers=dict(data.get("answers") or {}), scratch=dict(data.get("scratch") or {}),
             arguments=dict(data.get("arguments") or {}), tries=int(data.get("tries") or 0),
             return_to=data.get("return_to"), trail=list(data.get("trail") or []),
-            pending=data.get("pending"),
+            pending=data.get("pending"), offered=list(data.get("offered") or []),
+            offered_by=data.get("offered_by"),
             drafts={name: Draft(d["step"], dict(d.get("answers") or {}), d.get("return_to"))
                     for name, d in (data.get("drafts") or {}).items()},
         )

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import timedelta
 
-from conversations.answers import Invalid, clean, fold
+from conversations.answers import Invalid, Text, clean, fold
 from conversations.commands import (
     BACK_KEY,
     GREETINGS,
@@ -147,9 +147,10 @@ class Turn(GlobalWords):
         question = step.reask if short and step.reask is not None else step.ask
         prompt = question(ctx) if callable(question) else ctx._(question)
         text = "\n\n".join(part for part in (before, error, prompt) if part)
+        options = step.expects.options(ctx)
         return Outbound(
             text=text,
-            options=(*step.expects.options(ctx), *self._navigation()),
+            options=(*options, *self._navigation()),
             multiple=step.expects.multiple,
             media=step.media(ctx) if step.media is not None else (),
             step=f"{self.conversation.flow or ''}:{step.name}",
@@ -244,10 +245,16 @@ class Turn(GlobalWords):
         refused = self._refuse_files(step)
         if refused is not None:
             return [self.ask(step, error=refused, short=True)]
+        if self._meant_for_earlier_screen(step):
+            return self._refused(step, ctx._("That looks like a choice from the screen "
+                                             "before. This question needs your own words:"))
         try:
             value = step.expects.parse(ctx.inbound, ctx)
         except Invalid as invalid:
             return self._refused(step, invalid.message)
+        self.state.offered = sorted({fold(name) for option in step.expects.options(ctx)
+                                     for name in (option.number, option.label)} - {""})
+        self.state.offered_by = flow.name
         self.state.tries = 0
         self.state.answers[step.name] = value
         notes: list[str] = []
@@ -259,6 +266,20 @@ class Turn(GlobalWords):
             if note:
                 notes.extend([note] if isinstance(note, str) else note)
         return self._goto(flow, next_step(flow, step, self.state), notes)
+
+    def _meant_for_earlier_screen(self, step: Step) -> bool:
+        """A number or an option's words typed to a question without options, right after
+        a screen that offered them ("2", "Pameran" as a product's name)."""
+        text = self.ctx.inbound.text
+        if not text or self.ctx.inbound.choice is not None or not isinstance(step.expects, Text) \
+                or step.expects.options(self.ctx):
+            return False
+        typed = fold(clean(text))
+        if typed.isdigit():
+            return typed in self.state.offered
+        # An option's words: only from another flow's screen (a craft's name may well be
+        # what a product is made of).
+        return typed in self.state.offered and self.state.offered_by != self.conversation.flow
 
     def _refuse_files(self, step: Step) -> str | None:
         """Why the files of this message cannot answer the step, if they cannot."""

@@ -312,3 +312,13 @@ def test_a_picture_another_product_shows_stays_when_one_person_is_erased(convers
     siti.say("hapus")
     siti.say("hapus")
     assert files and all(path.exists() for path in files)  # Budi's product still shows it
+
+
+def test_a_choice_typed_again_is_not_taken_as_a_product_name(chat: Chat):
+    chat.register_artisan()
+    chat.say("2")  # Kirim produk, pressed once
+    assert chat.step == "product:name"
+    chat.say("2")  # pressed again, meant for the menu
+    assert chat.step == "product:name" and "layar sebelumnya" in chat.text
+    chat.say("Mangkuk Batok")
+    assert chat.step == "product:category"
