@@ -1,17 +1,12 @@
 """Programs for staff (`/program`): sign-up counts, the list as a file, and the selection.
 
     pick (five a page; typed words search) -> action -> (file: sent, back to action)
-                   -> applicant -> selected / not selected / skip -> applicant
-                                -> stop -> action
-                   -> pick | END
+                                                     -> the selection (flows.applicants)
+                                                     -> pick | END
 
 Every program is a few answers away: the list pages on with "+" (or "lagi"), and words
 typed at it (a title word, a kind such as "pameran", an id such as "tei-2027") list the
 programs they match. Programs that ended long ago are left out, unless named by their id.
-
-The selection takes applicants in the order they applied; each decision reaches the
-applicant through the outbox, in their language. Two staff deciding the same applicant
-at once: the first decision counts, the second is told.
 """
 
 from __future__ import annotations
@@ -19,19 +14,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conversations import exports, outbox, programs, provinces, signups, staff, vocabulary
+from conversations import exports, outbox, provinces, signups, staff, vocabulary
 from conversations.answers import Invalid, clean, fold
 from conversations.choices import NEXT_PAGE, PAGE_WORDS, PREVIOUS_PAGE, Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
+from conversations.flows import applicants
 from conversations.i18n import N_
 from conversations.messages import Inbound, Outbound
 from conversations.outbox import Message, MessageKind, Recipient
-from storage.models import Program, Registration
+from storage.models import Program
 from storage.statuses import SignUpStatus
 
-SELECT, XLSX, CSV, OTHER, DONE = "select", "xlsx", "csv", "other", "done"
-YES, NO, SKIP, STOP = "selected", "not_selected", "skip", "stop"
+SELECT, DECISIONS = applicants.SELECT, applicants.DECISIONS
+XLSX, CSV, OTHER, DONE = "xlsx", "csv", "other", "done"
 TYPED, EVERY = "typed:", "every"
 EVERY_WORDS = ("semua", "semua program", "all", "every program")
 # Programs that ended longer ago than this are listed only when searched by their id.
@@ -145,7 +141,7 @@ def _after_pick(answers: dict[str, Any]) -> str:
 
 
 def _program(ctx: Context) -> Program | None:
-    return programs.get(ctx.session, ctx.answers.get("pick"))
+    return applicants.program_of(ctx)
 
 
 def action_text(ctx: Context) -> str:
@@ -175,7 +171,8 @@ def _action_choices(ctx: Context) -> list[tuple[str, str]]:
                (CSV, N_("Send the list as a CSV file")),
                (OTHER, N_("Another program")), (DONE, N_("Done"))]
     if program is not None and signups.has_selection(program):
-        choices.insert(0, (SELECT, N_("Select participants")))
+        choices[:0] = [(SELECT, N_("Select participants")),
+                       (DECISIONS, N_("Decisions made"))]
     return choices
 
 
@@ -193,9 +190,7 @@ def _after_action(ctx: Context) -> str | None:
         # A file, which a note cannot carry: it goes out as a message of its own.
         _send_here(ctx, Outbound(text=text, document=path, filename=name))
         return ctx._("The file is on its way.")
-    if choice == SELECT:
-        ctx.scratch.pop("applicant", None)
-        ctx.scratch["skipped"] = []
+    applicants.begin(ctx, choice)
     return None
 
 
@@ -209,64 +204,8 @@ def _send_here(ctx: Context, message: Outbound) -> None:
 
 
 def _after_action_step(answers: dict[str, Any]) -> Any:
-    return {SELECT: "decide", XLSX: "action", CSV: "action", OTHER: "pick"}.get(
-        answers.get("action"), END)
-
-
-# The selection
-
-
-def _take_applicant(ctx: Context) -> None:
-    """Hold on to the earliest applicant not decided or skipped, as the question is asked."""
-    if ctx.scratch.get("applicant") is None and (program := _program(ctx)) is not None:
-        found = signups.next_applicant(ctx.session, program.id, ctx.scratch.get("skipped") or [])
-        ctx.scratch["applicant"] = found.id if found is not None else None
-
-
-def _applicant(ctx: Context) -> Registration | None:
-    return signups.get(ctx.session, ctx.scratch.get("applicant"))
-
-
-def applicant_text(ctx: Context) -> str:
-    registration = _applicant(ctx)
-    program = _program(ctx)
-    if registration is None or program is None or not staff.manages_programs(ctx.user):
-        return ctx._("Nobody is waiting for a decision here.")
-    return "\n".join(exports.describe_party(ctx.session, registration, ctx.tr))
-
-
-def _applicant_choices(ctx: Context) -> list[tuple[str, str]]:
-    if _applicant(ctx) is None:
-        return [(STOP, N_("Back"))]
-    return [(YES, N_("Selected")), (NO, N_("Not selected")), (SKIP, N_("Skip for now")),
-            (STOP, N_("Stop"))]
-
-
-def _decide(ctx: Context) -> str | None:
-    choice = ctx.answers["decide"]
-    wanted = ctx.scratch.pop("applicant", None)
-    program, user = _program(ctx), ctx.user
-    if choice == SKIP and wanted is not None:
-        ctx.scratch["skipped"] = [*(ctx.scratch.get("skipped") or []), wanted]
-    if choice not in (YES, NO) or wanted is None or program is None or user is None:
-        return None
-    registration, outcome = signups.decide(ctx.session, wanted, user, choice == YES, ctx.now,
-                                           ctx.settings.default_zone)
-    if outcome == "not_allowed":  # the role was taken away meanwhile
-        return ctx._("You no longer manage programs, so nothing was recorded.")
-    if registration is None:
-        if outcome == "full":
-            ctx.scratch["applicant"] = wanted  # still undecided: ask again about them
-            return ctx._("All {n} places are given, so nobody more can be selected. Choose "
-                         "Not selected, or Skip for now.").format(n=program.quota)
-        return ctx._("Someone else decided on this applicant a moment ago; nothing was "
-                     "changed. Here is the next one.")
-    return ctx._("Recorded: {status}. The applicant has been told.").format(
-        status=ctx._(N_("selected") if choice == YES else N_("not selected")))
-
-
-def _after_applicant(answers: dict[str, Any]) -> Any:
-    return "action" if answers.get("decide") == STOP else "decide"
+    return {SELECT: "decide", DECISIONS: "decisions", XLSX: "action", CSV: "action",
+            OTHER: "pick"}.get(answers.get("action"), END)
 
 
 program_admin = Flow("program_admin", [
@@ -275,14 +214,10 @@ program_admin = Flow("program_admin", [
          then=Branch(_after_pick, ("pick", "action")), on_answer=_turn_page),
     Step("action", action_text,
          Choice(choices=_action_choices,
-                words={SELECT: ("seleksi", "pilih"), XLSX: ("excel", "xlsx"), CSV: ("csv",),
+                words={SELECT: ("seleksi", "pilih"), DECISIONS: ("keputusan",),
+                       XLSX: ("excel", "xlsx"), CSV: ("csv",),
                        OTHER: ("lain", "program lain"), DONE: ("selesai", "done")}),
-         then=Branch(_after_action_step, ("decide", "action", "pick", END)),
+         then=Branch(_after_action_step, ("decide", "decisions", "action", "pick", END)),
          on_answer=_after_action),
-    Step("decide", applicant_text,
-         Choice(choices=_applicant_choices,
-                words={YES: ("lolos", "terpilih", "ya"), NO: ("tidak lolos", "tidak"),
-                       SKIP: ("lewati", "skip"), STOP: ("selesai", "done")}),
-         then=Branch(_after_applicant, ("action", "decide")),
-         before_asking=_take_applicant, on_answer=_decide),
+    *applicants.STEPS,
 ])
