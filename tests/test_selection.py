@@ -194,3 +194,18 @@ def test_an_applicant_who_cancels_before_the_news_is_not_sent_it(conversations):
     assert [r.status for r in registrations(conversations, "kemasan")][0] == "cancelled"
     assert delivered(conversations, dewi.now + timedelta(minutes=10)) == []
     assert [m.status for m in selection_rows(conversations)] == ["withdrawn"]
+
+
+def test_another_programs_screen_offers_no_undo_of_this_decision(conversations):
+    palembang, _ = two_sitis(conversations)
+    add_programs(conversations, program("mentor", 20, kind="pendampingan",
+                                        title="Pendampingan Ekspor"))
+    sign_up_for(palembang, "Pendampingan Ekspor")
+    dewi = selecting(conversations)
+    for answer in ("lolos", "ya"):
+        dewi.say(answer)
+    assert "Batalkan keputusan" in dewi.options
+    for answer in ("selesai menyeleksi", "program lain", "Pendampingan Ekspor",
+                   "seleksi peserta"):
+        dewi.say(answer)
+    assert "UD Karet Jaya" in dewi.text and "Batalkan keputusan" not in dewi.options

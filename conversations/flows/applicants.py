@@ -71,7 +71,8 @@ def _applicant(ctx: Context) -> Registration | None:
 def _last(ctx: Context) -> Registration | None:
     """This staff member's latest decision here, while it may still be undone."""
     found = selection.get(ctx.session, ctx.scratch.get("last"))
-    return found if selection.undoable(found, ctx.user, ctx.now) else None
+    here = found is not None and found.program_id == ctx.answers.get("pick")
+    return found if here and selection.undoable(found, ctx.user, ctx.now) else None
 
 
 def applicant_text(ctx: Context) -> str:
