@@ -23,7 +23,7 @@ class Settings:
     """The few facts the engine needs from configuration."""
 
     default_zone: str = "Asia/Jakarta"
-    consent_version: str = "2026-11"
+    consent_version: str = "2026-12"  # the consent question with the notice at /privasi
     media_dir: str = "media"  # the media store: product photos, and files made for staff
     # How long the request that produced a reply has to send it before the outbox
     # dispatcher may (a process that died mid-request loses no reply).

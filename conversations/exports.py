@@ -20,6 +20,8 @@ from storage.media import MediaStore
 from storage.models import Product, Program, Registration, User
 from storage.statuses import SignUpStatus
 
+# What a chat message shows of an applicant; the list file has all of it.
+SHOWN_PRODUCTS, SHOWN_NOTES = 3, 160
 # The organisers' zone: every time in the file is in WIB, whoever signed up where.
 FILE_ZONE = "Asia/Jakarta"
 
@@ -119,11 +121,17 @@ def describe_party(session: Session, registration: Registration, tr: Translator)
         if person.categories:
             lines.append(_("Crafts: {crafts}").format(crafts=", ".join(
                 _(vocabulary.CATEGORIES.get(c, c)) for c in person.categories)))
-    for product in _products(session, registration):
+    products = _products(session, registration)
+    for product in products[:SHOWN_PRODUCTS]:  # a chat message stays short
         code = f" [{product.producer_code}]" if product.producer_code else ""
         lines.append(_("Product: {name}{code}, {price}").format(
             name=product.name, code=code, price=tr.money(product.price)))
+    if len(products) > SHOWN_PRODUCTS:
+        lines.append(_("and {n} more in the list file").format(
+            n=len(products) - SHOWN_PRODUCTS))
     if registration.notes:
-        lines.append(_("Notes: {notes}").format(notes=registration.notes))
+        notes = registration.notes
+        lines.append(_("Notes: {notes}").format(
+            notes=notes if len(notes) <= SHOWN_NOTES else notes[:SHOWN_NOTES - 1] + "…"))
     lines.append(_("Applied: {when}").format(when=tr.datetime(registration.signed_up_at)))
     return lines

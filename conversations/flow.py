@@ -21,6 +21,11 @@ END = "__end__"
 Prompt = str | Callable[["Context"], str]
 
 
+class OwnMessage(str):
+    """A note to show as a message of its own, not joined to the next question: an
+    announcement's preview reads exactly as its recipients will get it."""
+
+
 @dataclass(frozen=True, init=False)
 class Start:
     """A transition into another flow, with what it is to work on: `Start("signup",

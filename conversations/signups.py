@@ -1,5 +1,5 @@
 """Sign-ups for programs: who may sign up, seats first come first served, the waiting list
-and who moves up from it, the selection, and who is told.
+and who moves up from it, and who is told. Deciding a selection is conversations.selection.
 
 Every change to a program's sign-ups first locks the program's row, so that the count of
 taken seats and the new sign-up are one step: fifty people tapping at once for ten seats
@@ -11,25 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from conversations import program_text, staff
-from conversations.i18n import N_, Translator
+from conversations import program_text
+from conversations.i18n import N_
 from conversations.outbox import MessageKind, notify, withdraw_reminders
 from conversations.vocabulary import ARTISAN, LAPAS_OFFICER
+from storage import outbox as outbox_rows
 from storage import products, programs, users
 from storage import signups as rows
 from storage.models import Product, Program, Registration, User
-from storage.statuses import ProductStatus, SignUpStatus
+from storage.statuses import OutboxStatus, ProductStatus, SignUpStatus
 
 SEATED = (SignUpStatus.CONFIRMED, SignUpStatus.SELECTED)  # holding a place
 ACTIVE = (SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED, SignUpStatus.SELECTED)
 # Programs whose organisers choose among those who apply: everyone may apply, and the
 # quota is the number they select.
 SELECTION_KINDS = ("seleksi", "pendampingan")
+DECIDED = (SignUpStatus.SELECTED, SignUpStatus.NOT_SELECTED)
+# A selection decision waits this long before the applicant is told; until then the staff
+# member who made it may undo it, and nobody learns of it.
+UNDO_WINDOW = timedelta(minutes=10)
 NATIONAL = "nasional"
 
 # A sign-up's status as its owner reads it.
@@ -290,59 +295,11 @@ def _cancel(session: Session, registration: Registration, program: Program, now:
     registration.cancelled_at = registration.updated_at = now
     withdraw_reminders(session, program.id, now, kind_prefix="event-",
                        user_id=registration.user_id)
+    # News of a selection not told yet would come after the cancelling: it stays untold.
+    outbox_rows.change_pending(session, now, topic=selection_topic(registration.id),
+                               kind=MessageKind.SELECTION, status=OutboxStatus.WITHDRAWN)
     session.flush()
     return fill_seats(session, program, now, default_zone)
-
-
-def decide(session: Session, registration_id: int, decider: User, selected: bool,
-           now: datetime, default_zone: str) -> tuple[Registration | None, str]:
-    """Mark an applicant selected or not, and tell them. Returns the registration and
-    "ok", or None and why not: "not_allowed" (the decider does not manage programs),
-    "gone", "decided" (someone else was first) or "full" (as many selected as the
-    quota)."""
-    if not staff.manages_programs(decider) or decider.id is None:
-        return None, "not_allowed"
-    registration = rows.get(session, registration_id)
-    if registration is None:
-        return None, "gone"
-    program = programs.lock(session, registration.program_id)
-    session.refresh(registration)
-    if program is None:
-        return None, "gone"
-    if registration.status != SignUpStatus.CONFIRMED:
-        return None, "decided"
-    if selected and program.quota is not None and \
-            rows.count(session, program.id, SignUpStatus.SELECTED) >= program.quota:
-        return None, "full"
-    registration.status = SignUpStatus.SELECTED if selected else SignUpStatus.NOT_SELECTED
-    registration.decided_by = decider.id
-    registration.decided_at = registration.updated_at = now
-    session.flush()
-    _tell_applicant(session, registration, program, now, default_zone)
-    return registration, "ok"
-
-
-def _tell_applicant(session: Session, registration: Registration, program: Program,
-                    now: datetime, default_zone: str) -> None:
-    def words(tr: Translator) -> str:
-        if registration.status == SignUpStatus.SELECTED:
-            return tr._("Congratulations! You have been selected for {title}. It starts "
-                        "{when}. The organiser will contact you about the next steps.").format(
-                title=program.title, when=program_text.starts(tr, program))
-        return tr._("Thank you for applying to {title}. We are sorry: you were not selected "
-                    "this time. Other programs are waiting in Find programs.").format(
-            title=program.title)
-
-    notify(session, session.get(User, registration.user_id), MessageKind.SELECTION,
-           f"selection:{registration.id}:{registration.seq}:{registration.status}", now,
-           default_zone, words)
-
-
-def next_applicant(session: Session, program_id: str, exclude: Sequence[int] = ()
-                   ) -> Registration | None:
-    """The earliest applicant not yet decided."""
-    found = rows.with_status(session, program_id, SignUpStatus.CONFIRMED, exclude)
-    return found[0] if found else None
 
 
 def release_all(session: Session, user: User, now: datetime, default_zone: str) -> None:
@@ -376,7 +333,26 @@ def of_program(session: Session, program_id: str) -> list[Registration]:
     return rows.of_program(session, program_id)
 
 
-def programs_with_signups(session: Session, since: datetime, limit: int = 10
-                          ) -> list[tuple[Program, int]]:
-    """Programs not over before `since`, and how many active sign-ups each has."""
-    return programs.with_signups(session, since, ACTIVE, limit)
+def programs_with_signups(session: Session, since: datetime, *,
+                          words: Sequence[Sequence[str]] = (), program_id: str | None = None,
+                          offset: int = 0, limit: int = 10
+                          ) -> tuple[list[tuple[Program, int]], int]:
+    """Programs not over before `since` (and the one `program_id` names, whenever it
+    ended) whose text holds one of each set of `words`, and how many active sign-ups each
+    has, those with sign-ups first; and how many match in all."""
+    return programs.with_signups(session, since, ACTIVE, words=words, program_id=program_id,
+                                 offset=offset, limit=limit)
+
+
+def selection_topic(registration_id: int | None) -> str:
+    """The topic of the message that tells an applicant of a selection decision."""
+    return f"selection:{registration_id}"
+
+
+def shown_status(registration: Registration, now: datetime) -> str:
+    """A sign-up's status as its owner may know it: a selection decision that staff may
+    still undo is not theirs to see yet."""
+    if registration.status in DECIDED and registration.decided_at is not None \
+            and now < registration.decided_at + UNDO_WINDOW:
+        return SignUpStatus.CONFIRMED
+    return registration.status

@@ -20,7 +20,7 @@ from conversations.commands import (
     global_command,
 )
 from conversations.context import Context
-from conversations.flow import END, Flow, Start, Step, Target, next_step
+from conversations.flow import END, Flow, OwnMessage, Start, Step, Target, next_step
 from conversations.global_words import GlobalWords
 from conversations.messages import REPLY_MOST, Option, Outbound, step_tag
 from conversations.state import Draft
@@ -331,7 +331,8 @@ class Turn(GlobalWords):
         fits on a screen; otherwise the notes first, each on its own."""
         notes = [note for note in notes if note]
         joined = dataclasses.replace(asked, text="\n\n".join([*notes, asked.text]))
-        if not notes or joined.shown_length() <= REPLY_MOST:
+        alone = any(isinstance(note, OwnMessage) for note in notes)
+        if not notes or (joined.shown_length() <= REPLY_MOST and not alone):
             return [joined]
         return [*self._notes(notes), asked]
 

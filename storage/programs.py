@@ -75,21 +75,34 @@ def upcoming(
     return list(found), int(total)
 
 
-def with_signups(session: Session, since: datetime, active: Sequence[str], limit: int = 10
-                 ) -> list[tuple[Program, int]]:
+def with_signups(session: Session, since: datetime, active: Sequence[str], *,
+                 words: Sequence[Sequence[str]] = (), program_id: str | None = None,
+                 offset: int = 0, limit: int = 10) -> tuple[list[tuple[Program, int]], int]:
     """Programs not over before `since`, and how many sign-ups in `active` statuses each
-    has: those with sign-ups first, then the next to start."""
+    has: those with sign-ups first, then the next to start; and how many match in all.
+    Each entry of `words` is alternatives, one of which must appear in the program's id,
+    title, kind, organiser, venue or province. The program `program_id` is found however
+    long ago it ended."""
     counted = (select(Registration.program_id, func.count().label("n"))
                .where(col(Registration.status).in_(active))
                .group_by(Registration.program_id).subquery())
+    haystack = (Program.id, Program.title, Program.kind, Program.organiser, Program.venue,
+                Program.province)
+    matching = and_(Program.ends_at >= since, *(
+        or_(*(func.lower(column).like(f"%{word.lower()}%")
+              for word in alternatives for column in haystack))
+        for alternatives in words))
+    if program_id:
+        matching = or_(matching, Program.id == program_id)
+    total = session.exec(select(func.count()).select_from(Program).where(matching)).one()
     found = session.exec(
         select(Program, func.coalesce(counted.c.n, 0))
         .outerjoin(counted, counted.c.program_id == Program.id)
-        .where(Program.ends_at >= since)
+        .where(matching)
         .order_by(func.coalesce(counted.c.n, 0) == 0, Program.starts_at, Program.id)
-        .limit(limit)
+        .offset(offset).limit(limit)
     ).all()
-    return [(program, int(n)) for program, n in found]
+    return [(program, int(n)) for program, n in found], int(total)
 
 
 def with_dates_within(session: Session, now: datetime, deadline_within: timedelta,

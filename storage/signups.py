@@ -100,3 +100,16 @@ def parties(session: Session, program_id: str, statuses: Collection[str]) -> set
     """Who holds a sign-up for a program in `statuses`."""
     return set(session.exec(select(Registration.party).where(
         Registration.program_id == program_id, col(Registration.status).in_(statuses))))
+
+
+def decided(session: Session, program_id: str, statuses: Collection[str], offset: int = 0,
+            limit: int = 5) -> tuple[list[Registration], int]:
+    """A program's sign-ups in `statuses` (decisions), the latest decided first; and how
+    many there are in all."""
+    conditions = (Registration.program_id == program_id, col(Registration.status).in_(statuses))
+    total = session.exec(select(func.count()).select_from(Registration).where(*conditions)).one()
+    found = session.exec(select(Registration).where(*conditions)
+                         .order_by(col(Registration.decided_at).desc(),
+                                   col(Registration.seq).desc())
+                         .offset(offset).limit(limit))
+    return list(found), int(total)

@@ -65,11 +65,86 @@ def test_a_broadcaster_previews_and_sends_to_provinces(conversations):
         assert broadcasts.counts(session, made.id)["stopped"] == 3
 
 
+def test_an_ntb_broadcaster_schedules_in_wita_and_the_preview_says_who_and_how_many(
+        conversations):
+    people(conversations.database, "Nusa Tenggara Barat", "Jawa Timur", "Papua",
+           "Nusa Tenggara Barat")
+    dewi = broadcaster(conversations)
+    with session_scope(conversations.database) as session:
+        users.at(session, "terminal", "s-1").province = "Nusa Tenggara Barat"
+    for answer in ("/siaran", "Pelatihan pewarna alam dibuka!", "lewati", "provinsi",
+                   "NTB, Papua", "nanti"):
+        dewi.say(answer)
+    assert dewi.step == "broadcast:at"  # the province is known: not asked
+    assert "WITA" in dewi.text and "waktu Anda" not in dewi.text
+    dewi.say("jam sembilan")
+    assert "Contoh: 09.00" in dewi.text and "WITA" in dewi.text
+    dewi.say("09.00")  # 10.00 WITA now: tomorrow's 09.00
+    assert dewi.step == "broadcast:confirm"
+    preview, question = dewi.replies
+    assert preview.text == "Pelatihan pewarna alam dibuka!"
+    # Three, and Dewi, an artisan of NTB herself.
+    for shown in ("Penerima: provinsi Nusa Tenggara Barat, Papua", "Jumlah penerima: 4 orang",
+                  "Waktu kirim: Selasa, 2 Maret 2027 pukul 09.00 WITA"):
+        assert shown in question.text
+    assert len(question.text) <= 600
+    dewi.say("kirim")
+    assert "Selasa, 2 Maret 2027 pukul 09.00 WITA" in dewi.text
+    with Session(conversations.database) as session:
+        [made] = session.exec(select(Broadcast)).all()
+    assert made.send_at == datetime(2027, 3, 2, 1, 0, tzinfo=UTC)
+    assert {m.not_before for m in messages(conversations.database, made.id)} == {made.send_at}
+
+
+def test_a_broadcaster_without_a_province_is_asked_it_once(conversations, database_url):
+    people(conversations.database, "Papua", "Jawa Timur")
+    added = kriya(database_url, "staff", "add", "--telegram", "77", "--role", "broadcaster")
+    assert added.returncode == 0, added.stderr
+    dewi = Chat(conversations, address="77", channel="telegram")
+    for answer in ("/siaran", "Siaran pertama untuk Papua", "lewati", "provinsi", "papua",
+                   "nanti"):
+        dewi.say(answer)
+    assert dewi.step == "broadcast:where"
+    assert dewi.text == "Anda berada di provinsi mana? Waktu siaran memakai zona waktunya."
+    dewi.say("Papua")
+    assert "dalam WIT?" in dewi.text
+    dewi.say("5/3 09.00")
+    assert "Waktu kirim: Jumat, 5 Maret 2027 pukul 09.00 WIT" in dewi.text
+    assert "Jumlah penerima: 1 orang" in dewi.text
+    dewi.say("kirim")
+    with Session(conversations.database) as session:
+        assert users.at(session, "telegram", "77").province == "Papua"
+        [made] = session.exec(select(Broadcast)).all()
+    assert made.send_at == datetime(2027, 3, 5, 0, 0, tzinfo=UTC)
+    # The next broadcast asks no more: the time is read in WIT at once.
+    for answer in ("/siaran", "Siaran kedua untuk semua", "lewati", "semua", "nanti"):
+        dewi.say(answer)
+    assert dewi.step == "broadcast:at" and "WIT" in dewi.text
+
+
+def test_the_preview_names_crafts_and_roles(conversations):
+    people(conversations.database, "Jawa Timur", "Papua")
+    dewi = broadcaster(conversations)
+    for answer in ("/siaran", "Kurasi batik dibuka", "lewati", "jenis kerajinan", "tenun, batik",
+                   "sekarang"):
+        dewi.say(answer)
+    assert "Penerima: jenis kerajinan Tenun, Batik" in dewi.text
+    assert "Waktu kirim: sekarang" in dewi.text
+    assert "Jumlah penerima: 3 orang" in dewi.text  # two people, and Dewi, who makes tenun
+    dewi.say("#")
+    dewi.say("#")
+    dewi.say("#")
+    dewi.say("peran")
+    dewi.say("petugas lapas")
+    dewi.say("sekarang")
+    assert "Penerima: Petugas Lapas" in dewi.text and "Jumlah penerima: 0 orang" in dewi.text
+
+
 def test_only_broadcasters_may_use_siaran(conversations):
     siti = Chat(conversations, address="a-1")
     siti.register_artisan()
     siti.say("/siaran")
-    assert "hanya untuk penyiar" in siti.text and siti.step == "menu:choose"
+    assert "hanya untuk petugas siaran" in siti.text and siti.step == "menu:choose"
 
 
 def test_a_night_broadcast_waits_for_seven_in_each_zone(database):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from conversations import lapas, signups
+from conversations import lapas, selection, signups
 from conversations.messages import Outbound
 from storage import users as user_rows
 from storage.db import session_scope
@@ -336,7 +336,8 @@ def test_my_sign_ups_show_every_status(conversations):
                 if r.party.startswith("user:") and r.user_id != other}
         decider = session.get(User, other)
         decider.staff_roles = ["curator"]
-        signups.decide(session, rows["d"].id, decider, False, START, "Asia/Jakarta")
+        selection.decide(session, rows["d"].id, decider, False, START, "Asia/Jakarta")
+    siti.now = START + timedelta(minutes=10)  # the decision is final, and hers to see
     siti.say("pendaftaran saya")
     listed = " | ".join(siti.options)
     for shown in ("Pelatihan A (terkonfirmasi)", "Pelatihan B (daftar tunggu nomor 1)",
@@ -374,21 +375,24 @@ def test_staff_select_participants_and_each_applicant_is_told(conversations):
     assert "Mendaftar, menunggu seleksi: 3" in dewi.text
     dewi.say("seleksi peserta")
     assert "Siti Aminah" in dewi.text  # the earliest first
-    dewi.say("lolos")
+    for answer in ("lolos", "ya"):
+        dewi.say(answer)
     assert "Made Wirawan" in dewi.text
-    dewi.say("lolos")  # the one place is given
+    dewi.say("lolos")
+    dewi.say("ya")  # the one place is given
     assert "Semua 1 tempat sudah terisi" in dewi.text and "Made Wirawan" in dewi.text
-    dewi.say("tidak lolos")
+    for answer in ("tidak lolos", "ya"):
+        dewi.say(answer)
     assert "Rina Putri" in dewi.text
     dewi.say("lewati")
     assert "Tidak ada pendaftar yang menunggu" in dewi.text
-    dewi.say("1")
+    dewi.say("selesai menyeleksi")
     assert dewi.step == "program_admin:action"
     assert [r.status for r in registrations(conversations, "dds")] == [
         "selected", "not_selected", "confirmed"]
     told = {m.address: Outbound.from_payload(m.payload).text
             for m in pushes(conversations, "selection")}
-    assert "Selamat" in told["a-0"] and "belum lolos" in told["a-1"] and "a-2" not in told
+    assert "Selamat" in told["a-0"] and "tidak lolos" in told["a-1"] and "a-2" not in told
 
 
 def test_two_staff_deciding_one_applicant_the_first_counts(conversations):
@@ -402,8 +406,11 @@ def test_two_staff_deciding_one_applicant_the_first_counts(conversations):
         assert "Siti Aminah" in person.text
     first.say("lolos")
     second.say("tidak lolos")
+    first.say("ya")
+    second.say("ya")
     assert "Staf lain baru saja memutuskan" in second.text
     assert [r.status for r in registrations(conversations, "dds")] == ["selected"]
+    assert len(pushes(conversations, "selection")) == 1
 
 
 def test_a_lapas_signs_up_once_whichever_officer_does_it(conversations):
@@ -505,11 +512,12 @@ def test_the_export_lists_every_sign_up_and_names_no_inmate_or_officer(
     assert (siti["Nama"], siti["Usaha"], siti["Provinsi"], siti["Kota/Kabupaten"]) == (
         "Siti Aminah", "Tenun Ikat Sasak", "Nusa Tenggara Barat", "Kota Mataram")
     assert siti["Telepon"] == "+6281234567890"
-    assert "Tenun" in siti["Kerajinan"] and siti["Jalur pembiayaan"] == "Mandiri (biaya sendiri)"
+    assert "Tenun" in siti["Jenis kerajinan"]
+    assert siti["Jalur pembiayaan"] == "Mandiri (biaya sendiri)"
     assert siti["Produk"] == "Songket 0" and siti["Foto"].endswith("ab/song.jpg")
     assert str(siti["Waktu daftar (WIB)"]).startswith("2027-03-01 09:")
     # The Lapas: its name and the maker's code, no person's name anywhere.
-    assert (lapas["Lapas"], lapas["Kode perajin"], lapas["Nama"] or "") == (
+    assert (lapas["Lapas"], lapas["Kode pembuat"], lapas["Nama"] or "") == (
         "Lapas Kelas IIA Mataram", "WB-17", "")
     text = out.read_bytes() if suffix == ".csv" else repr(rows).encode()
     assert b"Budi" not in text
@@ -550,7 +558,7 @@ def test_staff_get_the_list_as_a_file_in_the_chat(conversations, tmp_path):
     dewi = staff(conversations, "s-1")
     dewi.say("/program")
     dewi.say("Jakarta Expo")
-    assert "Terkonfirmasi: 3 / 3" in dewi.text and "Batal: 1" in dewi.text
+    assert "Terkonfirmasi: 3 / 3" in dewi.text and "Dibatalkan: 1" in dewi.text
     dewi.say("excel")
     assert "File sedang dikirim" in dewi.text
     [sent] = pushes(conversations, "export")
@@ -581,16 +589,18 @@ def test_a_reapplicant_can_be_selected_again(conversations):
     dewi = staff(conversations, "s-1")
     for round_ in range(2):
         sign_up_for(siti, "Seleksi Desain")
-        for answer in ("/program", "Seleksi Desain", "seleksi", "lolos"):
+        for answer in ("/program", "Seleksi Desain", "seleksi", "lolos", "ya"):
             dewi.say(answer)
-        assert "Pendaftar sudah diberi tahu" in dewi.text, dewi.text
+        assert "Tercatat: Siti Aminah (Tenun Ikat Sasak, Kota Mataram), lolos" in dewi.text
         dewi.say("menu")
         if round_ == 0:
+            siti.now = dewi.now + timedelta(minutes=10)  # told, and final
             siti.say("pendaftaran saya")
             siti.say("1")
             siti.say("batalkan")
             siti.say("ya")
             siti.say("menu")
+            dewi.now = siti.now
     assert len(pushes(conversations, "selection")) == 2
 
 

@@ -1,7 +1,11 @@
 """Broadcasts, for staff with the `broadcaster` role (`/siaran`, `/siaran status`).
 
     start -> text -> photo -> audience -> [provinces | categories | role | program]
-          -> when -> [at] -> confirm (count and preview) -> END
+          -> when -> [where (asked once) -> at] -> confirm (preview) -> END
+
+Times are the broadcaster's, in the zone of their province (WIB, WITA, WIT), labelled
+wherever they are asked or shown; one without a province is asked it once. The preview
+shows the message as its recipients will read it, then who they are, how many, and when.
     start -> status (counts; stop one that is still sending) -> END
 """
 
@@ -11,13 +15,14 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations import broadcasts, programs, provinces, staff, vocabulary
-from conversations.answers import Answer, Invalid, Text, clean, fold
-from conversations.choices import Choice, MultiChoice
+from conversations import broadcasts, moments, programs, provinces, staff, vocabulary
+from conversations.answers import Answer, Invalid, Province, Text, clean, fold
+from conversations.choices import NEXT_PAGE, PREVIOUS_PAGE, Choice, MultiChoice
 from conversations.context import Context
-from conversations.flow import END, Flow, Step
-from conversations.i18n import N_
+from conversations.flow import END, Branch, Flow, OwnMessage, Step
+from conversations.i18n import N_, translator
 from conversations.messages import Inbound, Option
+from conversations.provinces import zone_of
 from storage.models import Broadcast
 from storage.statuses import BroadcastStatus
 
@@ -29,6 +34,10 @@ NOW, LATER = "now", "later"
 SEND, DONT = "send", "dont"
 DONE = "done"
 FURTHEST = timedelta(days=90)
+PAGE = 5  # programs a page
+SHOWN = 4  # latest broadcasts in the status, which stays one short message
+ANNOUNCEMENT_MOST = 600  # characters: a message read on a small phone
+ROLE_LABELS = {vocabulary.ARTISAN: N_("Artisans"), vocabulary.LAPAS_OFFICER: N_("Lapas officers")}
 
 
 def _start(ctx: Context) -> str:
@@ -77,26 +86,37 @@ class ProvinceList(Answer):
 
 
 class Moment(Answer):
-    """A day and time in the user's zone: '5/3 09.00', '2027-03-05 09:00'."""
+    """A day and time in the broadcaster's zone: '09.00', 'besok 09.00', '5/3 09.00'."""
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
-        text = clean(inbound.text).replace(".", ":")
-        local = ctx.now.astimezone(ctx.tr.tz)
-        moment = None
-        for pattern in ("%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%d/%m %H:%M", "%d-%m-%Y %H:%M"):
-            try:
-                parsed = datetime.strptime(text, pattern)
-            except ValueError:
-                continue
-            if "%Y" not in pattern:
-                parsed = parsed.replace(year=local.year)
-            moment = parsed.replace(tzinfo=ctx.tr.tz)
-            break
+        moment = moments.parse(clean(inbound.text), ctx.now, ctx.tr.zone)
         if moment is None:
-            raise Invalid(ctx._("Please write the day and time, for example: 5/3 09.00."))
+            raise Invalid(ctx._("Please write the time, for example: 09.00, besok 09.00 or "
+                                "5/3 09.00 (in {zone}).").format(zone=ctx.tr.zone_label))
         if moment <= ctx.now or moment > ctx.now + FURTHEST:
-            raise Invalid(ctx._("Please choose a time in the next 90 days."))
+            raise Invalid(ctx._("Please choose a time in the next 90 days (in {zone}).")
+                          .format(zone=ctx.tr.zone_label))
         return moment.isoformat()
+
+
+def _province(ctx: Context) -> str | None:
+    """The broadcaster's province, whose zone their times are in, when known."""
+    return ctx.user.province if ctx.user is not None and ctx.user.province else None
+
+
+def _keep_province(ctx: Context) -> str | None:
+    """Asked once: kept on the broadcaster's row, and their times follow its zone."""
+    user = ctx.user
+    if user is not None:
+        user.province = ctx.answers["where"]
+        user.updated_at = ctx.now
+        ctx.tr = translator(ctx.tr.lang, zone_of(user.province, ctx.settings.default_zone))
+    return None
+
+
+def at_text(ctx: Context) -> str:
+    return ctx._("At what day and time, in {zone}? For example: 09.00, besok 09.00 or "
+                 "5/3 09.00").format(zone=ctx.tr.zone_label)
 
 
 def audience_of(answers: dict[str, Any]) -> dict[str, Any]:
@@ -112,23 +132,83 @@ def audience_of(answers: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _found(ctx: Context) -> tuple[list[Any], int]:
+    if "programs" not in ctx.cache:
+        ctx.cache["programs"] = programs.find(ctx.session, ctx.now, offset=_page(ctx) * PAGE,
+                                              limit=PAGE)
+    return ctx.cache["programs"]
+
+
+def _page(ctx: Context) -> int:
+    return int(ctx.scratch.get("page", 0))
+
+
 def _programs(ctx: Context) -> list[tuple[str, str]]:
-    found, _ = programs.find(ctx.session, ctx.now, limit=10)
-    return [(p.id, p.title) for p in found]
+    return [(p.id, p.title) for p in _found(ctx)[0]]
+
+
+def _first_program(ctx: Context) -> int:
+    return _page(ctx) * PAGE + 1
+
+
+def _program_pages(ctx: Context) -> tuple[bool, bool]:
+    found, total = _found(ctx)
+    return _page(ctx) > 0, _page(ctx) * PAGE + len(found) < total
+
+
+def _turn_page(ctx: Context) -> str | None:
+    step = {NEXT_PAGE: 1, PREVIOUS_PAGE: -1}.get(ctx.answers["program"], 0)
+    ctx.scratch["page"] = max(0, _page(ctx) + step)
+    ctx.cache.pop("programs", None)
+    return None
+
+
+def _audience_text(ctx: Context) -> str:
+    """Who it goes to, as the broadcaster chose: "Recipients: provinces NTB, Papua"."""
+    _ = ctx._
+    audience = audience_of(ctx.answers)
+    if audience.get("provinces"):
+        return _("Audience: provinces {names}").format(names=", ".join(audience["provinces"]))
+    if audience.get("categories"):
+        return _("Audience: crafts {names}").format(names=", ".join(
+            _(vocabulary.CATEGORIES.get(c, c)) for c in audience["categories"]))
+    if audience.get("role"):
+        return _("Audience: {role}").format(role=_(ROLE_LABELS.get(audience["role"], "-")))
+    if audience.get("program"):
+        program = programs.get(ctx.session, audience["program"])
+        title = program.title if program is not None else audience["program"]
+        return (_("Audience: signed up for {title}") if audience["program_mode"] == SIGNED
+                else _("Audience: suited to {title}, not signed up")).format(title=title)
+    return _("Audience: everyone registered")
+
+
+def _when(ctx: Context) -> datetime | None:
+    at = ctx.answers.get("at")
+    return datetime.fromisoformat(at) if ctx.answers.get("when") == LATER and at else None
 
 
 def confirm_text(ctx: Context) -> str:
     n = broadcasts.count(ctx.session, audience_of(ctx.answers))
-    at = ctx.answers.get("at")
-    when = (ctx.tr.datetime(datetime.fromisoformat(at)) if ctx.answers.get("when") == LATER
-            and at else ctx._("now"))
+    when = _when(ctx)
     return "\n".join([
-        ctx.tr.ngettext("It goes to {n} person, {when}. This is how they will see it:",
-                        "It goes to {n} people, {when}. This is how they will see it:",
-                        n).format(n=n, when=when),
+        ctx._("Preview of your broadcast (the message above, as they will see it):"),
+        _audience_text(ctx),
+        ctx.tr.ngettext("Recipients: {n} person", "Recipients: {n} people", n).format(n=n),
+        ctx._("Sent: {when}").format(when=ctx.tr.datetime(when) if when else ctx._("now")),
         "",
-        ctx.answers.get("text", ""),
+        ctx._("Send it?"),
     ])
+
+
+def _preview(ctx: Context) -> str | None:
+    """The announcement as its recipients will read it, shown before the final yes (a
+    message of its own: with the summary it would be too long to read)."""
+    text = ctx.answers.get("text")
+    return OwnMessage(text) if text else None
+
+
+def _preview_now(ctx: Context) -> str | None:
+    return _preview(ctx) if ctx.answers.get("when") == NOW else None  # else a time first
 
 
 def _media(ctx: Context) -> tuple[str, ...]:
@@ -146,8 +226,11 @@ def _send(ctx: Context) -> str | None:
         ctx.session, ctx.answers["text"], audience_of(ctx.answers), now=ctx.now,
         send_at=datetime.fromisoformat(at) if at else None, media=_media(ctx),
         created_by=ctx.user, default_zone=ctx.settings.default_zone, quiet=ctx.settings.quiet)
-    return ctx._("Broadcast {id} is queued for {n} recipients. Type /siaran status to follow "
-                 "it.").format(id=broadcast.id, n=broadcast.recipients)
+    when = _when(ctx)
+    return ctx._("Broadcast {id} is queued for {n} recipients, to go {when}. Type /siaran "
+                 "status to follow it.").format(
+        id=broadcast.id, n=broadcast.recipients,
+        when=ctx.tr.datetime(when) if when else ctx._("now"))
 
 
 def _recent(ctx: Context) -> list[tuple[Broadcast, dict[str, int]]]:
@@ -157,7 +240,8 @@ def _recent(ctx: Context) -> list[tuple[Broadcast, dict[str, int]]]:
         user = ctx.user
         ctx.cache["recent"] = [
             (b, broadcasts.counts(ctx.session, b.id or 0))
-            for b in broadcasts.recent(ctx.session, user.id if user is not None else None)]
+            for b in broadcasts.recent(ctx.session, user.id if user is not None else None,
+                                       limit=SHOWN)]
     return ctx.cache["recent"]
 
 
@@ -168,8 +252,8 @@ def status_text(ctx: Context) -> str:
     lines = []
     for broadcast, counted in found:
         lines.append(ctx._("#{id} {when}: {text}").format(
-            id=broadcast.id, when=ctx.tr.short_date(broadcast.send_at),
-            text=broadcast.text[:40]))
+            id=broadcast.id, text=broadcast.text[:30],
+            when=f"{ctx.tr.short_date(broadcast.send_at)} {ctx.tr.time(broadcast.send_at)}"))
         lines.append(ctx._("sent {sent}, delivered {delivered}, failed {failed}, blocked "
                            "{blocked}, pending {pending}").format(**counted))
     return "\n".join(lines)
@@ -198,7 +282,7 @@ broadcast = Flow("broadcast", title=N_("Send an announcement (/siaran)"), work=T
                                                    (STATUS, N_("Status")))),
          then={NEW: "text", STATUS: "status"}, known_answer=_start),
     Step("text", N_("Write the announcement exactly as people should read it."),
-         Text(min_len=5, max_len=1000)),
+         Text(min_len=5, max_len=ANNOUNCEMENT_MOST)),
     Step("photo", N_("Send one photo to go with it, or choose No photo."), OptionalPhoto()),
     Step("audience", N_("Who should receive it?"),
          Choice(choices=((EVERYONE, N_("Everyone")), (BY_PROVINCE, N_("By province")),
@@ -216,14 +300,18 @@ broadcast = Flow("broadcast", title=N_("Send an announcement (/siaran)"), work=T
          MultiChoice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS),
          then="when"),
     Step("role", N_("Artisans or Lapas officers?"),
-         Choice(choices=((vocabulary.ARTISAN, N_("Artisans")),
-                         (vocabulary.LAPAS_OFFICER, N_("Lapas officers")))), then="when"),
-    Step("program", N_("Which program?"), Choice(choices=_programs), then="when"),
+         Choice(choices=tuple(ROLE_LABELS.items())), then="when"),
+    Step("program", N_("Which program?"),
+         Choice(choices=_programs, start=_first_program, pages=_program_pages),
+         then=Branch(lambda a: "program" if a.get("program") in (NEXT_PAGE, PREVIOUS_PAGE)
+                     else "when", ("program", "when")), on_answer=_turn_page),
     Step("when", N_("When should it go?"),
          Choice(choices=((NOW, N_("Now")), (LATER, N_("At a time I choose"))),
                 words={NOW: ("sekarang",), LATER: ("nanti", "jadwalkan")}),
-         then={NOW: "confirm", LATER: "at"}),
-    Step("at", N_("At what day and time (your time)? For example: 5/3 09.00"), Moment()),
+         then={NOW: "confirm", LATER: "where"}, on_answer=_preview_now),
+    Step("where", N_("In which province are you? Broadcast times use its time zone."),
+         Province(), then="at", known_answer=_province, on_answer=_keep_province),
+    Step("at", at_text, Moment(), on_answer=_preview),
     Step("confirm", confirm_text,
          Choice(choices=((SEND, N_("Send")), (DONT, N_("Do not send"))),
                 words={SEND: ("kirim", "ya"), DONT: ("jangan", "tidak")}),

@@ -41,8 +41,7 @@ WORDS = {FIND: ("cari", "program", "cari program", "search", "find"),
          LANGUAGE: ("bahasa", "language", "english", "indonesia"),
          STAFF: ("petugas", "menu petugas", "staff")}
 # Draft kept by a flow, and how the menu names it.
-DRAFTS = {"product": (N_("Send a product: continue the draft {name}"), "name"),
-          "broadcast": (N_("Send an announcement: continue the draft"), None)}
+DRAFTS = {"product": (N_("Send a product: continue the draft {name}"), "name")}
 
 
 def menu_text(ctx: Context) -> str:

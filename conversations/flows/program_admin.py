@@ -1,13 +1,12 @@
 """Programs for staff (`/program`): sign-up counts, the list as a file, and the selection.
 
-    pick -> action -> (file: sent, back to action)
-                   -> applicant -> selected / not selected / skip -> applicant
-                                -> stop -> action
-                   -> pick | END
+    pick (five a page; typed words search) -> action -> (file: sent, back to action)
+                                                     -> the selection (flows.applicants)
+                                                     -> pick | END
 
-The selection takes applicants in the order they applied; each decision reaches the
-applicant through the outbox, in their language. Two staff deciding the same applicant
-at once: the first decision counts, the second is told.
+Every program is a few answers away: the list pages on with "+" (or "lagi"), and words
+typed at it (a title word, a kind such as "pameran", an id such as "tei-2027") list the
+programs they match. Programs that ended long ago are left out, unless named by their id.
 """
 
 from __future__ import annotations
@@ -15,46 +14,134 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conversations import exports, outbox, program_text, programs, signups, staff
-from conversations.choices import Choice
+from conversations import exports, outbox, program_text, provinces, signups, staff, vocabulary
+from conversations.answers import Invalid, clean, fold
+from conversations.choices import NEXT_PAGE, PAGE_WORDS, PREVIOUS_PAGE, Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
+from conversations.flows import applicants
 from conversations.i18n import N_
-from conversations.messages import Outbound
+from conversations.messages import Inbound, Outbound
 from conversations.outbox import Message, MessageKind, Recipient
-from storage.models import Program, Registration
+from storage.models import Program
 from storage.statuses import SignUpStatus
 
-SELECT, XLSX, CSV, OTHER, DONE = "select", "xlsx", "csv", "other", "done"
-YES, NO, SKIP, STOP = "selected", "not_selected", "skip", "stop"
-# Programs that ended longer ago than this are not listed.
+SELECT, DECISIONS = applicants.SELECT, applicants.DECISIONS
+XLSX, CSV, OTHER, DONE = "xlsx", "csv", "other", "done"
+TYPED, EVERY = "typed:", "every"
+EVERY_WORDS = ("semua", "semua program", "all", "every program")
+# Programs that ended longer ago than this are listed only when searched by their id.
 RECENT = timedelta(days=60)
-SHOWN = 10
+PAGE = 5
 
 
-def _programs(ctx: Context) -> list[tuple[Program, int]]:
+class ProgramPick(Choice):
+    """A program of the list, a page key, or words to look for."""
+
+    def parse(self, inbound: Inbound, ctx: Context) -> str:
+        text = clean(inbound.text) if inbound.choice is None else ""
+        folded = fold(text)
+        if folded in EVERY_WORDS:
+            return EVERY
+        if folded in _kinds(ctx):  # a kind ("pameran") lists them all, not one named so
+            return TYPED + text[:60]
+        try:
+            return super().parse(inbound, ctx)
+        except Invalid:
+            if inbound.choice is not None or not any(c.isalpha() for c in text):
+                raise
+            if folded in PAGE_WORDS[NEXT_PAGE] or folded in PAGE_WORDS[PREVIOUS_PAGE]:
+                raise Invalid(ctx._("There is no other page: every program found is "
+                                    "shown.")) from None
+            return TYPED + text[:60]
+
+
+def _kinds(ctx: Context) -> dict[str, str]:
+    """The kinds of program by every name they have, folded: "pameran", "exhibition"."""
+    return {fold(name): code for code, label in vocabulary.PROGRAM_KINDS.items()
+            for name in (code, label, ctx._(label))}
+
+
+def _search_words(ctx: Context, typed: str) -> list[tuple[str, ...]]:
+    """Typed words as alternatives to look for, one of each to be found:
+    "exhibition ntb" -> [("exhibition", "pameran"), ("ntb", "Nusa Tenggara Barat")]."""
+    kinds = _kinds(ctx)
+    words = []
+    for word in fold(typed).split():
+        if word in kinds:
+            words.append((word, kinds[word]))
+        elif (province := provinces.exact(word)) is not None:
+            words.append((word, province.name))
+        elif len(word) > 1 or word.isdigit():
+            words.append((word,))
+    return words
+
+
+def _programs(ctx: Context) -> tuple[list[tuple[Program, int]], int]:
     if "programs" not in ctx.cache:
-        ctx.cache["programs"] = signups.programs_with_signups(ctx.session, ctx.now - RECENT,
-                                                             SHOWN)
+        typed = ctx.scratch.get("words") or ""
+        ctx.cache["programs"] = signups.programs_with_signups(
+            ctx.session, ctx.now - RECENT, words=_search_words(ctx, typed),
+            program_id=typed.strip().casefold() or None,
+            offset=_page(ctx) * PAGE, limit=PAGE)
     return ctx.cache["programs"]
 
 
+def _page(ctx: Context) -> int:
+    return int(ctx.scratch.get("page", 0))
+
+
+def _first_number(ctx: Context) -> int:
+    return _page(ctx) * PAGE + 1
+
+
+def _pages(ctx: Context) -> tuple[bool, bool]:
+    found, total = _programs(ctx)
+    return _page(ctx) > 0, _page(ctx) * PAGE + len(found) < total
+
+
 def pick_text(ctx: Context) -> str:
-    if not _programs(ctx):
+    found, total = _programs(ctx)
+    typed = ctx.scratch.get("words")
+    first, last = _first_number(ctx), _first_number(ctx) + len(found) - 1
+    if typed and not found:
+        return ctx._('No program matches "{words}". Type other words, or semua for every '
+                     'program.').format(words=typed)
+    if typed:
+        return ctx._('Programs matching "{words}": {first}-{last} of {total}. Type other '
+                     'words to search again, or semua for every program.').format(
+            words=typed, first=first, last=last, total=total)
+    if not found:
         return ctx._("There are no programs yet. Add them with kriya programs import.")
-    return ctx._("Which program? (Those with sign-ups come first.)")
+    return ctx._("Which program? Those with sign-ups come first: {first}-{last} of {total}. "
+                 "Or type words to search: a word of the title, a kind (pameran) or an id "
+                 "(tei-2027).").format(first=first, last=last, total=total)
 
 
 def _pick_choices(ctx: Context) -> list[tuple[str, str]]:
-    pairs = [(program.id, ctx.tr.ngettext("{title} ({n} sign-up)", "{title} ({n} sign-ups)",
-                                          n).format(title=program.title, n=n))
-             for program, n in _programs(ctx)]
-    return [*pairs, (DONE, N_("Done"))]
+    return [(program.id, ctx.tr.ngettext("{title} ({n} sign-up)", "{title} ({n} sign-ups)",
+                                         n).format(title=program.title, n=n))
+            for program, n in _programs(ctx)[0]]
+
+
+def _turn_page(ctx: Context) -> str | None:
+    answer = ctx.answers["pick"]
+    step = {NEXT_PAGE: 1, PREVIOUS_PAGE: -1}.get(answer, 0)
+    ctx.scratch["page"] = max(0, _page(ctx) + step)
+    if answer == EVERY or answer.startswith(TYPED):  # a new search, from its first page
+        ctx.scratch.update(words=answer[len(TYPED):] if answer != EVERY else "", page=0)
+    ctx.cache.pop("programs", None)
+    return None
+
+
+def _after_pick(answers: dict[str, Any]) -> str:
+    answer = answers["pick"]
+    return "pick" if answer in (NEXT_PAGE, PREVIOUS_PAGE, EVERY) or answer.startswith(TYPED) \
+        else "action"
 
 
 def _program(ctx: Context) -> Program | None:
-    chosen = ctx.answers.get("pick")
-    return programs.get(ctx.session, chosen) if chosen != DONE else None
+    return applicants.program_of(ctx)
 
 
 def action_text(ctx: Context) -> str:
@@ -63,8 +150,8 @@ def action_text(ctx: Context) -> str:
         return ctx._("This program is no longer available.")
     counted = signups.counts(ctx.session, program.id)
     _ = ctx._
-    lines = [program.title,
-             _("Starts: {when}").format(when=program_text.starts(ctx.tr, program))]
+    lines = [program.title, _("Starts: {when}").format(
+        when=program_text.starts(ctx.tr, program))]
     if signups.has_selection(program):
         lines.append(_("Applied, waiting for the selection: {n}").format(
             n=counted[SignUpStatus.CONFIRMED]))
@@ -85,7 +172,8 @@ def _action_choices(ctx: Context) -> list[tuple[str, str]]:
                (CSV, N_("Send the list as a CSV file")),
                (OTHER, N_("Another program")), (DONE, N_("Done"))]
     if program is not None and signups.has_selection(program):
-        choices.insert(0, (SELECT, N_("Select participants")))
+        choices[:0] = [(SELECT, N_("Select participants")),
+                       (DECISIONS, N_("Decisions made"))]
     return choices
 
 
@@ -103,9 +191,7 @@ def _after_action(ctx: Context) -> str | None:
         # A file, which a note cannot carry: it goes out as a message of its own.
         _send_here(ctx, Outbound(text=text, document=path, filename=name))
         return ctx._("The file is on its way.")
-    if choice == SELECT:
-        ctx.scratch.pop("applicant", None)
-        ctx.scratch["skipped"] = []
+    applicants.begin(ctx, choice)
     return None
 
 
@@ -119,79 +205,20 @@ def _send_here(ctx: Context, message: Outbound) -> None:
 
 
 def _after_action_step(answers: dict[str, Any]) -> Any:
-    return {SELECT: "decide", XLSX: "action", CSV: "action", OTHER: "pick"}.get(
-        answers.get("action"), END)
-
-
-# The selection
-
-
-def _take_applicant(ctx: Context) -> None:
-    """Hold on to the earliest applicant not decided or skipped, as the question is asked."""
-    if ctx.scratch.get("applicant") is None and (program := _program(ctx)) is not None:
-        found = signups.next_applicant(ctx.session, program.id, ctx.scratch.get("skipped") or [])
-        ctx.scratch["applicant"] = found.id if found is not None else None
-
-
-def _applicant(ctx: Context) -> Registration | None:
-    return signups.get(ctx.session, ctx.scratch.get("applicant"))
-
-
-def applicant_text(ctx: Context) -> str:
-    registration = _applicant(ctx)
-    program = _program(ctx)
-    if registration is None or program is None or not staff.manages_programs(ctx.user):
-        return ctx._("Nobody is waiting for a decision here.")
-    return "\n".join(exports.describe_party(ctx.session, registration, ctx.tr))
-
-
-def _applicant_choices(ctx: Context) -> list[tuple[str, str]]:
-    if _applicant(ctx) is None:
-        return [(STOP, N_("Back"))]
-    return [(YES, N_("Selected")), (NO, N_("Not selected")), (SKIP, N_("Skip for now")),
-            (STOP, N_("Stop"))]
-
-
-def _decide(ctx: Context) -> str | None:
-    choice = ctx.answers["decide"]
-    wanted = ctx.scratch.pop("applicant", None)
-    program, user = _program(ctx), ctx.user
-    if choice == SKIP and wanted is not None:
-        ctx.scratch["skipped"] = [*(ctx.scratch.get("skipped") or []), wanted]
-    if choice not in (YES, NO) or wanted is None or program is None or user is None:
-        return None
-    registration, outcome = signups.decide(ctx.session, wanted, user, choice == YES, ctx.now,
-                                           ctx.settings.default_zone)
-    if outcome == "not_allowed":  # the role was taken away meanwhile
-        return ctx._("You no longer manage programs, so nothing was recorded.")
-    if registration is None:
-        if outcome == "full":
-            ctx.scratch["applicant"] = wanted  # still undecided: ask again about them
-            return ctx._("All {n} places are given, so nobody more can be selected. Choose "
-                         "Not selected, or Skip for now.").format(n=program.quota)
-        return ctx._("Someone else decided on this applicant a moment ago; nothing was "
-                     "changed. Here is the next one.")
-    return ctx._("Recorded: {status}. The applicant has been told.").format(
-        status=ctx._(N_("selected") if choice == YES else N_("not selected")))
-
-
-def _after_applicant(answers: dict[str, Any]) -> Any:
-    return "action" if answers.get("decide") == STOP else "decide"
+    return {SELECT: "decide", DECISIONS: "decisions", XLSX: "action", CSV: "action",
+            OTHER: "pick"}.get(answers.get("action"), END)
 
 
 program_admin = Flow("program_admin", title=N_("Programs and sign-ups (/program)"), steps=[
-    Step("pick", pick_text, Choice(choices=_pick_choices, words={DONE: ("selesai", "done")}),
-         then=Branch(lambda a: END if a.get("pick") == DONE else "action", ("action", END))),
+    Step("pick", pick_text,
+         ProgramPick(choices=_pick_choices, start=_first_number, pages=_pages),
+         then=Branch(_after_pick, ("pick", "action")), on_answer=_turn_page),
     Step("action", action_text,
          Choice(choices=_action_choices,
-                words={SELECT: ("seleksi", "pilih"), XLSX: ("excel", "xlsx"), CSV: ("csv",),
+                words={SELECT: ("seleksi", "pilih"), DECISIONS: ("keputusan",),
+                       XLSX: ("excel", "xlsx"), CSV: ("csv",),
                        OTHER: ("lain", "program lain"), DONE: ("selesai", "done")}),
-         then=Branch(_after_action_step, ("decide", "action", "pick", END)),
+         then=Branch(_after_action_step, ("decide", "decisions", "action", "pick", END)),
          on_answer=_after_action),
-    Step("decide", applicant_text,
-         Choice(choices=_applicant_choices,
-                words={YES: ("lolos", "terpilih", "ya"), NO: ("tidak lolos", "tidak"),
-                       SKIP: ("lewati", "skip"), STOP: ("selesai", "done")}),
-         then=Branch(_after_applicant, ("action", "decide")),
-         before_asking=_take_applicant, on_answer=_decide),
+    *applicants.STEPS,
 ])

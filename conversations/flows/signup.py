@@ -32,11 +32,12 @@ NONE = "none"
 
 def status_text(ctx: Context, registration: Registration, program: Program,
                 position: int | None = None) -> str:
-    if registration.status == SignUpStatus.CONFIRMED and signups.has_selection(program):
+    status = signups.shown_status(registration, ctx.now)
+    if status == SignUpStatus.CONFIRMED and signups.has_selection(program):
         return ctx._("applied, waiting for the selection")
-    if registration.status == SignUpStatus.WAITLISTED and position:
+    if status == SignUpStatus.WAITLISTED and position:
         return ctx._("on the waiting list, number {n}").format(n=position)
-    return ctx._(signups.STATUS_LABELS.get(registration.status, registration.status))
+    return ctx._(signups.STATUS_LABELS.get(status, status))
 
 
 def program_of(ctx: Context) -> Program | None:
