@@ -26,9 +26,10 @@ SHOWN_PRODUCTS, SHOWN_NOTES = 3, 160
 FILE_ZONE = "Asia/Jakarta"
 
 HEADERS = (
-    N_("Name"), N_("Business"), N_("Province"), N_("City"), N_("Phone"), N_("Crafts"),
-    N_("Lapas"), N_("Producer codes"), N_("Products"), N_("Photos"), N_("Funding route"),
-    N_("Status"), N_("Waiting list position"), N_("Signed up (WIB)"), N_("Notes"),
+    N_("Name"), N_("Business"), N_("Province"), N_("City or regency"), N_("Phone number"),
+    N_("Crafts"), N_("Lapas"), N_("Producer codes"), N_("Products"), N_("Photos"),
+    N_("Funding route"), N_("Status"), N_("Waiting list position"), N_("Signed up (WIB)"),
+    N_("Notes"),
 )
 
 

@@ -9,8 +9,9 @@ A tick queues, through the outbox, the reminders whose time has come. Each (prog
 moment reminded of) is queued once, and each message has an idempotency key of its user,
 program, kind and moment, so ticks may run as often as they like. No push leaves between
 21.00 and 07.00 in the user's own zone: it waits for 07.00, unless by then it would be too
-late. A reminder the server missed while down goes out marked "(terlambat)", only while
-what it reminds of is still ahead; when several kinds are due, the nearest one alone.
+late. A reminder the server missed while down goes out as "Pengingat (terkirim terlambat)",
+only while what it reminds of is still ahead; when several kinds are due, the nearest one
+alone.
 """
 
 from __future__ import annotations
@@ -81,10 +82,12 @@ def due_now(candidates: Iterable[Program], now: datetime) -> list[Due]:
     return found
 
 
+# {label} is "Reminder", or "Reminder (sent late)" when the tick that should have sent it
+# was missed: a late mark in front would read as "you are late".
 TEXTS = {
-    DEADLINE: N_("Reminder: registration for {title} closes {when}. To sign up, open Find "
-                 "programs in the menu."),
-    EVENT: N_("Reminder: {title} starts {when}{venue}. See you there!"),
+    DEADLINE: N_("{label}: registration for {title} closes {when}. To sign up, open Find "
+                 "programs in the main menu."),
+    EVENT: N_("{label}: {title} starts {when}{venue}. See you there!"),
 }
 
 
@@ -98,10 +101,9 @@ def reminder_text(tr: Translator, program: Program, what: str, anchor: datetime,
     venue = ", " + tr._("at {venue}").format(venue=program.venue) if program.venue else ""
     when = (program_text.deadline_time(tr, program, anchor) if what == DEADLINE
             else program_text.event_time(tr, program, anchor))
-    text = tr._(TEXTS[what]).format(title=program.title, when=when,
+    label = tr._("Reminder (sent late)") if late else tr._("Reminder")
+    return tr._(TEXTS[what]).format(label=label, title=program.title, when=when,
                                     venue=venue if what == EVENT else "")
-    late_mark = tr._("(late)")
-    return f"{late_mark} {text}" if late else text
 
 
 # The tick

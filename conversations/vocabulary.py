@@ -87,7 +87,8 @@ FUNDING_ROUTES = {
     "mandiri": N_("Self-funded (mandiri)"),
 }
 FUNDING_ROUTE_HELP = {
-    "apbn": N_("Kemendag pays booth, transport and lodging; seats are few."),
+    "apbn": N_("Kemendag (the Ministry of Trade) pays for the booth, transport and lodging; "
+            "places are few."),
     "partner": N_("A partner company (e.g. PT Astra) sponsors your place."),
     "mandiri": N_("You pay your own transport and lodging; the booth is provided."),
 }

@@ -97,7 +97,7 @@ def test_a_missed_reminder_goes_late_and_only_the_nearest_one(database):
     assert tick(database, DEADLINE - timedelta(hours=12)) == 1
     [late] = reminders(database)
     assert late.idempotency_key.startswith("reminder:deadline-1d:")
-    assert text(late).startswith("(terlambat)")
+    assert text(late).startswith("Pengingat (terkirim terlambat): ")
     # After the deadline nothing is sent about it.
     add_program(database, id="later", registration_deadline="2027-03-02T09:00+07:00")
     assert tick(database, datetime(2027, 3, 2, 3, 0, tzinfo=UTC)) == 0

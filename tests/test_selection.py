@@ -173,7 +173,7 @@ def test_only_who_decided_may_undo_and_the_quota_still_holds(conversations):
     dewi = staff(conversations, "s-1")
     for answer in ("/program", "Seleksi Satu", "seleksi", "lolos", "ya", "lolos", "ya"):
         dewi.say(answer)
-    assert "Semua 1 tempat sudah terisi" in dewi.text
+    assert "Kuota 1 peserta sudah penuh" in dewi.text
     rina = staff(conversations, "s-2", role="curator")
     for answer in ("/program", "Seleksi Satu", "keputusan", "1"):
         rina.say(answer)

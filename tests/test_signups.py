@@ -380,7 +380,7 @@ def test_staff_select_participants_and_each_applicant_is_told(conversations):
     assert "Made Wirawan" in dewi.text
     dewi.say("lolos")
     dewi.say("ya")  # the one place is given
-    assert "Semua 1 tempat sudah terisi" in dewi.text and "Made Wirawan" in dewi.text
+    assert "Kuota 1 peserta sudah penuh" in dewi.text and "Made Wirawan" in dewi.text
     for answer in ("tidak lolos", "ya"):
         dewi.say(answer)
     assert "Rina Putri" in dewi.text
@@ -509,9 +509,9 @@ def test_the_export_lists_every_sign_up_and_names_no_inmate_or_officer(
     assert [r["Status"] for r in rows] == ["dibatalkan", "terkonfirmasi", "terkonfirmasi",
                                            "terkonfirmasi"]
     siti, lapas, made, rina = rows
-    assert (siti["Nama"], siti["Usaha"], siti["Provinsi"], siti["Kota/Kabupaten"]) == (
+    assert (siti["Nama"], siti["Usaha"], siti["Provinsi"], siti["Kota atau kabupaten"]) == (
         "Siti Aminah", "Tenun Ikat Sasak", "Nusa Tenggara Barat", "Kota Mataram")
-    assert siti["Telepon"] == "+6281234567890"
+    assert siti["Nomor HP"] == "+6281234567890"
     assert "Tenun" in siti["Jenis kerajinan"]
     assert siti["Jalur pembiayaan"] == "Mandiri (biaya sendiri)"
     assert siti["Produk"] == "Songket 0" and siti["Foto"].endswith("ab/song.jpg")

@@ -132,8 +132,8 @@ def _confirm(ctx: Context) -> str | None:
     if registration is None:
         if outcome == "full":
             ctx.scratch["applicant"] = wanted  # still undecided: ask again about them
-            return ctx._("All {n} places are given, so nobody more can be selected. Choose "
-                         "Not selected, or Skip for now.").format(n=program.quota)
+            return ctx._("All {n} places are filled, so no one else can be selected. "
+                         "Choose Not selected, or Skip for now.").format(n=program.quota)
         return ctx._("Someone else decided on this applicant a moment ago; nothing was "
                      "changed. Here is the next one.")
     ctx.scratch["last"] = registration.id

@@ -246,7 +246,7 @@ def _set_words(ctx: Context) -> str | None:
 
 finder = Flow("finder", title=N_("Find programs"), entry=Entry(
     lambda ctx: "results" if "words" in ctx.arguments else "how", ("how", "results")), steps=[
-    Step("how", N_("How do you want to look? Choose a number, or just type a keyword "
+    Step("how", N_("How would you like to search? Choose a number, or just type a keyword "
                    "(for example: karet, pameran jakarta)."),
          HowToFind(choices=((ALL, N_("All programs for me")),
                             (BY_KIND, N_("By kind of program")),

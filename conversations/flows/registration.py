@@ -283,7 +283,7 @@ registration = Flow("registration", title=N_("Registration"), work=True, steps=[
          then={AGREE: "role", DECLINE: END, INFO: "consent_again"},
          on_answer=_consented("consent_again"),
          reask=N_("Reply 1 if you agree, 2 if you do not.")),
-    Step("role", N_("Are you an artisan (craft business) or a Lapas officer?"),
+    Step("role", N_("Are you an artisan (craft business) or a Lapas (prison) officer?"),
          Choice(choices=tuple(vocabulary.ROLES.items()),
                 words={vocabulary.ARTISAN: ("perajin", "pengrajin", "ikm", "ukm", "umkm"),
                        vocabulary.LAPAS_OFFICER: ("lapas", "petugas", "officer")}),
