@@ -87,7 +87,7 @@ def test_a_curator_accepts_and_the_submitter_hears_in_their_language(conversatio
     assert review.media == tuple(p["path"] for p in product.photos)  # the photos, shown
     assert product.status == "in_review"
     dewi.say("terima")
-    assert "Tercatat" in dewi.text and "Tidak ada produk" in dewi.text
+    assert "Tercatat" in dewi.text and "tidak ada produk yang menunggu" in dewi.text
     [product] = products(conversations)
     with Session(conversations.database) as session:
         dewi_id = users.at(session, "terminal", "c-1").id
@@ -140,7 +140,7 @@ def test_two_curators_at_once_never_get_the_same_product(conversations, media):
         staff.say("semua")
     assert "Produk 0" in dewi.text and "Produk 1" in rina.text
     rina.say("lewati")  # skipped, not decided: back in the queue for others
-    assert "Tidak ada produk" in rina.text
+    assert "tidak ada produk yang menunggu" in rina.text
     dewi.say("terima")
     assert "Produk 1" in dewi.text
 
@@ -197,7 +197,7 @@ def test_the_queue_can_be_narrowed_to_a_province(conversations, media):
     dewi.say("Bali")
     assert "Ukiran Bali" in dewi.text and "Tenun Lombok" not in dewi.text
     dewi.say("lewati")
-    assert "Tidak ada produk" in dewi.text  # Lombok is not in Bali's queue
+    assert "tidak ada produk yang menunggu" in dewi.text  # Lombok is not in Bali's queue
 
 
 def test_an_artisan_never_sees_another_artisans_products(conversations, media):
@@ -246,7 +246,7 @@ def test_nobody_curates_their_own_product(conversations, media):
     dewi.say("/kurasi")
     assert "0 produk menunggu" in dewi.text
     dewi.say("semua")
-    assert "Tidak ada produk" in dewi.text
+    assert "tidak ada produk yang menunggu" in dewi.text
 
 
 def test_a_curator_who_steps_away_finds_their_held_product_again(conversations, media):

@@ -76,13 +76,13 @@ def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(co
     accepted_product(conversations, "a-1", "Kain Tenun Songket")
     accepted_product(conversations, "a-1", "Selendang Ikat")
     open_program(siti, "Jakarta Expo Kerajinan")
-    assert "Sisa 7 kursi" in siti.text
+    assert "Sisa 7 tempat" in siti.text
     siti.say("daftar")
     assert siti.step == "signup:products"
     assert any("Kain Tenun Songket" in o for o in siti.options)
     siti.say("1, 2")
     assert siti.step == "signup:route"
-    for explained in ("APBN", "Kemendag", "Mandiri", "biaya sendiri", "sisa 2 kursi"):
+    for explained in ("APBN", "Kemendag", "Mandiri", "biaya sendiri", "sisa 2 tempat"):
         assert explained in siti.text + " ".join(siti.options)
     siti.say("mandiri")
     assert siti.step == "signup:notes"
@@ -92,7 +92,7 @@ def test_an_artisan_signs_up_for_an_exhibition_with_a_product_route_and_notes(co
                   "Mandiri", "Butuh listrik", "10.00 WITA"):
         assert shown in siti.text
     siti.say("daftar")
-    assert "kursi Anda terkonfirmasi" in siti.text
+    assert "tempat Anda terkonfirmasi" in siti.text
     assert "09.00 WIB (10.00 WITA)" in siti.text  # Jakarta's time, and Mataram's
     assert siti.step == "menu:choose"
     [signed] = registrations(conversations, "jakarta-expo")
@@ -157,7 +157,8 @@ def test_who_may_not_sign_up_is_told_why_and_what_to_do(conversations):
                                 "Nusa Tenggara Barat",
         "Pelatihan Kemasan Tutup": ("ditutup pada Sabtu, 20 Februari 2027 pukul 23.59 WIB "
                                     "(21 Feb 00.59 WITA)"),
-        "Pelatihan Ukir Kayu": "untuk kriya berikut: Kayu. Kriya Anda: Tenun, Batik",
+        "Pelatihan Ukir Kayu":
+            "untuk jenis kerajinan berikut: Kayu. Jenis kerajinan Anda: Tenun, Batik",
         "Jakarta Expo Kerajinan": "memerlukan produk yang sudah lolos kurasi",
     }
     for title, why in expected.items():
@@ -247,7 +248,7 @@ def test_fifty_people_at_once_for_ten_seats_get_ten_seats_and_a_waiting_list(con
     for row in rows[:10]:
         assert "terkonfirmasi" in heard[addresses[row.user_id]]
     for position, row in enumerate(rows[10:], 1):
-        assert f"daftar tunggu: nomor {position}." in heard[addresses[row.user_id]]
+        assert f"daftar tunggu nomor {position}." in heard[addresses[row.user_id]]
 
 
 def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(conversations):
@@ -271,7 +272,7 @@ def test_a_cancelled_seat_goes_to_the_first_waiting_who_is_told(conversations):
     assert statuses == ["cancelled", "confirmed", "confirmed", "waitlisted"]
     [told] = pushes(conversations, "signup")
     assert told.address == "a-2"
-    assert "kursi itu untuk Anda" in Outbound.from_payload(told.payload).text
+    assert "tempat itu untuk Anda" in Outbound.from_payload(told.payload).text
     # The last one moved up the list too.
     people[3].say("pendaftaran saya")
     assert "Pelatihan Pewarna Alam (daftar tunggu nomor 1)" in people[3].options
@@ -509,13 +510,13 @@ def test_the_export_lists_every_sign_up_and_names_no_inmate_or_officer(
     assert [r["Status"] for r in rows] == ["dibatalkan", "terkonfirmasi", "terkonfirmasi",
                                            "terkonfirmasi"]
     siti, lapas, made, rina = rows
-    assert (siti["Nama"], siti["Usaha"], siti["Provinsi"], siti["Kota atau kabupaten"]) == (
+    assert (siti["Nama"], siti["Nama usaha"], siti["Provinsi"], siti["Kota atau kabupaten"]) == (
         "Siti Aminah", "Tenun Ikat Sasak", "Nusa Tenggara Barat", "Kota Mataram")
     assert siti["Nomor HP"] == "+6281234567890"
     assert "Tenun" in siti["Jenis kerajinan"]
     assert siti["Jalur pembiayaan"] == "Mandiri (biaya sendiri)"
     assert siti["Produk"] == "Songket 0" and siti["Foto"].endswith("ab/song.jpg")
-    assert str(siti["Waktu daftar (WIB)"]).startswith("2027-03-01 09:")
+    assert str(siti["Waktu mendaftar (WIB)"]).startswith("2027-03-01 09:")
     # The Lapas: its name and the maker's code, no person's name anywhere.
     assert (lapas["Lapas"], lapas["Kode pembuat"], lapas["Nama"] or "") == (
         "Lapas Kelas IIA Mataram", "WB-17", "")

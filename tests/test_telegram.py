@@ -422,7 +422,7 @@ def test_staff_get_a_programs_sign_ups_as_an_excel_file(kriya, fake):
     assert upload["document:filename"].startswith("pendaftar-tei-2027-")
     assert upload["document:filename"].endswith(".xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(upload["document"])).active
-    assert [c.value for c in sheet[1]][:3] == ["Nama", "Usaha", "Provinsi"]
+    assert [c.value for c in sheet[1]][:3] == ["Nama", "Nama usaha", "Provinsi"]
     assert eventually(lambda: everything_said(fake), lambda t: "0 pendaftar" in t)
 
 

@@ -168,7 +168,7 @@ def test_a_whole_registration_by_numbers_and_words(kriya, twilio):
     assert "Cari program" in menu
     siti.says("CARI PROGRAM")
     finder = siti.last()  # the finder's first question, its options numbered
-    assert "Ingin mencari program" in finder and "\n2. Menurut jenis program" in finder
+    assert "Ingin mencari program" in finder and "\n2. Berdasarkan jenis program" in finder
     sent = twilio.sent(TO)
     assert all(m["From"] == SENDER for m in sent)
     assert all(m["StatusCallback"] == f"{PUBLIC}/whatsapp/status" for m in sent)
