@@ -63,14 +63,14 @@ class GlobalWords:
             note = self._opt(command == "stop")
             return [self.ask(active[1], before=note)] if in_flow and active else [Outbound(note)]
         return self._ask_current(active, _("I don't know that command. Type menu for the "
-                                           "main menu or bantuan for help."))
+                                           "main menu or help for help."))
 
     def _to_menu(self: Turn, active: Active) -> list[Outbound]:
         """Menu utama from anywhere; a flow that keeps drafts keeps this one, and says so."""
         ctx = self.ctx
         if self._home() is None:
             return self._ask_current(active, ctx._("Please finish registering first, or type "
-                                                   "batal to stop."))
+                                                   "cancel to stop."))
         notes = []
         if active is not None and active[0].keeps_draft_now(ctx) and ctx.state.answers:
             notes.append(ctx._("Your draft is kept: choose {flow} to continue it.").format(
@@ -144,6 +144,6 @@ class GlobalWords:
         ctx.user.updated_at = ctx.now
         if out:
             return ctx._("Done: you will get no more reminders or announcements. Replies to "
-                         "your messages still come. Type MULAI to receive them again.")
+                         "your messages still come. Type START to receive them again.")
         return ctx._("Welcome back: reminders and announcements are on again.")
 

@@ -127,7 +127,7 @@ CONSENT = N_(
     "address, products and sign-ups.\n"
     "- Why: to find programs for you, curation, sign-ups, reminders and announcements.\n"
     "- How long: while your account is active; deleted when you ask.\n"
-    "- Your rights: see, change or delete it in \"My data\"; BERHENTI stops messages."
+    "- Your rights: see, change or delete it in \"My data\"; STOP stops messages."
 )
 FULL_NOTICE_AT = N_("Full notice: {url}")
 DO_YOU_AGREE = N_("Do you agree?")

@@ -39,5 +39,5 @@ def switch_language(ctx: Context) -> str:
         ctx.user.language = new
         ctx.user.updated_at = ctx.now
     ctx.tr = translator(new, ctx.tr.zone)
-    return ctx._("Language: {name}. Type bahasa to switch back.").format(name=LANGUAGE_NAMES[new])
+    return ctx._("Language: {name}. Type language to switch back.").format(name=LANGUAGE_NAMES[new])
 

@@ -232,7 +232,7 @@ class Turn(GlobalWords):
             self.state.answers.update(draft.answers)
             self.state.return_to = draft.return_to
             notes.append(self.ctx._("You have an unfinished one: we continue where you "
-                                    "stopped. (Type batal to throw it away.)"))
+                                    "stopped. (Type cancel to throw it away.)"))
             return draft.step
         if flow.entry is not None:
             return flow.entry.choose(self.ctx)
@@ -304,7 +304,7 @@ class Turn(GlobalWords):
         if step.reask is not None:
             return [self.ask(step, short=True)]
         if self.state.tries >= 3:
-            message += "\n" + self.ctx._("(Type bantuan for help, or batal to stop.)")
+            message += "\n" + self.ctx._("(Type help for help, or cancel to stop.)")
         return [self.ask(step, error=message)]
 
     def _goto(self, flow: Flow, target: Target, notes: list[str]) -> list[Outbound]:

@@ -181,7 +181,7 @@ def link_code_text(ctx: Context) -> str:
     other = users.get(ctx.session, (ctx.scratch.get("link") or {}).get("user"))
     return ctx._(
         "We have sent a 6-digit code to your Kriya chat on {channel}. Please type it here. "
-        "(Not yours? Type batal, then write again to register here as someone new.)"
+        "(Not yours? Type cancel, then write again to register here as someone new.)"
     ).format(channel=ctx.settings.channel_title(other.channel if other else ""))
 
 
@@ -192,7 +192,7 @@ class LinkCode(Text):
         typed = "".join(super().parse(inbound, ctx).split())
         link = ctx.scratch.get("link") or {}
         if ctx.now > datetime.fromisoformat(link.get("until", "1970-01-01T00:00:00+00:00")):
-            raise Invalid(ctx._("That code has expired. Type batal, then write again for a "
+            raise Invalid(ctx._("That code has expired. Type cancel, then write again for a "
                                 "new one."))
         if not hmac.compare_digest(typed.encode(), str(link.get("code", "")).encode()):
             raise Invalid(ctx._("That code is not right. It has 6 digits, for example "
