@@ -138,7 +138,7 @@ class Choice(Answer):
             return pairs[position - 1][0] if 1 <= position <= len(pairs) else None
         exact: set[str] = set()
         prefix: set[str] = set()
-        inside: set[str] = set()
+        inside: dict[str, int] = {}  # key -> the longest of its names found in the text
         padded = f" {folded} "
         for key, label in pairs:
             for name in self._names(key, label, ctx):
@@ -147,8 +147,11 @@ class Choice(Answer):
                 elif len(folded) >= 3 and name.startswith(folded):
                     prefix.add(key)
                 elif len(name) >= 4 and f" {name} " in padded:
-                    inside.add(key)
-        for found in (exact, prefix, inside):
+                    inside[key] = max(inside.get(key, 0), len(name))
+        if inside:  # "saya mau kirim produk": "kirim produk" over "produk"
+            longest = max(inside.values())
+            inside = {key: n for key, n in inside.items() if n == longest}
+        for found in (exact, prefix, set(inside)):
             if len(found) == 1:
                 return found.pop()
             if found:

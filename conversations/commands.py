@@ -20,6 +20,7 @@ GLOBAL_WORDS = {
     "language": ("bahasa", "language"),
     "stop": ("berhenti", "stop", "unsubscribe"),
     "resume": ("mulai", "start", "subscribe"),
+    "privacy": ("info", "privasi", "privacy"),
 }
 COMMANDS = {
     "start": "start",

@@ -107,6 +107,7 @@ class Conversations:
         if ctx.forget and ctx.user is not None:
             erased_files = users.erase(ctx.session, ctx.user, ctx.now,
                                        self.settings.default_zone)
+            erased_files |= users.files_in(ctx.state.to_json())  # photos not yet sent
         elif ctx.user is None and conversation.flow is None:
             # Someone who has not agreed to anything leaves no conversation behind.
             conversation_rows.delete_row(conn, conversation)

@@ -4,8 +4,9 @@ staff commands. A part of `conversations.turn.Turn`, kept here to keep each file
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from conversations import privacy
 from conversations.answers import Invalid
 from conversations.choices import Choice
 from conversations.commands import NAV_MENU, STAFF_COMMANDS
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 DISCARD, KEEP = "cancel:discard", "cancel:keep"
 CONFIRM_CANCEL = Choice(
     choices=((DISCARD, N_("Yes, throw it away")), (KEEP, N_("No, continue"))),
-    words={DISCARD: ("ya", "iya", "y", "yes", "buang", "hapus", "batal", "cancel"),
-           KEEP: ("tidak", "tdk", "no", "n", "lanjut", "lanjutkan", "continue")})
+    words={DISCARD: ("ya", "iya", "y", "yes", "ok", "oke", "boleh", "buang", "hapus", "batal",
+                     "cancel"),
+           KEEP: ("tidak", "tdk", "no", "n", "jangan", "gak", "nggak", "enggak", "lanjut",
+                  "lanjutkan", "continue")})
 # A flow with this many answers has work worth asking about before throwing it away.
 WORTH_ASKING = 2
 
@@ -55,6 +58,9 @@ class GlobalWords:
             return self._start(Start(flow), [])
         if command == "back":
             return self._back(active)
+        if command == "privacy":
+            pages = [Outbound(page) for page in privacy.chat_pages(ctx.tr)]
+            return [*pages, *self._ask_current(active, None)]
         if command == "help":
             return self._ask_current(active, help_text(ctx, registering=home is None))
         if command == "language":
@@ -72,7 +78,10 @@ class GlobalWords:
             return self._ask_current(active, ctx._("Please finish registering first, or type "
                                                    "cancel to stop."))
         notes = []
-        if active is not None and active[0].keeps_draft_now(ctx) and ctx.state.answers:
+        if active is not None and active[0].work and not active[0].keeps_draft_now(ctx) \
+                and self._typed(active[0]) >= WORTH_ASKING:
+            return self._cancel(active)  # nothing would keep these answers: ask first
+        if active is not None and active[0].keeps_draft_now(ctx) and self._typed(active[0]):
             notes.append(ctx._("Your draft is kept: choose {flow} to continue it.").format(
                 flow=ctx._(active[0].title or active[0].name)))
         self._leave(keep_draft=True)
@@ -83,8 +92,8 @@ class GlobalWords:
     def _cancel(self: Turn, active: tuple[Flow, Step]) -> list[Outbound]:
         """Leave the flow at once when nothing much would be lost; otherwise ask first."""
         ctx = self.ctx
-        if not active[0].work or len(ctx.state.answers) < WORTH_ASKING:
-            return self._cancelled()
+        if not active[0].work or self._typed(active[0]) < WORTH_ASKING:
+            return self._cancelled(active[0])
         ctx.state.pending = "cancel"
         text = ctx._("Throw away what you have filled in? The answers you typed will be "
                      "lost.")
@@ -94,32 +103,41 @@ class GlobalWords:
                    *[o for o in self._navigation() if o.key == NAV_MENU])
         return [Outbound(text=text, options=options, step=f"{active[0].name}:{active[1].name}")]
 
-    def _cancelled(self: Turn) -> list[Outbound]:
+    def _cancelled(self: Turn, flow: Flow) -> list[Outbound]:
         ctx = self.ctx
+        typed = flow.work and self._typed(flow) > 0
         self._leave()
-        note = ctx._("Cancelled. What you typed was not kept.")
+        note = ctx._("Cancelled. What you typed was not kept.") if typed else \
+            ctx._("Cancelled.")
         if self._home() is not None:
             return self._finish([note])
         return [Outbound(ctx._("Registration cancelled. What you typed was not kept. Send "
                                "any message to start again."))]
 
-    def _answer_cancel(self: Turn, active: tuple[Flow, Step]) -> list[Outbound] | None:
-        """The answer to "throw it away?"; None when the message is something else, which
-        then goes to the question as usual (nothing is lost either way)."""
+    def _answer_cancel(self: Turn, active: tuple[Flow, Step]) -> list[Outbound]:
+        """The answer to "throw it away?"; anything else asks it again (an answer is not
+        taken for the question behind it)."""
         ctx = self.ctx
-        ctx.state.pending = None
         try:
             answer = CONFIRM_CANCEL.parse(ctx.inbound, ctx)
-        except Invalid:  # anything else is an answer to the question
-            return None
+        except Invalid:
+            return self._cancel(active)
+        ctx.state.pending = None
         if answer == DISCARD:
-            return self._cancelled()
+            return self._cancelled(active[0])
         return [self.ask(active[1], before=ctx._("Good, let's continue."))]
+
+    def _typed(self: Turn, flow: Flow) -> int:
+        """How many answers of the flow the person gave (not those Kriya knew already)."""
+        return sum(1 for name in self.ctx.state.answers
+                   if name in flow.index and flow.index[name].known_answer is None)
 
     def _back(self: Turn, active: Active) -> list[Outbound]:
         """Back to the question before this one, its answer kept until a new one comes."""
         ctx = self.ctx
         home = self._home()
+        if active is not None and len(ctx.state.trail) < 2 and ctx.state.came_from:
+            return self._back_to_origin(ctx.state.came_from)
         if active is None or len(ctx.state.trail) < 2 or active[0].name == home:
             if home is not None:
                 return self._to_menu(active)
@@ -134,6 +152,20 @@ class GlobalWords:
         ctx.state.tries = 0
         self._set(flow, previous)
         return [self.ask(previous)]
+
+    def _back_to_origin(self: Turn, origin: dict[str, Any]) -> list[Outbound]:
+        """Back from a flow's first question to the screen of the flow it was started
+        from, as that screen stood."""
+        flow = self.flows.get(origin.get("flow", ""))
+        step = flow.index.get(origin.get("step", "")) if flow is not None else None
+        self._leave(keep_draft=True)
+        if flow is None or step is None:
+            return self._to_menu(None)
+        state = self.ctx.state
+        state.answers, state.scratch = dict(origin["answers"]), dict(origin["scratch"])
+        state.arguments, state.trail = dict(origin["arguments"]), list(origin["trail"])
+        self._set(flow, step)
+        return [self.ask(step)]
 
     def _opt(self: Turn, out: bool) -> str:
         """BERHENTI / MULAI: pushes off or on; replies to the user's own messages always go."""

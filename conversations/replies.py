@@ -21,7 +21,7 @@ def help_text(ctx: Context, registering: bool = False) -> str:
         "Kriya finds government programs for craft businesses: seminars, training, "
         "mentoring, curation and exhibitions. Answer with the number of an option or in "
         "your own words.\n"
-        "0: main menu (your draft is kept)\n"
+        "0: main menu\n"
         "#: back to the question before\n"
         "cancel: stop what you are doing\n"
         "help: this help\n"

@@ -26,11 +26,14 @@ class Draft:
     step: str
     answers: dict[str, Any]
     return_to: str | None = None
+    trail: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {"step": self.step, "answers": self.answers}
         if self.return_to:
             found["return_to"] = self.return_to
+        if self.trail:
+            found["trail"] = self.trail
         return found
 
 
@@ -48,18 +51,22 @@ class FlowState:
     # question that takes text, they were meant for that screen. Kept across flows.
     offered: list[str] = field(default_factory=list)
     offered_by: str | None = None  # the flow whose screen offered them
+    # The screen of another flow this one was started from (its flow, step and state),
+    # where Back on this flow's first question returns.
+    came_from: dict[str, Any] | None = None
 
     def reset(self, arguments: dict[str, Any] | None = None) -> None:
         """A fresh start for a flow; the drafts of flows stay."""
         self.answers, self.scratch = {}, {}
         self.arguments = dict(arguments or {})
         self.tries, self.return_to = 0, None
-        self.trail, self.pending = [], None
+        self.trail, self.pending, self.came_from = [], None, None
 
     def to_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {"layout": LAYOUT}
         for name in ("answers", "scratch", "arguments", "tries", "return_to", "trail",
-                     "pending", "offered", "offered_by"):
+                     "pending", "offered", "offered_by",
+                     "came_from"):
             if value := getattr(self, name):
                 found[name] = value
         if self.drafts:
@@ -78,8 +85,9 @@ class FlowState:
             arguments=dict(data.get("arguments") or {}), tries=int(data.get("tries") or 0),
             return_to=data.get("return_to"), trail=list(data.get("trail") or []),
             pending=data.get("pending"), offered=list(data.get("offered") or []),
-            offered_by=data.get("offered_by"),
-            drafts={name: Draft(d["step"], dict(d.get("answers") or {}), d.get("return_to"))
+            offered_by=data.get("offered_by"), came_from=data.get("came_from"),
+            drafts={name: Draft(d["step"], dict(d.get("answers") or {}), d.get("return_to"),
+                                list(d.get("trail") or []))
                     for name, d in (data.get("drafts") or {}).items()},
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from conversations.answers import Invalid, Text, clean, fold
 from conversations.commands import (
@@ -55,10 +56,16 @@ class Turn(GlobalWords):
     def _run(self) -> list[Outbound]:
         active = self._active()
         command = global_command(self.ctx.inbound)
+        if command == "privacy" and (self._home() is not None or (
+                active is not None and active[1].name.startswith("consent"))):
+            command = None  # "info" is the finder's word at the menu, an option at consent
         if self.state.pending == "cancel" and active is not None:
-            if command is None and (answered := self._answer_cancel(active)) is not None:
-                return answered
+            if command is None:
+                return self._answer_cancel(active)
             self.state.pending = None
+            if command == "cancel" or (command == "menu"
+                                       and not active[0].keeps_draft_now(self.ctx)):
+                return self._cancelled(active[0])  # asked twice, or Menu utama: throw away
         if command is not None:
             return self._global(command, active)
         if active is None:
@@ -97,12 +104,23 @@ class Turn(GlobalWords):
         flow = self.flows.get(conv.flow)
         step_name = conv.step.split(":", 1)[-1]
         stale = self.ctx.now - conv.updated_at > FORGET_AFTER
-        if flow is not None and stale:
+        if flow is not None and stale and flow.work and self._typed(flow):
             self.welcome_back = self._gone(flow)
         if flow is None or step_name not in flow.index or stale:
             self._leave(keep_draft=stale)
             return None
         return flow, flow.step(step_name)
+
+    def _origin(self, flow: Flow) -> dict[str, Any] | None:
+        """The screen being left for another flow, to come back to with Back (a program's
+        page, left to sign up for it); none from a home menu."""
+        step = (self.conversation.step or "").split(":", 1)[-1]
+        if flow.name == self._home() or step not in flow.index:
+            return None
+        state = self.state
+        return {"flow": flow.name, "step": step, "answers": dict(state.answers),
+                "scratch": dict(state.scratch), "arguments": dict(state.arguments),
+                "trail": list(state.trail)}
 
     def _gone(self, flow: Flow) -> str:
         ctx = self.ctx
@@ -121,9 +139,10 @@ class Turn(GlobalWords):
         flow = self.flows.get(self.conversation.flow or "")
         if flow is not None and flow.keeps_draft_now(self.ctx):
             step = (self.conversation.step or "").split(":", 1)[-1]
-            if keep_draft and self.state.answers and step:
+            if keep_draft and self._typed(flow) and step:
                 self.state.drafts[flow.name] = Draft(step, dict(self.state.answers),
-                                                     self.state.return_to)
+                                                     self.state.return_to,
+                                                     list(self.state.trail))
             else:
                 self.state.drafts.pop(flow.name, None)
         self.conversation.flow = None
@@ -169,7 +188,7 @@ class Turn(GlobalWords):
         """Back (when there is a question before this one) and Menu utama (outside it)."""
         ctx = self.ctx
         found = []
-        if len(self.state.trail) > 1:
+        if len(self.state.trail) > 1 or self.state.came_from:
             found.append(Option(NAV_BACK, ctx._("Back"), BACK_KEY))
         home = self._home()
         if home is not None and self.conversation.flow != home:
@@ -218,9 +237,11 @@ class Turn(GlobalWords):
             return False
         return True
 
-    def _start(self, start: Start, notes: list[str]) -> list[Outbound]:
+    def _start(self, start: Start, notes: list[str],
+               came_from: dict[str, Any] | None = None) -> list[Outbound]:
         flow = self.flows[start.flow]
         self.state.reset(dict(start.arguments))
+        self.state.came_from = came_from
         return self._goto(flow, self._first_step(flow, bool(start.arguments), notes), notes)
 
     def _first_step(self, flow: Flow, handed_work: bool, notes: list[str]) -> str:
@@ -231,6 +252,7 @@ class Turn(GlobalWords):
                 and draft.step in flow.index:
             self.state.answers.update(draft.answers)
             self.state.return_to = draft.return_to
+            self.state.trail = list(draft.trail)
             notes.append(self.ctx._("You have an unfinished one: we continue where you "
                                     "stopped. (Type cancel to throw it away.)"))
             return draft.step
@@ -303,7 +325,7 @@ class Turn(GlobalWords):
             return self._finish([message, text])
         if step.reask is not None:
             return [self.ask(step, short=True)]
-        if self.state.tries >= 3:
+        if self.state.tries >= 3 and self.conversation.flow != self._home():
             message += "\n" + self.ctx._("(Type help for help, or cancel to stop.)")
         return [self.ask(step, error=message)]
 
@@ -311,8 +333,9 @@ class Turn(GlobalWords):
         ctx = self.ctx
         for _ in range(len(flow.steps) * 2 + 10):
             if isinstance(target, Start):
+                origin = self._origin(flow)
                 self._leave()
-                return self._start(target, notes)
+                return self._start(target, notes, came_from=origin)
             if target == END:
                 return self._finish(notes)
             step = flow.step(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -25,6 +26,17 @@ def erase(session: Session, user: User, now: datetime, default_zone: str) -> set
         files = product_rows.files_of_owner(session, user.id)
     rows.delete_with_messages(session, user)
     return files
+
+
+def files_in(value: Any) -> set[str]:
+    """The media files a stored value names: photos in a product being written, or in a
+    draft (dicts with a "path" and a "thumb")."""
+    if isinstance(value, dict):
+        found = {v for k, v in value.items() if k in ("path", "thumb") and isinstance(v, str)}
+        return found.union(*(files_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(files_in(v) for v in value))
+    return set()
 
 
 def remove_files(session: Session, media: MediaStore, files: set[str]) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import Product
+from storage.models import Conversation, Product
 from storage.statuses import ProductStatus
 
 
@@ -154,6 +154,10 @@ def files_in_use(session: Session, files: Collection[str]) -> set[str]:
     one file in the store (it is named by its content)."""
     text = func.coalesce(cast(Product.photos, String), "") + func.coalesce(
         cast(Product.packaging_photo, String), "")
+    # A product being written (or its draft) in someone's conversation holds them too.
+    drafts = func.coalesce(cast(Conversation.answers, String), "")
     return {path for path in files
             if session.exec(select(func.count()).select_from(Product)
-                            .where(text.contains(path))).one()}
+                            .where(text.contains(path))).one()
+            or session.exec(select(func.count()).select_from(Conversation)
+                            .where(drafts.contains(path))).one()}

@@ -322,3 +322,105 @@ def test_a_choice_typed_again_is_not_taken_as_a_product_name(chat: Chat):
     assert chat.step == "product:name" and "layar sebelumnya" in chat.text
     chat.say("Mangkuk Batok")
     assert chat.step == "product:category"
+
+
+# Found by trying it as people would
+
+
+def test_an_unclear_answer_to_throw_it_away_asks_again_and_jangan_keeps(chat: Chat):
+    chat.register_artisan()
+    chat.say("kirim produk")
+    chat.say("Tas Anyaman")
+    chat.say("anyaman")
+    chat.say("batal")
+    chat.say("mungkin")  # neither yes nor no: not taken as the materials
+    assert "Buang isian ini?" in chat.text and chat.step == "product:materials"
+    chat.say("jangan")
+    assert chat.step == "product:materials" and "lanjutkan" in chat.text.lower()
+    chat.say("pandan")
+    assert chat.step == "product:size"
+
+
+def test_menu_in_a_flow_that_keeps_no_draft_asks_before_dropping_answers(chat: Chat,
+                                                                           conversations):
+    add_programs(conversations, program("expo", 10, kind="pameran", title="Pameran Kriya"))
+    chat.register_artisan()
+    with session_scope(conversations.database) as session:
+        staff_roles.give_role(session, "terminal", "6281234567890", "broadcaster")
+    chat.say("/siaran")
+    chat.say("Pelatihan pewarna alam dibuka!")
+    chat.say("lewati")
+    chat.say("0")
+    assert "Buang isian ini?" in chat.text and chat.step.startswith("broadcast:")
+    chat.say("0")  # Menu utama again: yes, throw it away
+    assert chat.step == "menu:choose"
+
+
+def test_back_from_signing_up_returns_to_the_program_page(chat: Chat, conversations):
+    add_programs(conversations, program("train", 10, title="Pelatihan Pewarna Alam"))
+    chat.register_artisan()
+    chat.say("cari program")
+    chat.say("1")
+    chat.say("1")
+    assert chat.step == "finder:detail"
+    chat.say("1")  # Daftar sekarang
+    assert chat.step == "signup:confirm" and numbers(chat)["#"] == "Kembali"
+    chat.say("#")
+    assert chat.step == "finder:detail" and "Pelatihan Pewarna Alam" in chat.text
+    chat.say("#")
+    assert chat.step == "finder:results"
+
+
+def test_back_works_in_a_resumed_draft_and_nothing_typed_is_no_draft(chat: Chat):
+    chat.register_artisan()
+    chat.say("kirim produk")
+    chat.say("0")  # nothing typed yet
+    assert "draf" not in chat.text.lower()
+    chat.say("kirim produk")
+    chat.say("Mangkuk Batok")
+    chat.say("batok")
+    chat.say("0")
+    chat.say("kirim produk")
+    assert chat.step == "product:materials"
+    chat.say("#")
+    assert chat.step == "product:category"
+
+
+def test_the_home_menu_after_a_week_says_nothing_of_closing(chat: Chat):
+    chat.register_artisan()
+    chat.wait(days=9)
+    chat.say("halo")
+    assert chat.step == "menu:choose" and "7 hari" not in chat.text
+
+
+def test_batal_while_browsing_says_only_cancelled(chat: Chat):
+    chat.register_artisan()
+    chat.say("data saya")
+    chat.say("hapus")
+    chat.say("batal")
+    assert chat.text.startswith("Dibatalkan.") and "tidak disimpan" not in chat.text
+
+
+def test_typing_ones_crafts_again_keeps_them(chat: Chat, conversations):
+    chat.register_artisan()  # crafts 3, 4
+    before = set(the_user(conversations).categories)
+    chat.say("data saya")
+    chat.say("ubah")
+    chat.say("jenis kerajinan")
+    chat.say("3, 4, 1")
+    assert set(the_user(conversations).categories) == {*before, "karet"}
+
+
+def test_natural_phrases_at_the_menu(chat: Chat):
+    chat.register_artisan()
+    chat.say("saya mau kirim produk")
+    assert chat.step == "product:name"
+
+
+def test_info_while_registering_shows_the_notice_and_the_question_again(chat: Chat):
+    for answer in ("halo", "1", "1"):
+        chat.say(answer)
+    chat.say("info")
+    assert "3 x 24 jam" in chat.text and chat.step == "registration:name"
+    chat.say("Siti Aminah")
+    assert chat.step == "registration:business"

@@ -74,6 +74,8 @@ def _typed_at_start(ctx: Context) -> None:
     if "words" in ctx.arguments:
         ctx.scratch.update(words=ctx.arguments.pop("words"), page=0)
         ctx.cache.pop("results", None)
+        if "how" not in ctx.state.trail:  # Back asks how to look, for other words
+            ctx.state.trail.insert(0, "how")
 
 
 def _filters(ctx: Context) -> str | None:
@@ -163,6 +165,9 @@ def results_text(ctx: Context) -> str:
         return ctx._("No upcoming programs match. Type # to try other words, or 0 for the "
                      "main menu.")
     start = int(ctx.scratch.get("page", 0)) * PAGE
+    if len(found) == 1:
+        return ctx._("Program {n} of {total}. Choose it to see its details:").format(
+            n=start + 1, total=total)
     return ctx._("Programs {first}-{last} of {total}, nearest deadline first. "
                  "Choose one to see its details:").format(
         first=start + 1, last=start + len(found), total=total)

@@ -31,7 +31,8 @@ ENTRIES = (
     (HELP, N_("Help")),
     (LANGUAGE, N_("Bahasa / Language")),
 )
-WORDS = {FIND: ("cari", "program", "cari program", "search", "find"),
+WORDS = {FIND: ("cari", "program", "cari program", "search", "find", "daftar", "info",
+               "informasi", "daftar program", "lihat program"),
          SUBMIT: ("kirim", "kirim produk", "kurasi", "submit"),
          PRODUCTS: ("produk", "produk saya", "products"),
          SIGNUPS: ("pendaftaran", "pendaftaran saya", "pendaftaran program", "sign ups",
@@ -65,11 +66,12 @@ class MenuChoice(Choice):
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         text = fold(clean(inbound.text)) if inbound.choice is None else ""
-        first, _, rest = text.partition(" ")
-        if first in ("cari", "info", "program") and rest and names_programs(ctx, rest):
-            return TYPED + rest  # "cari pameran": the search, not the finder's question
         try:
-            return super().parse(inbound, ctx)
+            chosen = super().parse(inbound, ctx)
+            if chosen == FIND and any(word not in STOP_WORDS for word in text.split()) \
+                    and names_programs(ctx, text):
+                return TYPED + clean(inbound.text)[:60]  # "cari pameran": that search
+            return chosen
         except Invalid as invalid:
             if not text:
                 raise

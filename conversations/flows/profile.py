@@ -89,6 +89,8 @@ class CraftToggle(MultiChoice):
     def parse(self, inbound: Inbound, ctx: Context) -> list[str]:
         chosen = super().parse(inbound, ctx)
         current = _current_crafts(ctx)
+        if len(chosen) > 1 and set(current) <= set(chosen):
+            return chosen  # the whole list typed again, as registration asked it ("3, 4")
         result = [c for c in current if c not in chosen] + [c for c in chosen
                                                              if c not in current]
         if not result:

@@ -203,13 +203,13 @@ class OptionalNote(Text):
              "lewati", "skip")
 
     def options(self, ctx: Context) -> list[Option]:
-        return [Option(NONE, ctx._("No notes"))]
+        return [Option(NONE, ctx._("No notes"), "1")]
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         if inbound.choice == NONE:
             return ""
         text = clean(inbound.text)
-        if inbound.choice is None and (fold(text) in self.words or text == "-"):
+        if inbound.choice is None and (fold(text) in self.words or text in ("-", "1")):
             return ""
         return super().parse(inbound, ctx)
 
