@@ -263,6 +263,8 @@ class Price(Answer):
     """A price in whole rupiah."""
 
     most: int = 10_000_000_000
+    # Below this a price is a slip ("15" meant as 15rb): no craft product sells for less.
+    least: int = 500
     label = N_("Price")
 
     def show(self, value: Any, ctx: Context) -> str:
@@ -275,6 +277,10 @@ class Price(Answer):
                                 "150rb or 1,5 jt."))
         if value > self.most:
             raise Invalid(ctx._("That price is too high to be right. Please check it."))
+        if value < self.least:
+            raise Invalid(ctx._("That price seems too low. Did you mean {example}? Please "
+                                "write it in full, for example: Rp15.000 or 15rb.").format(
+                example=ctx.tr.money(value * 1000)))
         return value
 
 

@@ -424,3 +424,14 @@ def test_info_while_registering_shows_the_notice_and_the_question_again(chat: Ch
     assert "3 x 24 jam" in chat.text and chat.step == "registration:name"
     chat.say("Siti Aminah")
     assert chat.step == "registration:business"
+
+
+def test_a_price_too_low_to_be_meant_is_questioned(chat: Chat):
+    chat.register_artisan()
+    chat.say("kirim produk")
+    for answer in ("Mangkuk Batok", "batok", "batok kelapa", "15 x 8 cm"):
+        chat.say(answer)
+    chat.say("15")
+    assert chat.step == "product:price" and "Rp15.000" in chat.text
+    chat.say("15rb")
+    assert chat.step == "product:capacity"
