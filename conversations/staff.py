@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from conversations import offices
 from conversations.vocabulary import ADMIN, BROADCASTER, CURATOR
 from storage import conversations as conversation_rows
 from storage import users
@@ -32,14 +33,25 @@ def is_broadcaster(user: Any) -> bool:
     return user is not None and BROADCASTER in (user.staff_roles or [])
 
 
+class StaffError(ValueError):
+    """A role that cannot be given or taken as asked; the message says why."""
+
+
 def give_role(session: Session, channel: str, address: str, role: str,
-              phone: str | None = None) -> User:
-    """Give the person at an address a staff role, making their row if they never wrote;
-    their conversation, if they have one, becomes theirs."""
+              phone: str | None = None, office_id: str = "pusat") -> User:
+    """Give the person at an address a staff role in an office, making their row if they
+    never wrote; their conversation, if they have one, becomes theirs. A staff member
+    works for one office: roles in another need their roles here taken away first."""
+    if offices.get(session, office_id) is None:
+        raise StaffError(f"no office with the id {office_id!r} (see kriya office list)")
     user = users.at(session, channel, address)
     if user is None:
         user = User(channel=channel, address=address, phone=phone)
         session.add(user)
+    if user.staff_roles and user.office_id not in (None, office_id):
+        raise StaffError(f"already staff of the office {user.office_id}: remove those roles "
+                         "first (kriya staff remove)")
+    user.office_id = office_id
     if role not in user.staff_roles:
         user.staff_roles = [*user.staff_roles, role]
         user.updated_at = utcnow()
@@ -47,3 +59,25 @@ def give_role(session: Session, channel: str, address: str, role: str,
     assert user.id is not None
     conversation_rows.tie_to_user(session, channel, address, user.id)
     return user
+
+
+def take_role(session: Session, channel: str, address: str, role: str | None = None
+              ) -> User:
+    """Take a role away (every role when none is named), at once: the next message the
+    person sends finds it gone. Without roles they belong to no office."""
+    user = users.at(session, channel, address)
+    if user is None or not user.staff_roles:
+        raise StaffError("no staff member at that address")
+    if role is not None and role not in user.staff_roles:
+        raise StaffError(f"they do not have the role {role}")
+    user.staff_roles = [r for r in user.staff_roles if role is not None and r != role]
+    if not user.staff_roles:
+        user.office_id = None
+    user.updated_at = utcnow()
+    session.flush()
+    return user
+
+
+def everyone(session: Session) -> list[User]:
+    """Every staff member, by office."""
+    return users.staff(session)

@@ -13,11 +13,12 @@ LAPAS_OFFICER = "lapas"
 ROLES = {ARTISAN: N_("Artisan / craft business"), LAPAS_OFFICER: N_("Lapas officer")}
 
 # Roles staff are given with `kriya staff add` (conversations.staff says what each may do).
-ADMIN, CURATOR, BROADCASTER = "admin", "curator", "broadcaster"
+ADMIN, CURATOR, BROADCASTER, VIEWER = "admin", "curator", "broadcaster", "viewer"
 STAFF_ROLES = {
     ADMIN: N_("Administrator"),
     CURATOR: N_("Curator"),
     BROADCASTER: N_("Broadcaster"),
+    VIEWER: N_("Viewer (sees, changes nothing)"),
 }
 
 CATEGORIES = {

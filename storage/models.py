@@ -89,6 +89,19 @@ def _ts(**kwargs: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **kwargs)
 
 
+class Office(SQLModel, table=True):
+    """An office that runs programs (a trade office, Dekranasda, Kemendag, a Kanwil) and the
+    provinces it reaches; none means all of Indonesia."""
+
+    __tablename__ = "offices"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=120)
+    kind: str = Field(default="national", max_length=16)
+    provinces: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
 class User(SQLModel, table=True):
     """A person who talks to the bot on one channel (artisan, Lapas officer or staff)."""
 
@@ -100,6 +113,8 @@ class User(SQLModel, table=True):
     address: str = Field(max_length=64)
     role: str | None = Field(default=None, max_length=16)
     staff_roles: list[str] = Field(default_factory=no_items, sa_column=Column(JSON, nullable=False))
+    # The office a staff member works for (with the roles above); none for everyone else.
+    office_id: str | None = Field(default=None, foreign_key="offices.id", max_length=32)
     name: str | None = Field(default=None, max_length=80)
     business_name: str | None = Field(default=None, max_length=80)
     province: str | None = Field(default=None, max_length=40)

@@ -176,3 +176,10 @@ def with_crafts(session: Session, crafts: Collection[str], among: Sequence[Any])
     wanted = set(crafts)
     return [person for person in among if wanted & set(made.get(person.id) or ())]
 
+
+
+def staff(session: Session) -> list[User]:
+    """Every person with a staff role, by office, then channel and address."""
+    found = session.exec(select(User).where(cast(User.staff_roles, String) != "[]")
+                         .order_by(User.office_id, User.channel, User.address))
+    return list(found)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot import channels
-from bot.cli.common import BadInput, with_address_options
+from bot.cli.common import BadInput
 from bot.demo import demo_programs
 from bot.wiring import config, open_database
-from conversations import lapas, programs, provinces, staff, vocabulary
+from conversations import lapas, programs, provinces
 from conversations.program_files import ProgramFileError, check_rows, read_rows
 from storage.db import session_scope, upgrade
 from storage.models import utcnow
@@ -21,7 +21,6 @@ from storage.models import utcnow
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 programs_app = typer.Typer(no_args_is_help=True, help="Programs: import and list.")
 lapas_app = typer.Typer(no_args_is_help=True, help="Lapas (prisons) and their invite codes.")
-staff_app = typer.Typer(no_args_is_help=True, help="Staff roles.")
 users_app = typer.Typer(no_args_is_help=True, help="Users from the offices' lists.")
 export_app = typer.Typer(no_args_is_help=True, help="Lists for organisers, as CSV or XLSX.")
 
@@ -85,24 +84,6 @@ def lapas_add(
     with session_scope(open_database(config())) as session:
         added = lapas.add(session, name, found.name)
     typer.echo(f"{added.name} ({added.province}): invite code {added.invite_code}")
-
-
-@staff_app.command("add")
-@with_address_options
-def staff_add(
-    role: Annotated[str, typer.Option("--role", help="admin, curator or broadcaster")],
-    address: tuple[str, str],
-) -> None:
-    """Give a user a staff role."""
-    if role not in vocabulary.STAFF_ROLES:
-        raise BadInput(f"role must be one of {', '.join(vocabulary.STAFF_ROLES)}")
-    channel, at = address
-    kind = channels.by_name(channel)
-    phone = at if kind is not None and kind.phone_addresses else None
-    with session_scope(open_database(config())) as session:
-        user = staff.give_role(session, channel, at, role, phone=phone)
-        roles = ", ".join(user.staff_roles)
-    typer.echo(f"{channel} {at}: {roles}")
 
 
 @users_app.command("import")
