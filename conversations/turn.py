@@ -18,6 +18,7 @@ from conversations.commands import (
     MENU_KEY,
     NAV_BACK,
     NAV_MENU,
+    STAFF_COMMANDS,
     global_command,
 )
 from conversations.context import Context
@@ -55,6 +56,9 @@ class Turn(GlobalWords):
 
     def _run(self) -> list[Outbound]:
         active = self._active()
+        if active is not None and (refusal := self._role_gone(active[0])) is not None:
+            self._leave()
+            return self._finish([refusal])  # a role taken away stops working at once
         command = global_command(self.ctx.inbound)
         if command == "privacy" and (self._home() is not None or (
                 active is not None and active[1].name.startswith("consent"))):
@@ -82,6 +86,13 @@ class Turn(GlobalWords):
                 "Welcome back! You were in {flow}. Here is where you stopped:").format(
                 flow=self.ctx._(flow.title or flow.name)))]
         return self._answer(flow, step)
+
+    def _role_gone(self, flow: Flow) -> str | None:
+        """Why a staff flow may not go on: the role it needs was taken away meanwhile."""
+        for flow_name, allowed, refusal in STAFF_COMMANDS.values():
+            if flow_name == flow.name and not allowed(self.ctx.user):
+                return self.ctx._(refusal)
+        return None
 
     def _answers_it(self, step: Step) -> bool:
         """Whether a message after long away answers the open question: a valid answer that
