@@ -1,4 +1,4 @@
-"""One vocabulary (/work/shared/GLOSSARY.md): the words Kriya does not use never reach a
+"""One vocabulary (the glossary's terms): the words Kriya does not use never reach a
 reader, in the chat (the Indonesian catalog), in the README or in the exports' headers."""
 
 from __future__ import annotations
