@@ -28,18 +28,10 @@ AGAIN_WORDS = ("cari lagi", "cari", "search again", "search", "ulang", "cari ula
 class HowToFind(Choice):
     """An option, or keywords typed straight away ('karet', 'pameran jakarta')."""
 
-    def parse(self, inbound: Inbound, ctx: Context) -> str:
-        try:
-            return super().parse(inbound, ctx)
-        except Invalid:
-            text = clean(inbound.text)
-            if inbound.choice is not None or not any(c.isalpha() for c in text):
-                raise
-            return TYPED + text[:60]
-
-
-class Results(Choice):
-    """A program of the list, a page key, or new words to look for ('cari lagi' asks how)."""
+    # Words that ask to search again rather than search for them, and whether typed words
+    # with digits may be keywords (not on a numbered list, where they are a wrong number).
+    again_words: tuple[str, ...] = ()
+    digits_are_words = True
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         try:
@@ -47,11 +39,18 @@ class Results(Choice):
         except Invalid:
             text = clean(inbound.text)
             if inbound.choice is not None or not any(c.isalpha() for c in text) \
-                    or any(c.isdigit() for c in text):
+                    or (not self.digits_are_words and any(c.isdigit() for c in text)):
                 raise
-            if fold(text) in AGAIN_WORDS:
+            if fold(text) in self.again_words:
                 return AGAIN
             return TYPED + text[:60]
+
+
+class Results(HowToFind):
+    """A program of the list, a page key, or new words to look for ('cari lagi' asks how)."""
+
+    again_words = AGAIN_WORDS
+    digits_are_words = False
 
 
 def names_programs(ctx: Context, typed: str) -> bool:
