@@ -65,7 +65,7 @@ class Answer:
         if self.label is None or inbound.choice is not None or not inbound.text:
             return None
         shown = self.show(value, ctx)
-        if fold(clean(inbound.text)) == fold(shown) and clean(inbound.text) == shown:
+        if clean(inbound.text) == shown:
             return None
         return f"{ctx._(self.label)}: {shown} ✔"
 
