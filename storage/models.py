@@ -175,6 +175,8 @@ class Program(SQLModel, table=True):
     funding_routes: list[dict[str, Any]] = Field(
         default_factory=no_items, sa_column=Column(JSON, nullable=False)
     )
+    # The office that made it and runs it; its staff alone manage it (pusat: everyone's).
+    office_id: str = Field(default="pusat", foreign_key="offices.id", max_length=32, index=True)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 
@@ -382,3 +384,7 @@ class ChannelPace(SQLModel, table=True):
 
     channel: str = Field(primary_key=True, max_length=16)
     next_at: datetime = _ts()
+
+
+# The console's tables live beside these; importing them here puts them on the same metadata.
+from storage import access_models as _access_models  # noqa: E402,F401

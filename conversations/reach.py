@@ -1,0 +1,83 @@
+"""What a staff member reaches: the office they work for, its provinces and its programs.
+
+A national office (no provinces) reaches all of Indonesia and every program; any other
+reaches the people, products, Lapas and sign-ups of its provinces and the programs it
+made. The chat, the console and the command line all ask here, so one rule holds in each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from conversations import offices
+from conversations.vocabulary import ADMIN, BROADCASTER, CURATOR, VIEWER
+from storage.models import Office, Program, User
+
+
+@dataclass(frozen=True)
+class Reach:
+    office: Office
+    roles: frozenset[str]
+
+    @property
+    def national(self) -> bool:
+        return not self.office.provinces
+
+    @property
+    def provinces(self) -> tuple[str, ...] | None:
+        """The provinces reached; None for all of them."""
+        return None if self.national else tuple(self.office.provinces)
+
+    def covers(self, province: str | None) -> bool:
+        return self.national or province in self.office.provinces
+
+    def owns(self, program: Program | None) -> bool:
+        """Whether this office runs the program (a national office runs them all)."""
+        return program is not None and (self.national or program.office_id == self.office.id)
+
+    def sees_user(self, user: User | None) -> bool:
+        return user is not None and self.covers(user.province)
+
+    @property
+    def changes_things(self) -> bool:
+        """Whether any role held may change anything (a viewer only looks)."""
+        return bool(self.roles - {VIEWER})
+
+    @property
+    def admin(self) -> bool:
+        return ADMIN in self.roles
+
+    @property
+    def curator(self) -> bool:
+        return CURATOR in self.roles
+
+    @property
+    def broadcaster(self) -> bool:
+        return BROADCASTER in self.roles
+
+    def audience(self, audience: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A broadcast audience narrowed to the office's provinces; None when nobody of
+        the asked provinces is within reach."""
+        narrowed = dict(audience)
+        if self.national:
+            return narrowed
+        asked = audience.get("provinces") or self.office.provinces
+        kept = [province for province in asked if province in self.office.provinces]
+        if not kept:
+            return None
+        narrowed["provinces"] = kept
+        return narrowed
+
+
+def of(session: Session, user: User | None) -> Reach | None:
+    """The reach of a staff member now; None for anyone without a role or an office."""
+    if user is None or not user.staff_roles:
+        return None
+    office = offices.get(session, user.office_id or offices.NATIONAL)
+    if office is None:
+        return None
+    return Reach(office, frozenset(user.staff_roles))
