@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import signups
+from conversations import offices, signups
 from conversations.outbox import withdraw_reminders
 from storage import programs as rows
 from storage.models import Program
@@ -24,6 +24,9 @@ def save(session: Session, values: dict[str, Any], now: datetime, default_zone: 
     """Add a program or update it by its id. Reminders of a date that moved are withdrawn;
     seats a change frees go to the waiting list, each told. Returns the program and how
     many moved up."""
+    # The office must exist (the national one is made again should it be missing).
+    if offices.get(session, values.get("office_id") or offices.NATIONAL) is None:
+        raise ValueError(f"no office with the id {values.get('office_id')!r}")
     program, changed = rows.save(session, values, now)
     for field, kind in REMINDED_OF.items():
         if field in changed:

@@ -74,6 +74,9 @@ def _truncate_all(database: Database) -> None:
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with database.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # What the migrations put in a new database comes back: the national office.
+        conn.execute(text("INSERT INTO offices (id, name, kind, provinces, created_at) "
+                          "VALUES ('pusat', 'Kantor pusat', 'national', '[]', now())"))
 
 
 @pytest.fixture(
