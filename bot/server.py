@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import channels, privacy_page
+from bot import channels, console, privacy_page
 from bot.channels.base import Channel
 from bot.config import Config
 from bot.dispatcher import Dispatcher
@@ -66,6 +66,8 @@ def create_app(config: Config) -> Starlette:
                                Route(privacy_page.PATH, privacy, methods=["GET"])]
     for channel in served:
         routes += channel.routes()
+    routes.append(console.mount(console.Console(
+        database, config.public_url, config.timezone, conversations.settings)))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

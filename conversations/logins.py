@@ -60,6 +60,18 @@ def link_url(public_url: str | None, token: str) -> str:
     return f"{base}{LOGIN_PATH}{token}"
 
 
+def check(session: Session, token: str, now: datetime) -> Refusal | None:
+    """Why a link would be refused, without using it (None: it would open a session)."""
+    link = rows.get_link(session, digest(token))
+    if link is None:
+        return Refusal.UNKNOWN
+    if link.used_at is not None:
+        return Refusal.USED
+    if link.expires_at <= now:
+        return Refusal.EXPIRED
+    return None if staff.is_staff(users.by_id(session, link.user_id)) else Refusal.NOT_STAFF
+
+
 def redeem(session: Session, token: str, now: datetime, agent: str = "") -> tuple[str, User]:
     """Use a link: returns the new session's secret (for the cookie) and its staff member."""
     hashed = digest(token)

@@ -1,6 +1,7 @@
 """Bring the catalogs in line with the code: `python -m locales.update`.
 
-Extracts every marked string (`_`, `N_`, `ngettext`) from bot/ and conversations/, then
+Extracts every marked string (`_`, `N_`, `ngettext`) from bot/ and conversations/ (code and
+templates), then
 adds new messages to each language's .po file and drops those the code no longer has.
 Translate the new entries in `locales/id/LC_MESSAGES/kriya.po` afterwards.
 """
@@ -10,19 +11,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "conversations")
 LANGUAGES = ("id", "en")
+# Python sources, and the web pages' Jinja2 templates (`{{ _("...") }}` in them).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
+KEYWORDS = DEFAULT_KEYWORDS
+OPTIONS = {"**/templates/**.html": {"extensions": "", "trimmed": "true"}}
 
 
 def template() -> Catalog:
     catalog = Catalog(project="Kriya", domain="kriya", fuzzy=False)
     for folder in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")]
+            ROOT / folder, method_map=METHODS, options_map=OPTIONS,
+            keywords=KEYWORDS
         ):
             catalog.add(message, locations=[(f"{folder}/{filename}", lineno)],
                         auto_comments=comments, context=context)

@@ -1,0 +1,27 @@
+"""The staff console under /console/: pages rendered on the server for the offices' staff,
+calling the same domain functions as the chat and the command line."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from bot.console import auth, summary, web
+from bot.console.web import PREFIX, Console
+
+__all__ = ["Console", "mount"]
+
+
+def mount(console: Console) -> Mount:
+    def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",),
+             changes: bool = False) -> Route:
+        return Route(path, web.staff_page(console, handler, changes=changes),
+                     methods=list(methods))
+
+    async def missing(request: Request) -> Response:
+        return web.not_found(request, console)
+
+    routes = [*auth.routes(console), page("/", summary.page),
+              Route("/{rest:path}", missing, methods=["GET", "POST"])]
+    return Mount(PREFIX, routes=routes)
