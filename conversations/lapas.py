@@ -32,3 +32,25 @@ def by_code(session: Session, code: str) -> Lapas | None:
 
 def get(session: Session, lapas_id: int | None) -> Lapas | None:
     return rows.get(session, lapas_id)
+
+
+# A revoked code: no typed code ever reads like it (those are XXXX-XXXX), and it stays
+# unique per Lapas as the column wants.
+REVOKED = "~"
+
+
+def code_active(lapas: Lapas) -> bool:
+    return not lapas.invite_code.startswith(REVOKED)
+
+
+def new_code(session: Session, lapas: Lapas) -> str:
+    """A new invite code; the old one stops working at once. Officers already joined stay."""
+    lapas.invite_code = new_invite_code()
+    session.flush()
+    return lapas.invite_code
+
+
+def revoke_code(session: Session, lapas: Lapas) -> None:
+    """No code lets anyone join this Lapas until a new one is made."""
+    lapas.invite_code = f"{REVOKED}{lapas.id}"
+    session.flush()

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from bot.console import auth, summary, web
+from bot.console import audit_page, auth, people, staff_pages, summary, web
 from bot.console.web import PREFIX, Console
 
 __all__ = ["Console", "mount"]
@@ -23,5 +23,8 @@ def mount(console: Console) -> Mount:
         return web.not_found(request, console)
 
     routes = [*auth.routes(console), page("/", summary.page),
+              *people.routes(console),
+              *staff_pages.routes(console),
+              *audit_page.routes(console),
               Route("/{rest:path}", missing, methods=["GET", "POST"])]
     return Mount(PREFIX, routes=routes)

@@ -185,15 +185,17 @@ def not_found(request: Request, console: Console) -> HTMLResponse:
 Handler = Callable[[Desk], Response]
 
 
-def staff_page(console: Console, handler: Handler, *, changes: bool = False
-               ) -> Callable[[Request], Awaitable[Response]]:
-    """An endpoint for logged-in staff. POSTs must carry the CSRF token; `changes` pages
-    refuse viewers even for GET (a form that could only be refused)."""
+def staff_page(console: Console, handler: Handler, *, changes: bool = False,
+               reads: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint for logged-in staff. POSTs must carry the CSRF token and are refused
+    to viewers, unless `reads` (a search posted to keep it out of the address); `changes`
+    pages refuse viewers even for GET (a form that could only be refused)."""
 
     async def endpoint(request: Request) -> Response:
         form = await request.form() if request.method == "POST" else None
         try:
-            return await run_in_threadpool(_handle, console, handler, request, form, changes)
+            return await run_in_threadpool(_handle, console, handler, request, form,
+                                          changes or (form is not None and not reads))
         except NotFound:
             return not_found(request, console)
         except FormExpired:
@@ -237,7 +239,7 @@ def _handle(console: Console, handler: Handler, request: Request, form: FormData
                            else None, console.default_zone)
             desk = Desk(console, request, session, user, staff_reach, staff_session,
                         secret or "", translator(language(request, user), zone), now, form)
-            if changes or form is not None:
+            if changes:
                 desk.need_changes()
             response = handler(desk)
     except _LoggedOut:
