@@ -232,3 +232,12 @@ def test_the_log_shows_only_the_offices_entries(console):
     log_in(console, console.database, admin)
     seen = text_of(console.get("/console/log").text)
     assert "ntb-expo" in seen and "tei-2027" not in seen
+
+
+def test_the_only_admin_cannot_lock_the_office_out(console):
+    admin = make_staff(console.database, "615", "admin", "disperindag-ntb", ("NTB",))
+    log_in(console, console.database, admin)
+    csrf = csrf_of(console.get("/console/staf").text)
+    refused = console.post(f"/console/staf/{admin}/cabut", data={"csrf": csrf, "role": "admin"})
+    assert refused.status_code == 400 and "satu-satunya administrator" in text_of(refused.text)
+    assert console.get("/console/staf").status_code == 200  # still an admin

@@ -92,6 +92,12 @@ def take_role(desk: Desk) -> Response:
     member = _member(desk)
     role = desk.field("role") or None
     before = list(member.staff_roles)
+    admins = [m for m in people.staff_of(desk.session, desk.reach.office.id)
+              if vocabulary.ADMIN in m.staff_roles]
+    if member.id == desk.user.id and role in (None, vocabulary.ADMIN) and len(admins) == 1:
+        return page(desk, {"roles": desk._(
+            "You are the office's only administrator: give the role to a colleague first, "
+            "so that someone can still manage the office.")}, status=400)
     try:
         staff.take_role(desk.session, member.channel, member.address, role)
     except staff.StaffError:

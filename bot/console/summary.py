@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from bot import channels
 from bot.console.web import Desk
 from conversations import overview
 
@@ -15,5 +14,4 @@ def page(desk: Desk) -> Response:
     reach_text = (desk._("All of Indonesia.") if provinces is None
                   else desk._("Provinces: {provinces}.").format(provinces=", ".join(provinces)))
     return desk.render("console/summary.html", here="summary", o=found,
-                       bars=overview.chart(found.per_day), reach_text=reach_text,
-                       channel_titles=channels.titles())
+                       bars=overview.chart(found.per_day), reach_text=reach_text)

@@ -24,6 +24,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from bot import channels
 from conversations import logins, reach
 from conversations.i18n import (
     DEFAULT_LANGUAGE,
@@ -147,8 +148,23 @@ class Pages:
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("bot", "templates"),
                       autoescape=select_autoescape(default=True))
-    env.globals.update(prefix=PREFIX, languages=LANGUAGE_NAMES)
+    env.globals.update(prefix=PREFIX, languages=LANGUAGE_NAMES, channel_titles=channels.titles())
+    env.filters["browser"] = browser_of
     return env
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser", "Samsung Internet"),
+             ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Windows", "Windows"), ("Mac OS", "macOS"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
+
+def browser_of(agent: str) -> str:
+    """'Chrome, Android': what a person recognises of their browser's long name."""
+    found = [next((name for mark, name in table if mark in agent), "")
+             for table in (_BROWSERS, _SYSTEMS)]
+    return ", ".join(part for part in found if part) or agent[:40]
 
 
 def render(template: str, tr: Translator, **context: Any) -> str:
