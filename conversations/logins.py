@@ -56,7 +56,7 @@ def new_link(session: Session, user: User, now: datetime) -> str:
 
 
 def link_url(public_url: str | None, token: str) -> str:
-    base = (public_url or "http://localhost:8080").rstrip("/")
+    base = (public_url or "http://localhost:8000").rstrip("/")  # `kriya serve` by default
     return f"{base}{LOGIN_PATH}{token}"
 
 

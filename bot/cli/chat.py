@@ -62,7 +62,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the webhooks of every configured channel, with the outbox dispatcher."""
+    """Serve the webhooks of every configured channel, with the outbox dispatcher, and the
+    staff console at /console/."""
     import uvicorn
 
     from bot.server import create_app
