@@ -155,3 +155,13 @@ def test_an_unknown_console_page_is_a_plain_404(console):
     log_in(console, console.database, admin)
     missing = console.get("/console/no-such-page")
     assert missing.status_code == 404 and "Traceback" not in missing.text
+
+
+def test_console_pages_cannot_be_framed_or_run_scripts(console):
+    admin = make_staff(console.database, "512", "admin")
+    log_in(console, console.database, admin)
+    for path in ("/console/", "/console/masuk", "/console/login/wrong"):
+        headers = console.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert "script-src 'none'" in headers["content-security-policy"], path
+        assert headers["x-frame-options"] == "DENY", path

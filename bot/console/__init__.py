@@ -3,6 +3,7 @@ calling the same domain functions as the chat and the command line."""
 
 from __future__ import annotations
 
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -27,4 +28,4 @@ def mount(console: Console) -> Mount:
               *staff_pages.routes(console),
               *audit_page.routes(console),
               Route("/{rest:path}", missing, methods=["GET", "POST"])]
-    return Mount(PREFIX, routes=routes)
+    return Mount(PREFIX, routes=routes, middleware=[Middleware(web.SecurityHeaders)])
