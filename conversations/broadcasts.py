@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import outbox, signups, staff
+from conversations import audit, outbox, signups
+from conversations import reach as reaching
 from conversations.messages import Outbound
 from conversations.outbox import Message, MessageKind, Recipient
 from conversations.provinces import zone_of
 from conversations.quiet_hours import NIGHT, QuietHours, quiet_until
+from conversations.reach import Reach
 from storage import broadcasts as rows
 from storage import outbox as outbox_rows
 from storage import programs, users
@@ -63,17 +65,40 @@ def count(session: Session, audience: Mapping[str, Any]) -> int:
     return len(recipients(session, audience))
 
 
+class OutOfReach(PermissionError):
+    """An audience outside the sender's office: its provinces or its programs."""
+
+
+def within_reach(session: Session, audience: Mapping[str, Any], reach: Reach
+                 ) -> dict[str, Any]:
+    """The audience as an office may send to it: narrowed to the office's provinces (all
+    of them for "everyone"), and only with a program the office runs. Raises OutOfReach
+    when nobody of it is the office's to reach."""
+    narrowed = reach.audience(audience)
+    if narrowed is None:
+        raise OutOfReach("those provinces are outside the office's reach")
+    if narrowed.get("program") and not reach.owns(programs.get(session, narrowed["program"])):
+        raise OutOfReach("the program is another office's")
+    return narrowed
+
+
 def queue(
     session: Session, text: str, audience: Mapping[str, Any], *, now: datetime,
     send_at: datetime | None = None, media: tuple[str, ...] = (),
     created_by: User | None = None, default_zone: str = "Asia/Jakarta",
-    quiet: QuietHours | None = NIGHT,
+    quiet: QuietHours | None = NIGHT, office: Reach | None = None, via: str = audit.CHAT,
 ) -> Broadcast:
     """Record a broadcast and queue one message per recipient, at `send_at` (default now).
-    From the chat, `created_by` is the staff member, who must be a broadcaster; from the
-    command line there is none."""
-    if created_by is not None and not staff.is_broadcaster(created_by):
-        raise PermissionError("only broadcasters send broadcasts")
+    From the chat, `created_by` is the staff member, who must be a broadcaster, and the
+    audience is their office's reach of it; the command line names the `office` it acts
+    for (none: everyone)."""
+    reach = office
+    if created_by is not None:
+        reach = reaching.of(session, created_by)
+        if reach is None or not reach.broadcaster:
+            raise PermissionError("only broadcasters send broadcasts")
+    if reach is not None:
+        audience = within_reach(session, audience, reach)
     at = send_at if send_at is not None and send_at > now else now
     broadcast = Broadcast(text=text, media=list(media), audience=dict(audience),
                           created_by=created_by.id if created_by is not None else None,
@@ -90,6 +115,10 @@ def queue(
     ]
     broadcast.recipients = outbox.queue(session, messages, now, once=True)
     session.flush()
+    audit.record(session, created_by, via, "broadcast.queued", "broadcast", broadcast.id,
+                 after={"text": text, "audience": broadcast.audience, "send_at": at,
+                        "recipients": broadcast.recipients, "photos": len(media)},
+                 office_id=reach.office.id if reach is not None else None, now=now)
     return broadcast
 
 
@@ -107,17 +136,29 @@ def counts(session: Session, broadcast_id: int) -> dict[str, int]:
     return found
 
 
-def stop(session: Session, broadcast_id: int, now: datetime) -> int | None:
+def stop(session: Session, broadcast_id: int, now: datetime, *, by: User | None = None,
+         via: str = audit.CHAT) -> int | None:
     """Stop a broadcast: what has not left yet stays in the outbox, marked stopped.
-    Returns how many were stopped; None if there is no such broadcast."""
+    Returns how many were stopped; None if there is no such broadcast (or, for a staff
+    member, none of theirs to stop)."""
     broadcast = rows.get(session, broadcast_id)
-    if broadcast is None:
+    reach = reaching.of(session, by) if by is not None else None
+    if broadcast is None or (by is not None and not _may_stop(reach, by, broadcast)):
         return None
     stopped = outbox_rows.change_pending(session, now, topic=topic(broadcast_id),
                                          status=OutboxStatus.STOPPED)
+    before = {"status": broadcast.status, "stopped": 0}
     broadcast.status, broadcast.stopped_at = BroadcastStatus.STOPPED, now
     session.flush()
+    audit.record(session, by, via, "broadcast.stopped", "broadcast", broadcast_id,
+                 before=before, after={"status": broadcast.status, "stopped": stopped},
+                 office_id=reach.office.id if reach is not None else None, now=now)
     return stopped
+
+
+def _may_stop(reach: Reach | None, user: User, broadcast: Broadcast) -> bool:
+    """A broadcaster stops their own broadcasts."""
+    return reach is not None and reach.broadcaster and broadcast.created_by == user.id
 
 
 def recent(session: Session, created_by: int | None = None, limit: int = 5) -> list[Broadcast]:

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import staff
+from conversations import audit
+from conversations import reach as reaching
 from conversations.i18n import N_, Translator
 from conversations.outbox import MessageKind, notify
 from conversations.vocabulary import LAPAS_OFFICER
@@ -99,17 +100,24 @@ def resubmit(session: Session, user: User, product_id: int, values: Mapping[str,
 
 
 def waiting_for(session: Session, curator: User, now: datetime) -> int:
-    """How many products this curator could take now."""
-    return products.count_waiting(session, now, WAITING, curator.id)
+    """How many products this curator could take now, in their office's provinces."""
+    reach = reaching.of(session, curator)
+    if reach is None:
+        return 0
+    return products.count_waiting(session, now, WAITING, curator.id, reach.provinces)
 
 
 def take_next(session: Session, curator: User, now: datetime, *, province: str | None = None,
               category: str | None = None, exclude: Sequence[int] = ()) -> Product | None:
-    """Hold the oldest waiting product in scope for this curator, or None."""
-    if not staff.is_curator(curator) or curator.id is None:
+    """Hold the oldest waiting product in scope, of the curator's office's provinces, for
+    this curator; or None."""
+    reach = reaching.of(session, curator)
+    if reach is None or not reach.curator or curator.id is None:
+        return None
+    if province is not None and not reach.covers(province):
         return None
     for candidate in products.waiting(session, now, WAITING, curator_id=curator.id,
-                                      provinces=(province,) if province else None,
+                                      provinces=(province,) if province else reach.provinces,
                                       category=category, exclude=exclude):
         if candidate.id is not None and products.take(session, candidate.id, curator.id, now,
                                                       now + CLAIM_FOR, WAITING):
@@ -124,18 +132,29 @@ def let_go(session: Session, product_id: int, curator: User, now: datetime) -> N
 
 
 def decide(session: Session, product_id: int, curator: User, status: ProductStatus,
-           note: str | None, now: datetime, default_zone: str) -> tuple[Product | None, str]:
-    """Record a curator's decision and tell the submitter. Returns the product and "ok",
-    or None and why not: "not_allowed" (not a curator, any more: the hold is let go) or
-    "lost" (the hold ran out and the product went back to the queue)."""
+           note: str | None, now: datetime, default_zone: str, *, via: str = audit.CHAT
+           ) -> tuple[Product | None, str]:
+    """Record a curator's decision, tell the submitter and keep it in the audit log.
+    Returns the product and "ok", or None and why not (the hold is let go): "not_allowed"
+    (not a curator, any more), "out_of_reach" (the product is of a province outside their
+    office's), or "lost" (the hold ran out and the product went back to the queue)."""
     if status not in DECISIONS:
         raise ValueError(f"{status!r} is not a decision")
-    if not staff.is_curator(curator):
+    reach = reaching.of(session, curator)
+    held = products.get(session, product_id)
+    if reach is None or not reach.curator:
         let_go(session, product_id, curator, now)
         return None, "not_allowed"
+    if held is None or not reach.covers(held.province):
+        let_go(session, product_id, curator, now)
+        return None, "lost" if held is None else "out_of_reach"
+    before = {"status": held.status, "note": held.curator_note}
     product = products.decide(session, product_id, curator.id or 0, status, note, now)
     if product is None:
         return None, "lost"
+    audit.record(session, curator, via, "product.decided", "product", product.id,
+                 before=before, after={"status": product.status, "note": note},
+                 office_id=reach.office.id, now=now)
     _tell_submitter(session, product, now, default_zone)
     return product, "ok"
 

@@ -6,8 +6,9 @@ import secrets
 
 from sqlmodel import Session
 
+from conversations import audit, offices
 from storage import lapas as rows
-from storage.models import Lapas
+from storage.models import Lapas, User
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mistake
 
@@ -17,9 +18,24 @@ def new_invite_code() -> str:
         "".join(secrets.choice(INVITE_ALPHABET) for _ in range(4)) for _ in range(2))
 
 
-def add(session: Session, name: str, province: str) -> Lapas:
-    """Register a Lapas; its officers join with the invite code it gets."""
-    return rows.add(session, " ".join(name.split()), province, new_invite_code())
+class LapasError(ValueError):
+    """A Lapas that cannot be registered as asked; the message says why."""
+
+
+def add(session: Session, name: str, province: str, *, office_id: str = offices.NATIONAL,
+        actor: User | None = None, via: str = audit.CLI) -> Lapas:
+    """Register a Lapas, for an office that reaches its province; its officers join with
+    the invite code it gets (kept out of the audit log: it lets people in)."""
+    office = offices.get(session, office_id)
+    if office is None:
+        raise LapasError(f"no office with the id {office_id!r} (see kriya office list)")
+    if not offices.reaches(office, province):
+        raise LapasError(f"{province} is outside the reach of the office {office_id} "
+                         f"({', '.join(office.provinces)})")
+    added = rows.add(session, " ".join(name.split()), province, new_invite_code())
+    audit.record(session, actor, via, "lapas.added", "lapas", added.id,
+                 after={"name": added.name, "province": added.province}, office_id=office_id)
+    return added
 
 
 def by_code(session: Session, code: str) -> Lapas | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session
 
-from conversations import provinces
+from conversations import audit, provinces
 from storage import offices as rows
-from storage.models import Office
+from storage.models import Office, User
 
 NATIONAL = "pusat"  # every staff member given a role before offices existed works here
 KINDS = ("national", "trade", "dekranasda", "kanwil")
@@ -21,8 +22,10 @@ class OfficeError(ValueError):
 
 
 def add(session: Session, name: str, office_id: str, province_names: Sequence[str] = (),
-        kind: str | None = None) -> Office:
-    """Add an office, or change the name, kind and provinces of the one with this id."""
+        kind: str | None = None, *, actor: User | None = None, via: str = audit.CLI
+        ) -> Office:
+    """Add an office, or change the name, kind and provinces of the one with this id; the
+    audit log keeps what was made or changed."""
     if not _ID.match(office_id):
         raise OfficeError("the id must be 2 to 32 small letters, digits or dashes, e.g. "
                           "disperindag-ntb")
@@ -37,10 +40,21 @@ def add(session: Session, name: str, office_id: str, province_names: Sequence[st
     kind = kind or ("trade" if reached else "national")
     if kind not in KINDS:
         raise OfficeError(f"kind must be one of {', '.join(KINDS)}")
-    office = rows.get(session, office_id) or Office(id=office_id, name=name.strip())
+    existing = rows.get(session, office_id)
+    before = _described(existing) if existing is not None else None
+    office = existing or Office(id=office_id, name=name.strip())
     office.name, office.kind = name.strip(), kind
     office.provinces = list(dict.fromkeys(reached))
-    return rows.save(session, office)
+    rows.save(session, office)
+    if before != _described(office):
+        audit.record(session, actor, via, "office.changed" if before else "office.added",
+                     "office", office.id, before=before, after=_described(office),
+                     office_id=office.id)
+    return office
+
+
+def _described(office: Office) -> dict[str, Any]:
+    return {"name": office.name, "kind": office.kind, "provinces": list(office.provinces)}
 
 
 def get(session: Session, office_id: str | None) -> Office | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -242,8 +243,11 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_rows(rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Every row checked; raises with all the bad rows if any."""
+def check_rows(rows: list[tuple[int, dict[str, Any]]],
+               refuse: Callable[[dict[str, Any]], str | None] | None = None
+               ) -> list[dict[str, Any]]:
+    """Every row checked (and, by `refuse`, what only the database knows: whose program
+    an id is); raises with all the bad rows if any."""
     programs, errors, seen = [], [], {}
     for number, raw in rows:
         try:
@@ -253,6 +257,9 @@ def check_rows(rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
             continue
         if values["id"] in seen:
             errors.append(RowError(number, f"id {values['id']} repeats row {seen[values['id']]}"))
+            continue
+        if refuse is not None and (why := refuse(values)) is not None:
+            errors.append(RowError(number, why))
             continue
         seen[values["id"]] = number
         programs.append(values)

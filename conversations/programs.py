@@ -9,25 +9,33 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import offices, signups
+from conversations import audit, offices, signups
 from conversations.outbox import withdraw_reminders
+from conversations.program_files import check_rows
 from storage import programs as rows
-from storage.models import Program
+from storage.models import Program, User
 
 # A change of these dates makes the reminders of the old date wrong: withdrawn, and made
 # again by the next tick.
 REMINDED_OF = {"starts_at": "event-", "registration_deadline": "deadline-"}
 
 
-def save(session: Session, values: dict[str, Any], now: datetime, default_zone: str
-         ) -> tuple[Program, int]:
+def save(session: Session, values: dict[str, Any], now: datetime, default_zone: str, *,
+         actor: User | None = None, via: str = audit.CLI) -> tuple[Program, int]:
     """Add a program or update it by its id. Reminders of a date that moved are withdrawn;
     seats a change frees go to the waiting list, each told. Returns the program and how
-    many moved up."""
+    many moved up. The audit log of its office keeps what was made or changed."""
     # The office must exist (the national one is made again should it be missing).
     if offices.get(session, values.get("office_id") or offices.NATIONAL) is None:
         raise ValueError(f"no office with the id {values.get('office_id')!r}")
+    existing = rows.get(session, values["id"])
+    before = {key: getattr(existing, key) for key in values} if existing else None
     program, changed = rows.save(session, values, now)
+    if before is None or changed:
+        audit.record(session, actor, via, "program.changed" if before else "program.created",
+                     "program", program.id, before=before,
+                     after={key: getattr(program, key) for key in values},
+                     office_id=program.office_id, now=now)
     for field, kind in REMINDED_OF.items():
         if field in changed:
             withdraw_reminders(session, program.id, now, kind_prefix=kind)
@@ -38,30 +46,52 @@ def save(session: Session, values: dict[str, Any], now: datetime, default_zone: 
 
 
 def save_all(session: Session, programs: Iterable[dict[str, Any]], now: datetime,
-             default_zone: str) -> tuple[int, int]:
+             default_zone: str, *, actor: User | None = None, via: str = audit.CLI
+             ) -> tuple[int, int]:
     """Save every program of a file; returns how many, and how many people moved up from
     waiting lists."""
     saved = moved = 0
     for values in programs:
-        moved += save(session, values, now, default_zone)[1]
+        moved += save(session, values, now, default_zone, actor=actor, via=via)[1]
         saved += 1
     return saved, moved
+
+
+def import_rows(session: Session, found: list[tuple[int, dict[str, Any]]], office_id: str,
+                now: datetime, default_zone: str, *, actor: User | None = None,
+                via: str = audit.CLI) -> tuple[int, int]:
+    """The programs of a file, for an office: all of them or, with any bad row (one that
+    would take another office's program among them), none; ProgramFileError names each.
+    Returns how many were saved, and how many people moved up from waiting lists."""
+    checked = check_rows(found, refuse=lambda values: _run_elsewhere(session, values["id"],
+                                                                     office_id))
+    return save_all(session, [{**values, "office_id": office_id} for values in checked],
+                    now, default_zone, actor=actor, via=via)
+
+
+def _run_elsewhere(session: Session, program_id: str, office_id: str) -> str | None:
+    """Why a program may not be imported for this office: another office runs it."""
+    program = rows.get(session, program_id)
+    if program is None or program.office_id == office_id:
+        return None
+    return f"the program {program_id} belongs to the office {program.office_id}"
 
 
 def get(session: Session, program_id: str | None) -> Program | None:
     return rows.get(session, program_id)
 
 
-def every(session: Session) -> list[Program]:
-    return rows.every(session)
+def every(session: Session, office_id: str | None = None) -> list[Program]:
+    """Every program (one office's, if given)."""
+    return rows.every(session, office_id)
 
 
 def find(session: Session, now: datetime, *, provinces: Sequence[str] | None = None,
          kind: str | None = None, audience: str | None = None,
-         words: Sequence[Sequence[str]] = (), offset: int = 0, limit: int = 5
-         ) -> tuple[list[Program], int]:
-    """Programs not yet over, for `audience` (those for everyone too), open ones first,
-    nearest deadline first; and how many match in all."""
+         words: Sequence[Sequence[str]] = (), office_id: str | None = None,
+         offset: int = 0, limit: int = 5) -> tuple[list[Program], int]:
+    """Programs not yet over, for `audience` (those for everyone too), of one office if
+    given, open ones first, nearest deadline first; and how many match in all."""
     return rows.upcoming(session, now, provinces=provinces, kind=kind,
                          audiences=(audience, "both") if audience else None, words=words,
-                         offset=offset, limit=limit)
+                         office_id=office_id, offset=offset, limit=limit)

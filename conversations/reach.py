@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations import offices
-from conversations.vocabulary import ADMIN, BROADCASTER, CURATOR, VIEWER
+from conversations.vocabulary import ADMIN, BROADCASTER, CURATOR, STAFF_ROLES, VIEWER
 from storage.models import Office, Program, User
 
 
@@ -38,6 +38,11 @@ class Reach:
     def owns(self, program: Program | None) -> bool:
         """Whether this office runs the program (a national office runs them all)."""
         return program is not None and (self.national or program.office_id == self.office.id)
+
+    @property
+    def program_office(self) -> str | None:
+        """The office whose programs are this reach's; None for every program."""
+        return None if self.national else self.office.id
 
     def sees_user(self, user: User | None) -> bool:
         return user is not None and self.covers(user.province)
@@ -81,3 +86,12 @@ def of(session: Session, user: User | None) -> Reach | None:
     if office is None:
         return None
     return Reach(office, frozenset(user.staff_roles))
+
+
+def of_office(session: Session, office_id: str | None) -> Reach | None:
+    """The reach of an office when the command line acts for it (every role that changes
+    things); None when there is no such office."""
+    office = offices.get(session, office_id or offices.NATIONAL)
+    if office is None:
+        return None
+    return Reach(office, frozenset(STAFF_ROLES) - {VIEWER})

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from conversations import lapas, program_text, staff
+from conversations import audit, lapas, program_text, staff
+from conversations import reach as reaching
 from conversations.i18n import Translator
 from conversations.messages import Outbound
 from conversations.outbox import Message, MessageKind, Recipient, queue, translator_for
@@ -39,12 +40,14 @@ def undoable(registration: Registration | None, user: User | None, now: datetime
 
 
 def decide(session: Session, registration_id: int, decider: User, selected: bool,
-           now: datetime, default_zone: str) -> tuple[Registration | None, str]:
-    """Mark an applicant selected or not; they are told UNDO_WINDOW later. Returns the
-    registration and "ok", or None and why not: "not_allowed" (the decider does not
-    manage programs), "gone", "decided" (someone else was first) or "full" (as many
-    selected as the quota)."""
-    if not staff.manages_programs(decider) or decider.id is None:
+           now: datetime, default_zone: str, *, via: str = audit.CHAT
+           ) -> tuple[Registration | None, str]:
+    """Mark an applicant selected or not; they are told UNDO_WINDOW later, and the audit
+    log keeps it. Returns the registration and "ok", or None and why not: "not_allowed"
+    (the decider does not manage programs, or not this one: another office runs it),
+    "gone", "decided" (someone else was first) or "full" (as many selected as the quota)."""
+    reach = reaching.of(session, decider)
+    if not staff.manages_programs(decider) or reach is None or decider.id is None:
         return None, "not_allowed"
     registration = rows.get(session, registration_id)
     if registration is None:
@@ -53,6 +56,8 @@ def decide(session: Session, registration_id: int, decider: User, selected: bool
     session.refresh(registration)
     if program is None:
         return None, "gone"
+    if not reach.owns(program):
+        return None, "not_allowed"
     if registration.status != SignUpStatus.CONFIRMED:
         return None, "decided"
     if selected and program.quota is not None and \
@@ -62,29 +67,40 @@ def decide(session: Session, registration_id: int, decider: User, selected: bool
     registration.decided_by = decider.id
     registration.decided_at = registration.updated_at = now
     session.flush()
+    audit.record(session, decider, via, "selection.decided", "registration", registration.id,
+                 before={"status": SignUpStatus.CONFIRMED},
+                 after={"status": registration.status}, office_id=reach.office.id, now=now)
     _tell_applicant(session, registration, program, now, default_zone)
     return registration, "ok"
 
 
-def undo(session: Session, registration_id: int | None, user: User | None, now: datetime
-         ) -> tuple[Registration | None, str]:
+def undo(session: Session, registration_id: int | None, user: User | None, now: datetime,
+         *, via: str = audit.CHAT) -> tuple[Registration | None, str]:
     """Take back a decision not yet told: the applicant waits again, and the message that
     would tell them is withdrawn. Returns the registration and "ok", or None and why not:
     "not_allowed", "gone", or "final" (told already, decided by someone else, or undone)."""
-    if not staff.manages_programs(user) or user is None:
+    reach = reaching.of(session, user)
+    if not staff.manages_programs(user) or user is None or reach is None:
         return None, "not_allowed"
     registration = rows.get(session, registration_id)
-    if registration is None or programs.lock(session, registration.program_id) is None:
+    program = programs.lock(session, registration.program_id) if registration else None
+    if registration is None or program is None:
         return None, "gone"
+    if not reach.owns(program):
+        return None, "not_allowed"
     session.refresh(registration)
     if not undoable(registration, user, now):
         return None, "final"
     outbox_rows.change_pending(session, now, topic=selection_topic(registration.id),
                                kind=MessageKind.SELECTION, status=OutboxStatus.WITHDRAWN)
+    before = registration.status
     registration.status = SignUpStatus.CONFIRMED
     registration.decided_by = registration.decided_at = None
     registration.updated_at = now
     session.flush()
+    audit.record(session, user, via, "selection.undone", "registration", registration.id,
+                 before={"status": before}, after={"status": registration.status},
+                 office_id=reach.office.id, now=now)
     return registration, "ok"
 
 

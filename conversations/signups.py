@@ -335,13 +335,13 @@ def of_program(session: Session, program_id: str) -> list[Registration]:
 
 def programs_with_signups(session: Session, since: datetime, *,
                           words: Sequence[Sequence[str]] = (), program_id: str | None = None,
-                          offset: int = 0, limit: int = 10
+                          office_id: str | None = None, offset: int = 0, limit: int = 10
                           ) -> tuple[list[tuple[Program, int]], int]:
     """Programs not over before `since` (and the one `program_id` names, whenever it
-    ended) whose text holds one of each set of `words`, and how many active sign-ups each
-    has, those with sign-ups first; and how many match in all."""
+    ended) whose text holds one of each set of `words`, of one office if given, and how
+    many active sign-ups each has, those with sign-ups first; and how many match in all."""
     return programs.with_signups(session, since, ACTIVE, words=words, program_id=program_id,
-                                 offset=offset, limit=limit)
+                                 office_id=office_id, offset=offset, limit=limit)
 
 
 def selection_topic(registration_id: int | None) -> str:

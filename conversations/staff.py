@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations import offices
-from conversations.vocabulary import ADMIN, BROADCASTER, CURATOR
+from conversations.vocabulary import ADMIN, BROADCASTER, CURATOR, VIEWER
 from storage import conversations as conversation_rows
 from storage import users
 from storage.models import User, utcnow
@@ -26,6 +26,17 @@ def is_curator(user: Any) -> bool:
 def manages_programs(user: Any) -> bool:
     """Whether a user may see programs' sign-ups and select participants (`/program`)."""
     return user is not None and bool({ADMIN, CURATOR} & set(user.staff_roles or []))
+
+
+def sees_programs(user: Any) -> bool:
+    """Whether a user may look at programs and their sign-ups (`/program`): those who
+    run them, and viewers."""
+    return user is not None and bool({ADMIN, CURATOR, VIEWER} & set(user.staff_roles or []))
+
+
+def only_looks(user: Any) -> bool:
+    """Whether a staff member's roles only let them look (a viewer and nothing more)."""
+    return is_staff(user) and not set(user.staff_roles) - {VIEWER}
 
 
 def is_broadcaster(user: Any) -> bool:
@@ -76,6 +87,12 @@ def take_role(session: Session, channel: str, address: str, role: str | None = N
     user.updated_at = utcnow()
     session.flush()
     return user
+
+
+def member_at(session: Session, channel: str, address: str) -> User | None:
+    """The staff member at an address; None for anyone without a role."""
+    user = users.at(session, channel, address)
+    return user if is_staff(user) else None
 
 
 def everyone(session: Session) -> list[User]:

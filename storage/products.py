@@ -49,8 +49,10 @@ def waiting(
 
 
 def count_waiting(session: Session, now: datetime, statuses: Collection[str],
-                  curator_id: int | None = None) -> int:
-    query = _queue(select(func.count()).select_from(Product), now, statuses, curator_id, None)
+                  curator_id: int | None = None, provinces: Collection[str] | None = None
+                  ) -> int:
+    query = _queue(select(func.count()).select_from(Product), now, statuses, curator_id,
+                   provinces)
     return int(session.exec(query).one())
 
 

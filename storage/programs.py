@@ -41,19 +41,26 @@ def save(session: Session, values: dict[str, Any], now: datetime) -> tuple[Progr
     return program, changed
 
 
-def every(session: Session) -> list[Program]:
-    return list(session.exec(select(Program).order_by(Program.starts_at, Program.id)))
+def every(session: Session, office_id: str | None = None) -> list[Program]:
+    """Every program (of one office, if given), the first to start first."""
+    query = select(Program).order_by(Program.starts_at, Program.id)
+    if office_id is not None:
+        query = query.where(Program.office_id == office_id)
+    return list(session.exec(query))
 
 
 def upcoming(
     session: Session, now: datetime, *, provinces: Sequence[str] | None = None,
     kind: str | None = None, audiences: Sequence[str] | None = None,
-    words: Sequence[Sequence[str]] = (), offset: int = 0, limit: int = 5,
+    words: Sequence[Sequence[str]] = (), office_id: str | None = None, offset: int = 0,
+    limit: int = 5,
 ) -> tuple[list[Program], int]:
-    """Programs not yet over, open ones first, nearest deadline first; and how many in all.
-    Each entry of `words` is alternatives, one of which must appear somewhere in the
-    program's text."""
+    """Programs not yet over (of one office, if given), open ones first, nearest deadline
+    first; and how many in all. Each entry of `words` is alternatives, one of which must
+    appear somewhere in the program's text."""
     conditions: list[Any] = [Program.ends_at >= now]
+    if office_id is not None:
+        conditions.append(Program.office_id == office_id)
     if provinces:
         conditions.append(col(Program.province).in_(provinces))
     if kind:
@@ -77,12 +84,13 @@ def upcoming(
 
 def with_signups(session: Session, since: datetime, active: Sequence[str], *,
                  words: Sequence[Sequence[str]] = (), program_id: str | None = None,
-                 offset: int = 0, limit: int = 10) -> tuple[list[tuple[Program, int]], int]:
-    """Programs not over before `since`, and how many sign-ups in `active` statuses each
-    has: those with sign-ups first, then the next to start; and how many match in all.
-    Each entry of `words` is alternatives, one of which must appear in the program's id,
-    title, kind, organiser, venue or province. The program `program_id` is found however
-    long ago it ended."""
+                 office_id: str | None = None, offset: int = 0, limit: int = 10
+                 ) -> tuple[list[tuple[Program, int]], int]:
+    """Programs not over before `since` (of one office, if given), and how many sign-ups
+    in `active` statuses each has: those with sign-ups first, then the next to start; and
+    how many match in all. Each entry of `words` is alternatives, one of which must appear
+    in the program's id, title, kind, organiser, venue or province. The program
+    `program_id` is found however long ago it ended."""
     counted = (select(Registration.program_id, func.count().label("n"))
                .where(col(Registration.status).in_(active))
                .group_by(Registration.program_id).subquery())
@@ -94,6 +102,8 @@ def with_signups(session: Session, since: datetime, active: Sequence[str], *,
         for alternatives in words))
     if program_id:
         matching = or_(matching, Program.id == program_id)
+    if office_id is not None:
+        matching = and_(matching, Program.office_id == office_id)
     total = session.exec(select(func.count()).select_from(Program).where(matching)).one()
     found = session.exec(
         select(Program, func.coalesce(counted.c.n, 0))
