@@ -44,7 +44,8 @@ def build_conversations(config: Config, database: Database | None = None) -> Con
     database = database or open_database(config)
     return Conversations(database, FLOWS, Settings(
         default_zone=config.timezone, media_dir=config.media_dir, quiet=quiet_hours(config),
-        channel_titles=channels.titles(), privacy_url=privacy_url(config)))
+        channel_titles=channels.titles(), privacy_url=privacy_url(config),
+        public_url=config.public_url))
 
 
 def privacy_url(config: Config) -> str | None:

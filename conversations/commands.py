@@ -21,6 +21,7 @@ GLOBAL_WORDS = {
     "stop": ("berhenti", "stop", "unsubscribe"),
     "resume": ("mulai", "start", "subscribe"),
     "privacy": ("info", "privasi", "privacy"),
+    "console": ("konsol", "console"),
 }
 COMMANDS = {
     "start": "start",
@@ -33,19 +34,34 @@ COMMANDS = {
     "kurasi": "curate",
     "program": "programs",
     "siaran": "broadcast",
+    "konsol": "console", "console": "console",
 }
-# Staff commands: the flow each opens, who may, and what anyone else is told.
-STAFF_COMMANDS: dict[str, tuple[str, Callable[[User | None], bool], str]] = {
+# Staff commands: the flow each opens (none: a reply), who may, and what anyone else is told.
+STAFF_COMMANDS: dict[str, tuple[str | None, Callable[[User | None], bool], str]] = {
     "curate": ("curation", staff.is_curator, N_(
         "/kurasi is for curators only. If you curate products for an office, ask its "
         "Kriya administrator to give you the curator role.")),
-    "programs": ("program_admin", staff.manages_programs, N_(
+    "programs": ("program_admin", staff.sees_programs, N_(
         "/program is for staff who run programs. Ask your office's Kriya administrator "
         "for the admin or curator role.")),
     "broadcast": ("broadcast", staff.is_broadcaster, N_(
         "/siaran is for broadcasters only. Ask your office's Kriya administrator for the "
         "broadcaster role.")),
+    "console": (None, staff.is_staff, N_(
+        "/konsol is for staff only: it gives a link to the Kriya staff console. Ask your "
+        "office's Kriya administrator for a staff role.")),
 }
+# What a viewer is told of a command that would change something.
+ONLY_LOOKS = N_("Your role (viewer) only lets you look, so this is not open to you. To look "
+                "at programs and their sign-ups, type /program.")
+
+
+def staff_refusal(command: str, user: User | None) -> str | None:
+    """Why `user` may not use a staff command (a message to translate); None if they may."""
+    _, allowed, refusal = STAFF_COMMANDS[command]
+    if allowed(user):
+        return None
+    return ONLY_LOOKS if staff.only_looks(user) else refusal
 _WORD_TO_COMMAND = {word: cmd for cmd, words in GLOBAL_WORDS.items() for word in words}
 # The keys that never move, shown under every question: Menu utama and Back.
 MENU_KEY, BACK_KEY = "0", "#"

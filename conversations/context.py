@@ -36,6 +36,9 @@ class Settings:
     # Where the full privacy notice is on the web (KRIYA_PUBLIC_URL + "/privasi"); None
     # when Kriya has no public address.
     privacy_url: str | None = None
+    # The public base address of `kriya serve` (KRIYA_PUBLIC_URL), for console login links;
+    # None: a local one.
+    public_url: str | None = None
 
     def channel_title(self, channel: str) -> str:
         return self.channel_titles.get(channel, channel)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from conversations import privacy
 from conversations.answers import Invalid
 from conversations.choices import Choice
-from conversations.commands import NAV_MENU, STAFF_COMMANDS
+from conversations.commands import NAV_MENU, STAFF_COMMANDS, staff_refusal
 from conversations.flow import Flow, Start, Step
 from conversations.i18n import N_
 from conversations.messages import Outbound
-from conversations.replies import help_text, switch_language
+from conversations.replies import console_link, help_text, switch_language
 
 if TYPE_CHECKING:
     from conversations.turn import Turn
@@ -51,9 +51,11 @@ class GlobalWords:
         if command == "menu":
             return self._to_menu(active)
         if command in STAFF_COMMANDS:
-            flow, allowed, refusal = STAFF_COMMANDS[command]
-            if not allowed(ctx.user):
+            flow = STAFF_COMMANDS[command][0]
+            if (refusal := staff_refusal(command, ctx.user)) is not None:
                 return self._ask_current(active, _(refusal))
+            if flow is None:  # /konsol: a link, and the conversation goes on where it was
+                return self._ask_current(active, console_link(ctx))
             self._leave(keep_draft=True)
             return self._start(Start(flow), [])
         if command == "back":

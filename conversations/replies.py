@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations import logins
 from conversations.context import Context
 from conversations.i18n import LANGUAGE_NAMES, LANGUAGES, translator
 
@@ -41,3 +42,12 @@ def switch_language(ctx: Context) -> str:
     ctx.tr = translator(new, ctx.tr.zone)
     return ctx._("Language: {name}. Type language to switch back.").format(name=LANGUAGE_NAMES[new])
 
+
+
+def console_link(ctx: Context) -> str:
+    """A one-time login link to the staff console, for the staff member asking."""
+    assert ctx.user is not None
+    token = logins.new_link(ctx.session, ctx.user, ctx.now)
+    return ctx._("Your link to the Kriya staff console:\n{url}\nIt works once, within 10 "
+                 "minutes. Do not share it: whoever opens it acts as you.").format(
+        url=logins.link_url(ctx.settings.public_url, token))

@@ -20,6 +20,7 @@ from conversations.commands import (
     NAV_MENU,
     STAFF_COMMANDS,
     global_command,
+    staff_refusal,
 )
 from conversations.context import Context
 from conversations.flow import END, Flow, OwnMessage, Start, Step, Target, next_step
@@ -89,8 +90,9 @@ class Turn(GlobalWords):
 
     def _role_gone(self, flow: Flow) -> str | None:
         """Why a staff flow may not go on: the role it needs was taken away meanwhile."""
-        for flow_name, allowed, refusal in STAFF_COMMANDS.values():
-            if flow_name == flow.name and not allowed(self.ctx.user):
+        for command, (flow_name, _, _) in STAFF_COMMANDS.items():
+            refusal = staff_refusal(command, self.ctx.user) if flow_name == flow.name else None
+            if refusal is not None:
                 return self.ctx._(refusal)
         return None
 

@@ -18,6 +18,7 @@ from conversations.choices import NEXT_PAGE, PREVIOUS_PAGE, Choice, yes_no
 from conversations.choices import YES as CONFIRMED
 from conversations.context import Context
 from conversations.flow import Branch, Step
+from conversations.flows.office import ONLY_LOOKS, reach_of
 from conversations.i18n import N_
 from storage.models import Program, Registration
 from storage.statuses import SignUpStatus
@@ -32,8 +33,17 @@ STATUS = {SignUpStatus.SELECTED: N_("selected"), SignUpStatus.NOT_SELECTED: N_("
 
 
 def program_of(ctx: Context) -> Program | None:
-    """The program chosen in the list."""
-    return programs.get(ctx.session, ctx.answers.get("pick"))
+    """The program chosen in the list, while it is the staff member's office's."""
+    program = programs.get(ctx.session, ctx.answers.get("pick"))
+    reach = reach_of(ctx)
+    return program if reach is not None and reach.owns(program) else None
+
+
+def not_allowed(ctx: Context) -> str:
+    """Why a change was refused to someone whose roles do not (any more) allow it."""
+    if staff.only_looks(ctx.user):
+        return ctx._(ONLY_LOOKS)
+    return ctx._("You no longer manage programs, so nothing was changed.")
 
 
 def begin(ctx: Context, choice: str) -> None:
@@ -90,7 +100,7 @@ def applicant_text(ctx: Context) -> str:
 
 def _applicant_choices(ctx: Context) -> list[tuple[str, str]]:
     found = [(STOP, N_("Done selecting"))]
-    if _applicant(ctx) is not None:
+    if _applicant(ctx) is not None and staff.manages_programs(ctx.user):
         found[:0] = [(YES, N_("Selected")), (NO, N_("Not selected")),
                      (SKIP, N_("Skip for now"))]
     if _last(ctx) is not None:  # last, so that the others keep their numbers
@@ -128,7 +138,7 @@ def _confirm(ctx: Context) -> str | None:
         ctx.session, wanted, ctx.user, ctx.answers.get("decide") == YES, ctx.now,
         ctx.settings.default_zone)
     if outcome == "not_allowed":  # the role was taken away meanwhile
-        return ctx._("You no longer manage programs, so nothing was recorded.")
+        return not_allowed(ctx)
     if registration is None:
         if outcome == "full":
             ctx.scratch["applicant"] = wanted  # still undecided: ask again about them
@@ -147,7 +157,7 @@ def _confirm(ctx: Context) -> str | None:
 def _undo(ctx: Context, registration_id: int | None) -> str:
     registration, outcome = selection.undo(ctx.session, registration_id, ctx.user, ctx.now)
     if outcome == "not_allowed":
-        return ctx._("You no longer manage programs, so nothing was changed.")
+        return not_allowed(ctx)
     if registration is None:
         return ctx._("This decision can no longer be undone: the applicant has been told.")
     if ctx.scratch.get("last") == registration.id:

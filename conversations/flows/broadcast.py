@@ -11,15 +11,15 @@ shows the message as its recipients will read it, then who they are, how many, a
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations import broadcasts, moments, programs, provinces, staff, vocabulary
+from conversations import broadcasts, moments, programs, staff, vocabulary
 from conversations.answers import Answer, Invalid, Province, Text, clean, fold
 from conversations.choices import NEXT_PAGE, PREVIOUS_PAGE, Choice, MultiChoice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, OwnMessage, Step
+from conversations.flows.office import ProvinceList, reach_of
 from conversations.i18n import N_, translator
 from conversations.messages import Inbound, Option
 from conversations.provinces import zone_of
@@ -63,26 +63,6 @@ class OptionalPhoto(Answer):
         except Invalid as error:
             raise Invalid(ctx._("Please send one photo, or type lewati for none.")) from error
         return ""
-
-
-class ProvinceList(Answer):
-    """Provinces separated by commas: 'NTB, Jatim, Sumatera Selatan'."""
-
-    def parse(self, inbound: Inbound, ctx: Context) -> list[str]:
-        text = clean(inbound.text)
-        found = []
-        for part in re.split(r"[,;\n]|\b(?:dan|and)\b", text):
-            if not part.strip():
-                continue
-            match, candidates = provinces.match(part.strip())
-            if match is None:
-                names = ", ".join(p.name for p in candidates)
-                raise Invalid(ctx._("I don't know the province \"{text}\".").format(
-                    text=part.strip()[:40]) + (f" ({names})" if names else ""))
-            found.append(match.name)
-        if not found:
-            raise Invalid(ctx._("Please type one or more provinces, separated by commas."))
-        return list(dict.fromkeys(found))
 
 
 class Moment(Answer):
@@ -133,10 +113,25 @@ def audience_of(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def _found(ctx: Context) -> tuple[list[Any], int]:
+    """The programs this office runs, a page of them (a national office runs them all)."""
     if "programs" not in ctx.cache:
-        ctx.cache["programs"] = programs.find(ctx.session, ctx.now, offset=_page(ctx) * PAGE,
-                                              limit=PAGE)
+        reach = reach_of(ctx)
+        ctx.cache["programs"] = programs.find(
+            ctx.session, ctx.now, office_id=reach.program_office if reach else None,
+            offset=_page(ctx) * PAGE, limit=PAGE)
     return ctx.cache["programs"]
+
+
+def _audience(ctx: Context) -> dict[str, Any] | None:
+    """Who it goes to: the audience chosen, within the office's reach; None when nobody
+    of it is (the office changed meanwhile)."""
+    reach = reach_of(ctx)
+    if reach is None:
+        return audience_of(ctx.answers)
+    try:
+        return broadcasts.within_reach(ctx.session, audience_of(ctx.answers), reach)
+    except broadcasts.OutOfReach:
+        return None
 
 
 def _page(ctx: Context) -> int:
@@ -163,23 +158,29 @@ def _turn_page(ctx: Context) -> str | None:
     return None
 
 
-def _audience_text(ctx: Context) -> str:
-    """Who it goes to, as the broadcaster chose: "Recipients: provinces NTB, Papua"."""
+def _audience_text(ctx: Context, audience: dict[str, Any] | None) -> str:
+    """Who it goes to, within the office's reach: "Recipients: provinces NTB, Papua"."""
     _ = ctx._
-    audience = audience_of(ctx.answers)
-    if audience.get("provinces"):
-        return _("Audience: provinces {names}").format(names=", ".join(audience["provinces"]))
-    if audience.get("categories"):
-        return _("Audience: crafts {names}").format(names=", ".join(
-            _(vocabulary.CATEGORIES.get(c, c)) for c in audience["categories"]))
-    if audience.get("role"):
-        return _("Audience: {role}").format(role=_(ROLE_LABELS.get(audience["role"], "-")))
-    if audience.get("program"):
-        program = programs.get(ctx.session, audience["program"])
-        title = program.title if program is not None else audience["program"]
-        return (_("Audience: signed up for {title}") if audience["program_mode"] == SIGNED
+    if audience is None:
+        return _("Audience: outside your office's reach")
+    where = ", ".join(audience.get("provinces") or ())
+    chosen = ctx.answers.get("audience")
+    if chosen == BY_PROVINCE:
+        return _("Audience: provinces {names}").format(names=where)
+    if chosen == BY_CATEGORY:
+        text = _("Audience: crafts {names}").format(names=", ".join(
+            _(vocabulary.CATEGORIES.get(c, c)) for c in audience.get("categories") or ()))
+    elif chosen == BY_ROLE:
+        text = _("Audience: {role}").format(role=_(ROLE_LABELS.get(audience.get("role"), "-")))
+    elif chosen in (SIGNED, SUITED):
+        program = programs.get(ctx.session, audience.get("program"))
+        title = program.title if program is not None else audience.get("program")
+        text = (_("Audience: signed up for {title}") if chosen == SIGNED
                 else _("Audience: suited to {title}, not signed up")).format(title=title)
-    return _("Audience: everyone registered")
+    else:
+        text = _("Audience: everyone registered")
+    # A provincial office reaches its own provinces only.
+    return text + ("\n" + _("In: {names}").format(names=where) if where else "")
 
 
 def _when(ctx: Context) -> datetime | None:
@@ -188,11 +189,12 @@ def _when(ctx: Context) -> datetime | None:
 
 
 def confirm_text(ctx: Context) -> str:
-    n = broadcasts.count(ctx.session, audience_of(ctx.answers))
+    audience = _audience(ctx)
+    n = broadcasts.count(ctx.session, audience) if audience is not None else 0
     when = _when(ctx)
     return "\n".join([
         ctx._("Preview of your broadcast (the message above, as they will see it):"),
-        _audience_text(ctx),
+        _audience_text(ctx, audience),
         ctx.tr.ngettext("Recipients: {n} person", "Recipients: {n} people", n).format(n=n),
         ctx._("Sent: {when}").format(when=ctx.tr.datetime(when) if when else ctx._("now")),
         "",
@@ -222,10 +224,14 @@ def _send(ctx: Context) -> str | None:
     if not staff.is_broadcaster(ctx.user):
         return ctx._("You are no longer a broadcaster, so nothing was sent.")
     at = ctx.answers.get("at") if ctx.answers.get("when") == LATER else None
-    broadcast = broadcasts.queue(
-        ctx.session, ctx.answers["text"], audience_of(ctx.answers), now=ctx.now,
-        send_at=datetime.fromisoformat(at) if at else None, media=_media(ctx),
-        created_by=ctx.user, default_zone=ctx.settings.default_zone, quiet=ctx.settings.quiet)
+    try:
+        broadcast = broadcasts.queue(
+            ctx.session, ctx.answers["text"], audience_of(ctx.answers), now=ctx.now,
+            send_at=datetime.fromisoformat(at) if at else None, media=_media(ctx),
+            created_by=ctx.user, default_zone=ctx.settings.default_zone,
+            quiet=ctx.settings.quiet)
+    except broadcasts.OutOfReach:
+        return ctx._("That audience is outside your office's reach, so nothing was sent.")
     when = _when(ctx)
     return ctx._("Broadcast {id} is queued for {n} recipients, to go {when}. Type /siaran "
                  "status to follow it.").format(
@@ -270,7 +276,7 @@ def _stop(ctx: Context) -> str | None:
     choice = ctx.answers.get("status")
     if choice == DONE or not staff.is_broadcaster(ctx.user):
         return None
-    stopped = broadcasts.stop(ctx.session, int(choice), ctx.now)
+    stopped = broadcasts.stop(ctx.session, int(choice), ctx.now, by=ctx.user)
     if stopped is None:
         return None
     return ctx._("Broadcast {id} stopped: {n} messages not sent.").format(id=int(choice),

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from conversations import curation as curating
 from conversations import lapas, users, vocabulary
-from conversations.answers import Province, Text
+from conversations.answers import Text
 from conversations.choices import Choice
 from conversations.context import Context
 from conversations.curation import STATUS_LABELS
 from conversations.flow import END, Branch, Flow, Step
+from conversations.flows.office import ProvinceInReach
 from conversations.flows.product import LABELS, show
 from conversations.i18n import N_
 from storage.models import Product
@@ -133,6 +134,9 @@ def _decide(ctx: Context, choice: str, note: str | None) -> str | None:
                                        ctx.now, ctx.settings.default_zone)
     if outcome == "not_allowed":  # the role was taken away meanwhile
         return ctx._("You are no longer a curator, so nothing was recorded.")
+    if outcome == "out_of_reach":  # the office's provinces changed meanwhile
+        return ctx._("That product is outside your office's provinces, so nothing was "
+                     "recorded.")
     if product is None:
         return ctx._("Your hold on that product ran out and it went back to the queue; "
                      "nothing was recorded. Here is the next one.")
@@ -166,7 +170,7 @@ curation = Flow("curation", title=N_("Curate products (/kurasi)"), steps=[
                 words={ALL: ("semua", "all"), BY_PROVINCE: ("provinsi", "province"),
                        BY_CATEGORY: ("kriya", "jenis", "craft")}),
          then=Branch(_after_scope, ("province", "category", "review"))),
-    Step("province", N_("Which province?"), Province(), then="review"),
+    Step("province", N_("Which province?"), ProvinceInReach(), then="review"),
     Step("category", N_("Which craft?"),
          Choice(choices=tuple(vocabulary.CATEGORIES.items()), words=vocabulary.CATEGORY_WORDS),
          then="review"),

@@ -20,6 +20,7 @@ from conversations.choices import NEXT_PAGE, PAGE_WORDS, PREVIOUS_PAGE, Choice
 from conversations.context import Context
 from conversations.flow import END, Branch, Flow, Step
 from conversations.flows import applicants
+from conversations.flows.office import reach_of
 from conversations.i18n import N_
 from conversations.messages import Inbound, Outbound
 from conversations.outbox import Message, MessageKind, Recipient
@@ -80,9 +81,11 @@ def _search_words(ctx: Context, typed: str) -> list[tuple[str, ...]]:
 def _programs(ctx: Context) -> tuple[list[tuple[Program, int]], int]:
     if "programs" not in ctx.cache:
         typed = ctx.scratch.get("words") or ""
+        reach = reach_of(ctx)
         ctx.cache["programs"] = signups.programs_with_signups(
             ctx.session, ctx.now - RECENT, words=_search_words(ctx, typed),
             program_id=typed.strip().casefold() or None,
+            office_id=reach.program_office if reach is not None else None,
             offset=_page(ctx) * PAGE, limit=PAGE)
     return ctx.cache["programs"]
 
@@ -172,17 +175,22 @@ def _action_choices(ctx: Context) -> list[tuple[str, str]]:
                (CSV, N_("Send the list as a CSV file")),
                (OTHER, N_("Another program")), (DONE, N_("Done"))]
     if program is not None and signups.has_selection(program):
-        choices[:0] = [(SELECT, N_("Select participants")),
-                       (DECISIONS, N_("Decisions made"))]
+        # A viewer looks at the decisions; only those who run programs make them.
+        select = [(SELECT, N_("Select participants"))] if staff.manages_programs(ctx.user) \
+            else []
+        choices[:0] = [*select, (DECISIONS, N_("Decisions made"))]
     return choices
 
 
 def _after_action(ctx: Context) -> str | None:
     choice = ctx.answers["action"]
     program = _program(ctx)
-    if not staff.manages_programs(ctx.user):  # the role was taken away meanwhile
+    if not staff.sees_programs(ctx.user):  # the role was taken away meanwhile
         ctx.answers["action"] = DONE
         return ctx._("You no longer manage programs, so nothing was sent.")
+    if choice == SELECT and not staff.manages_programs(ctx.user):
+        ctx.answers["action"] = DONE
+        return applicants.not_allowed(ctx)
     if choice in (XLSX, CSV) and program is not None:
         path, name, rows = exports.save_registrations(ctx.session, program, ctx.tr,
                                                       ctx.settings.media_dir, choice, ctx.now)
