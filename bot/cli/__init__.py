@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import chat, data, delivery, offices
+from bot.cli import chat, console, data, delivery, offices
 from bot.cli.common import BadInput
 from bot.config import ConfigError
 from storage.db import SchemaOutdated
@@ -27,6 +27,7 @@ app.add_typer(data.programs_app, name="programs")
 app.add_typer(data.lapas_app, name="lapas")
 app.add_typer(offices.office_app, name="office")
 app.add_typer(offices.staff_app, name="staff")
+app.add_typer(console.console_app, name="console")
 app.add_typer(data.export_app, name="export")
 app.add_typer(delivery.reminders_app, name="reminders")
 app.add_typer(delivery.outbox_app, name="outbox")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlmodel import Session
 
 from bot import channels
 from bot.cli.common import BadInput
 from bot.demo import demo_programs
 from bot.wiring import config, open_database
-from conversations import lapas, programs, provinces
-from conversations.program_files import ProgramFileError, check_rows, read_rows
+from conversations import lapas, offices, programs, provinces
+from conversations import reach as reaching
+from conversations.program_files import ProgramFileError, read_rows
 from storage.db import session_scope, upgrade
 from storage.models import utcnow
 
@@ -44,25 +46,50 @@ def demo_data() -> None:
     typer.echo(f"{len(found)} demo programs added or updated")
 
 
+def _office_option(what: str) -> Any:
+    return typer.Option("--office", help=f"the office's id: {what} (default: pusat)")
+
+
+def _reach(session: Session, office: str) -> reaching.Reach:
+    """The office a command acts for, and what it reaches."""
+    found = reaching.of_office(session, office)
+    if found is None:
+        raise BadInput(f"no office with the id {office!r} (see kriya office list)")
+    return found
+
+
 @programs_app.command("import")
-def programs_import(file: Path) -> None:
-    """Import programs from a CSV or YAML file (all rows or none)."""
+def programs_import(
+    file: Path,
+    office: Annotated[str, _office_option("the office that runs them")] = offices.NATIONAL,
+) -> None:
+    """Import programs from a CSV or YAML file (all rows or none), for an office."""
     try:
-        found = check_rows(read_rows(file))
+        found = read_rows(file)
     except ProgramFileError as error:
         raise BadInput(f"{file}: nothing imported: {error}") from error
     with session_scope(open_database(config())) as session:
-        # More seats than before: the waiting list moves up, and each is told.
-        saved, moved = programs.save_all(session, found, utcnow(), config().timezone)
+        _reach(session, office)
+        try:
+            # More seats than before: the waiting list moves up, and each is told.
+            saved, moved = programs.import_rows(session, found, office, utcnow(),
+                                                config().timezone)
+        except ProgramFileError as error:
+            raise BadInput(f"{file}: nothing imported: {error}") from error
     typer.echo(f"{saved} programs imported from {file}"
                + (f"; {moved} moved up from waiting lists" if moved else ""))
 
 
 @programs_app.command("list")
-def programs_list() -> None:
+def programs_list(
+    office: Annotated[str | None, typer.Option(
+        "--office", help="only the programs this office runs (a national office runs "
+                         "every program)")] = None,
+) -> None:
     """List programs, one a line, starting with the id."""
     with session_scope(open_database(config())) as session:
-        for program in programs.every(session):
+        owner = _reach(session, office).program_office if office else None
+        for program in programs.every(session, owner):
             start = program.starts_at.astimezone(ZoneInfo(program.timezone))
             label = provinces.ZONE_LABELS.get(program.timezone, program.timezone)
             typer.echo(f"{program.id}\t{program.kind}\t{program.mode}\t"
@@ -74,6 +101,7 @@ def programs_list() -> None:
 def lapas_add(
     name: str,
     province: Annotated[str, typer.Option("--province", help="The Lapas' province.")],
+    office: Annotated[str, _office_option("one that reaches the province")] = offices.NATIONAL,
 ) -> None:
     """Register a Lapas and print the invite code its officers type in the bot."""
     found = provinces.exact(province) or provinces.match(province)[0]
@@ -82,7 +110,10 @@ def lapas_add(
     if not name.strip():
         raise BadInput("the Lapas needs a name")
     with session_scope(open_database(config())) as session:
-        added = lapas.add(session, name, found.name)
+        try:
+            added = lapas.add(session, name, found.name, office_id=office)
+        except lapas.LapasError as error:
+            raise BadInput(str(error)) from None
     typer.echo(f"{added.name} ({added.province}): invite code {added.invite_code}")
 
 
@@ -110,8 +141,10 @@ def export_registrations(
     program: Annotated[str, typer.Option("--program", help="The program's id.")],
     out: Annotated[Path, typer.Option("--out", help="The file to write: .csv or .xlsx.")],
     lang: Annotated[str, typer.Option("--lang", help="Language of headers: id or en.")] = "id",
+    office: Annotated[str, _office_option("one that runs the program")] = offices.NATIONAL,
 ) -> None:
-    """Write a program's sign-ups, in order of arrival, to a CSV or XLSX file."""
+    """Write a program's sign-ups, in order of arrival, to a CSV or XLSX file: only for
+    the office that runs it."""
     from conversations import exports
     from conversations.i18n import LANGUAGES, translator
     from storage.exports import ExportError, format_of
@@ -128,6 +161,9 @@ def export_registrations(
         found = programs.get(session, program)
         if found is None:
             raise BadInput(f"no program with id {program!r} (see kriya programs list)")
+        if not _reach(session, office).owns(found):
+            raise BadInput(f"the program {program} belongs to the office {found.office_id}, "
+                           f"not {office}")
         tr = translator(lang, exports.FILE_ZONE)
         try:
             rows = exports.write_registrations(session, found, tr, config().media_dir, out)

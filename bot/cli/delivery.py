@@ -9,7 +9,8 @@ import typer
 from bot.cli.common import BadInput, deliver, moment
 from bot.scheduler import run_reminders
 from bot.wiring import build_conversations, config, open_database, quiet_hours
-from conversations import broadcasts, provinces, vocabulary
+from conversations import audit, broadcasts, offices, provinces, vocabulary
+from conversations import reach as reaching
 from storage import broadcasts as broadcast_rows
 from storage.db import session_scope
 from storage.models import utcnow
@@ -66,8 +67,11 @@ def broadcast_send(
     category: Annotated[list[str] | None, typer.Option("--category", help="Repeatable.")] = None,
     role: Annotated[str | None, typer.Option("--role", help="artisan or lapas")] = None,
     at: Annotated[str | None, typer.Option("--at", help="ISO 8601; default: now.")] = None,
+    office: Annotated[str, typer.Option(
+        "--office", help="the office's id: only people of its provinces (default: pusat)")
+    ] = offices.NATIONAL,
 ) -> None:
-    """Queue a broadcast; prints its id and how many will receive it."""
+    """Queue a broadcast for an office; prints its id and how many will receive it."""
     text = text.strip()
     if not text:
         raise BadInput("--text is empty")
@@ -76,9 +80,17 @@ def broadcast_send(
     audience = _audience(province, category, role)
     send_at = moment(at) if at else None
     with session_scope(open_database(config())) as session:
-        broadcast = broadcasts.queue(session, text, audience, now=utcnow(), send_at=send_at,
-                                     default_zone=config().timezone,
-                                     quiet=quiet_hours(config()))
+        reach = reaching.of_office(session, office)
+        if reach is None:
+            raise BadInput(f"no office with the id {office!r} (see kriya office list)")
+        try:
+            broadcast = broadcasts.queue(session, text, audience, now=utcnow(),
+                                         send_at=send_at, default_zone=config().timezone,
+                                         quiet=quiet_hours(config()), office=reach,
+                                         via=audit.CLI)
+        except broadcasts.OutOfReach:
+            raise BadInput(f"the office {office} reaches only "
+                           f"{', '.join(reach.office.provinces)}") from None
     typer.echo(f"broadcast {broadcast.id}: {broadcast.recipients} recipients, sending from "
                f"{broadcast.send_at.isoformat(timespec='minutes')}")
 

@@ -9,8 +9,9 @@ import typer
 from bot import channels
 from bot.cli.common import BadInput, with_address_options
 from bot.wiring import config, open_database
-from conversations import offices, staff, vocabulary
+from conversations import audit, logins, offices, staff, vocabulary
 from storage.db import session_scope
+from storage.models import utcnow
 
 office_app = typer.Typer(no_args_is_help=True, help="Offices and the provinces they reach.")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff roles, each in one office.")
@@ -61,7 +62,13 @@ def staff_add(
     phone = at if kind is not None and kind.phone_addresses else None
     try:
         with session_scope(open_database(config())) as session:
+            held = staff.member_at(session, channel, at)
+            new = held is None or role not in held.staff_roles
             user = staff.give_role(session, channel, at, role, phone=phone, office_id=office)
+            if new:  # the person by channel and number: a WhatsApp address is a phone
+                audit.record(session, None, audit.CLI, "staff.role_given", "staff", user.id,
+                             after={"channel": channel, "user": user.id, "role": role},
+                             office_id=office)
             typer.echo(f"{channel} {at}: {', '.join(user.staff_roles)} ({user.office_id})")
     except staff.StaffError as error:
         raise BadInput(str(error)) from None
@@ -77,7 +84,14 @@ def staff_remove(
     channel, at = address
     try:
         with session_scope(open_database(config())) as session:
+            held = staff.member_at(session, channel, at)
+            before, office = (list(held.staff_roles), held.office_id) if held else ([], None)
             user = staff.take_role(session, channel, at, role)
+            audit.record(session, None, audit.CLI, "staff.role_taken", "staff", user.id,
+                         before={"roles": before}, after={"roles": user.staff_roles},
+                         office_id=office)
+            if not user.staff_roles and user.id is not None:  # and their console sessions
+                logins.end_all(session, user.id, utcnow())
             left = ", ".join(user.staff_roles) or "no staff role"
             typer.echo(f"{channel} {at}: {left}")
     except staff.StaffError as error:
