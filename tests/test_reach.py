@@ -256,6 +256,7 @@ def test_a_viewer_looks_at_programs_and_changes_nothing(conversations):
     assert vera.step == "program_admin:action" and "Terkonfirmasi" not in vera.options
     assert "Keputusan yang sudah dibuat" in vera.options
     assert "Seleksi peserta" not in vera.options
+    assert not [o for o in vera.options if "Excel" in o or "CSV" in o]  # no personal data out
     vera.say("seleksi")  # the word of an option that is not there
     assert vera.step == "program_admin:action"
     [first, _] = registrations(conversations, "kemasan")

@@ -171,9 +171,11 @@ def action_text(ctx: Context) -> str:
 
 def _action_choices(ctx: Context) -> list[tuple[str, str]]:
     program = _program(ctx)
-    choices = [(XLSX, N_("Send the list as an Excel file")),
-               (CSV, N_("Send the list as a CSV file")),
-               (OTHER, N_("Another program")), (DONE, N_("Done"))]
+    # Lists of people leave Kriya only for those who run the program, never a viewer.
+    exports_ = [(XLSX, N_("Send the list as an Excel file")),
+                (CSV, N_("Send the list as a CSV file"))] if staff.manages_programs(ctx.user) \
+        else []
+    choices = [*exports_, (OTHER, N_("Another program")), (DONE, N_("Done"))]
     if program is not None and signups.has_selection(program):
         # A viewer looks at the decisions; only those who run programs make them.
         select = [(SELECT, N_("Select participants"))] if staff.manages_programs(ctx.user) \
@@ -188,7 +190,7 @@ def _after_action(ctx: Context) -> str | None:
     if not staff.sees_programs(ctx.user):  # the role was taken away meanwhile
         ctx.answers["action"] = DONE
         return ctx._("You no longer manage programs, so nothing was sent.")
-    if choice == SELECT and not staff.manages_programs(ctx.user):
+    if choice in (SELECT, XLSX, CSV) and not staff.manages_programs(ctx.user):
         ctx.answers["action"] = DONE
         return applicants.not_allowed(ctx)
     if choice in (XLSX, CSV) and program is not None:
