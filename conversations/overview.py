@@ -73,10 +73,11 @@ def chart(per_day: list[tuple[date, int]], width: int = 560, height: int = 160
         return []
     top = max(n for _, n in per_day) or 1
     slot = width / len(per_day)
+    room = 14  # above the tallest bar, for its number
     plot = height - 24
     bars = []
     for i, (day, n) in enumerate(per_day):
-        h = plot * n / top
+        h = (plot - room) * n / top
         bars.append((round(i * slot + slot * 0.15, 1), round(plot - h, 1),
                      round(slot * 0.7, 1), round(h, 1), day, n))
     return bars
