@@ -1,6 +1,9 @@
-"""Program files (CSV or YAML) for `kriya programs import`: read, checked row by row.
+"""Program files (CSV, XLSX or YAML) for `kriya programs import` and the console: read,
+checked row by row.
 
 A file is imported whole or not at all: every bad row is reported with its number first.
+Each problem is an English message marked for translation with the values to put in it, so
+the command line prints English and the console the reader's language.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -19,6 +23,7 @@ import yaml
 
 from conversations import provinces, vocabulary
 from conversations.answers import fold
+from conversations.i18n import N_
 
 FIELDS = (
     "id", "kind", "title", "organiser", "description", "venue", "province", "categories",
@@ -33,47 +38,114 @@ YES = {"yes", "y", "ya", "true", "1"}
 NO = {"no", "n", "tidak", "false", "0"}
 
 
+class Problem(ValueError):
+    """What is wrong with a program or a file: an English message with {placeholders}
+    (marked N_), the values that go in them, and the field it is about, if one."""
+
+    def __init__(self, message: str, field: str | None = None, **values: Any) -> None:
+        self.message, self.field, self.values = message, field, values
+        super().__init__(message.format(**values))
+
+    def text(self, translate: Callable[[str], str] | None = None) -> str:
+        """The message in the reader's language (`translate`: a Translator's `_`)."""
+        return (translate(self.message) if translate else self.message).format(**self.values)
+
+
 @dataclass
 class RowError:
     row: int
     message: str
+    problem: Problem | None = None
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.message}"
 
+    def text(self, translate: Callable[[str], str] | None = None) -> str:
+        """What is wrong with the row, in the reader's language."""
+        return self.problem.text(translate) if self.problem else self.message
+
 
 class ProgramFileError(ValueError):
-    def __init__(self, errors: list[RowError] | str) -> None:
+    def __init__(self, errors: list[RowError] | str | Problem) -> None:
         self.errors = errors if isinstance(errors, list) else []
-        text = errors if isinstance(errors, str) else "; ".join(str(e) for e in errors)
+        self.problem = errors if isinstance(errors, Problem) else None
+        text = "; ".join(str(e) for e in errors) if isinstance(errors, list) else str(errors)
         super().__init__(text)
+
+    def text(self, translate: Callable[[str], str] | None = None) -> str:
+        """What is wrong with the whole file, in the reader's language."""
+        return self.problem.text(translate) if self.problem else str(self)
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, raw fields) for every program in the file."""
-    suffix = path.suffix.lower()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProgramFileError(f"cannot read {path}: {error}") from error
-    if suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ProgramFileError(f"{path} is not valid YAML: {error}") from error
-        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise ProgramFileError(f"{path} must be a YAML list of programs (mappings)")
-        return [(n, item) for n, item in enumerate(data, 1)]
+        data = path.read_bytes()
+    except OSError as error:
+        raise ProgramFileError(Problem(N_("cannot read {name}: {error}"), name=str(path),
+                                       error=error)) from error
+    return rows_of(data, path.suffix.lower(), str(path))
+
+
+def rows_of(data: bytes, suffix: str, name: str) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a file's contents; `suffix` (".csv") says its format, `name` which file
+    it is in messages."""
+    if suffix == ".xlsx":
+        return _xlsx_rows(data, name)
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise ProgramFileError(Problem(N_("{name}: use a .csv, .xlsx, .yaml or .yml file"),
+                                       name=name))
+    try:
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig").read()
+    except UnicodeDecodeError as error:
+        raise ProgramFileError(Problem(N_("cannot read {name}: {error}"), name=name,
+                                       error=error)) from error
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
-        unknown = [f for f in reader.fieldnames or [] if f and f.strip() not in FIELDS]
-        if unknown:
-            raise ProgramFileError(f"unknown column(s) {', '.join(unknown)} in {path}")
+        _known_columns(reader.fieldnames or [], name)
         return [
             (n, {k.strip(): v for k, v in row.items() if k})
             for n, row in enumerate(reader, 2)
         ]
-    raise ProgramFileError(f"{path}: use a .csv, .yaml or .yml file")
+    try:
+        found = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ProgramFileError(Problem(N_("{name} is not valid YAML: {error}"), name=name,
+                                       error=error)) from error
+    if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
+        raise ProgramFileError(Problem(N_("{name} must be a YAML list of programs (mappings)"),
+                                       name=name))
+    return [(n, item) for n, item in enumerate(found, 1)]
+
+
+def _known_columns(header: list[str], name: str) -> None:
+    unknown = [f for f in header if f and f.strip() not in FIELDS]
+    if unknown:
+        raise ProgramFileError(Problem(N_("unknown column(s) {columns} in {name}"),
+                                       columns=", ".join(unknown), name=name))
+
+
+def _xlsx_rows(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
+    """The first sheet: a header row, then a program a row (empty rows skipped). Whole
+    numbers come back as numbers, dates as dates."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        values = [list(row) for row in sheet.values] if sheet is not None else []
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError,
+            TypeError) as error:
+        raise ProgramFileError(Problem(N_("{name} is not a valid XLSX file"),
+                                       name=name)) from error
+    header = [str(cell).strip() if cell is not None else "" for cell in
+              (values[0] if values else [])]
+    _known_columns(header, name)
+    return [
+        (n, {key: int(cell) if isinstance(cell, float) and cell.is_integer() else cell
+             for key, cell in zip(header, row, strict=False) if key})
+        for n, row in enumerate(values[1:], 2) if any(cell not in (None, "") for cell in row)
+    ]
 
 
 def _text(value: Any) -> str:
@@ -112,39 +184,48 @@ def _moment(value: Any, zone: ZoneInfo, end_of_day: bool) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _funding(value: Any) -> list[dict[str, Any]]:
+def _funding(raw: dict[str, Any]) -> list[dict[str, Any]]:
     routes = []
-    for part in _text(value).split(","):
+    for part in _text(raw.get("funding_routes")).split(","):
         part = part.strip().lower()
         if not part:
             continue
         route, _, seats = part.partition(":")
         route = route.strip()
         if route not in vocabulary.FUNDING_ROUTES:
-            raise ValueError(
-                f"unknown funding route {route!r} (use {', '.join(vocabulary.FUNDING_ROUTES)})"
-            )
+            raise Problem(N_("unknown funding route {route!r} (use {routes})"),
+                          "funding_routes", route=route,
+                          routes=", ".join(vocabulary.FUNDING_ROUTES))
         entry: dict[str, Any] = {"route": route}
         if seats.strip():
             if not seats.strip().isdigit() or int(seats) < 1:
-                raise ValueError(f"seats for {route} must be a whole number above 0")
+                raise Problem(N_("seats for {route} must be a whole number above 0"),
+                              "funding_routes", route=route)
             entry["seats"] = int(seats)
         routes.append(entry)
     return routes
 
 
-def _identity(raw: dict[str, Any]) -> tuple[str, str, str]:
-    """The program's id, kind and title."""
+def _slug(raw: dict[str, Any]) -> str:
     slug = _text(raw.get("id")).lower()
     if not SLUG.match(slug):
-        raise ValueError("id must be a short slug of a-z, 0-9 and '-' (e.g. tei-2027)")
+        raise Problem(N_("id must be a short slug of a-z, 0-9 and '-' (e.g. tei-2027)"), "id")
+    return slug
+
+
+def _kind(raw: dict[str, Any]) -> str:
     kind = _text(raw.get("kind")).lower()
     if kind not in vocabulary.PROGRAM_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(vocabulary.PROGRAM_KINDS)}")
+        raise Problem(N_("kind must be one of {kinds}"), "kind",
+                      kinds=", ".join(vocabulary.PROGRAM_KINDS))
+    return kind
+
+
+def _title(raw: dict[str, Any]) -> str:
     title = _text(raw.get("title"))
     if not title:
-        raise ValueError("title is empty")
-    return slug, kind, title
+        raise Problem(N_("title is empty"), "title")
+    return title
 
 
 def _place(raw: dict[str, Any]) -> tuple[str, ZoneInfo]:
@@ -155,13 +236,14 @@ def _place(raw: dict[str, Any]) -> tuple[str, ZoneInfo]:
     else:
         found = provinces.exact(province_text)
         if found is None:
-            raise ValueError(f"unknown province {province_text!r}")
+            raise Problem(N_("unknown province {province!r}"), "province",
+                          province=province_text)
         province, default_zone = found.name, found.zone
     zone_name = _text(raw.get("timezone")) or default_zone
     try:
         return province, ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown timezone {zone_name!r}") from error
+        raise Problem(N_("unknown timezone {zone!r}"), "timezone", zone=zone_name) from error
 
 
 def _categories(raw: dict[str, Any]) -> list[str]:
@@ -170,7 +252,8 @@ def _categories(raw: dict[str, Any]) -> list[str]:
         if word.strip():
             code = category_of(word)
             if code is None:
-                raise ValueError(f"unknown category {word.strip()!r}")
+                raise Problem(N_("unknown category {category!r}"), "categories",
+                              category=word.strip())
             categories.append(code)
     return categories
 
@@ -179,72 +262,113 @@ def _dates(raw: dict[str, Any], zone: ZoneInfo
            ) -> tuple[datetime, datetime, datetime | None]:
     """When it starts and ends, and when registration closes (if it does)."""
     if not _text(raw.get("starts_at")):
-        raise ValueError("starts_at is empty")
+        raise Problem(N_("starts_at is empty"), "starts_at")
+    field = "starts_at"
     try:
         starts = _moment(raw["starts_at"], zone, end_of_day=False)
+        field = "ends_at"
         ends = _moment(raw["ends_at"], zone, True) if _text(raw.get("ends_at")) else starts
+        field = "registration_deadline"
         deadline_raw = raw.get("registration_deadline")
         deadline = _moment(deadline_raw, zone, True) if _text(deadline_raw) else None
     except ValueError as error:
-        raise ValueError(f"a date is not ISO 8601 (2027-03-21T09:00+07:00): {error}") from error
+        raise Problem(N_("a date is not ISO 8601 (2027-03-21T09:00+07:00): {error}"), field,
+                      error=error) from error
     if ends < starts:
-        raise ValueError("ends_at is before starts_at")
+        raise Problem(N_("ends_at is before starts_at"), "ends_at")
     if deadline is not None and deadline > ends:
-        raise ValueError("registration_deadline is after the program ends")
+        raise Problem(N_("registration_deadline is after the program ends"),
+                      "registration_deadline")
     return starts, ends, deadline
 
 
-def _who(raw: dict[str, Any], kind: str) -> tuple[int | None, str, bool]:
-    """Its seats, its audience, and whether it needs a curated product."""
+def _quota(raw: dict[str, Any]) -> int | None:
     quota_text = _text(raw.get("quota"))
     if quota_text and (not quota_text.isdigit() or int(quota_text) < 1):
-        raise ValueError("quota must be a whole number above 0, or empty for no limit")
+        raise Problem(N_("quota must be a whole number above 0, or empty for no limit"),
+                      "quota")
+    return int(quota_text) if quota_text else None
+
+
+def _audience(raw: dict[str, Any]) -> str:
     audience = _text(raw.get("audience")).lower() or "both"
     if audience not in vocabulary.AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(vocabulary.AUDIENCES)}")
+        raise Problem(N_("audience must be one of {audiences}"), "audience",
+                      audiences=", ".join(vocabulary.AUDIENCES))
+    return audience
+
+
+def _curated(raw: dict[str, Any], kind: str | None) -> bool:
+    """Whether it needs a curated product (an exhibition does, unless told)."""
     curated_text = _text(raw.get("requires_curated_product")).lower()
     if curated_text and curated_text not in YES | NO:
-        raise ValueError("requires_curated_product must be yes or no")
-    curated = curated_text in YES if curated_text else kind == "pameran"
-    return (int(quota_text) if quota_text else None), audience, curated
+        raise Problem(N_("requires_curated_product must be yes or no"),
+                      "requires_curated_product")
+    return curated_text in YES if curated_text else kind == "pameran"
 
 
-def _mode(raw: dict[str, Any], venue: str) -> str:
+def _mode(raw: dict[str, Any]) -> str:
     """Offline, online or hybrid; an online program's times are read in each reader's zone."""
     mode = _text(raw.get("mode")).lower()
     if not mode:
-        return "online" if fold(venue) in ONLINE_VENUES else "offline"
+        return "online" if fold(_venue(raw)) in ONLINE_VENUES else "offline"
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        raise Problem(N_("mode must be one of {modes}"), "mode", modes=", ".join(MODES))
     return mode
 
 
-def program_values(raw: dict[str, Any]) -> dict[str, Any]:
-    """Checked values of one program; ValueError says what is wrong in plain words."""
+def _venue(raw: dict[str, Any]) -> str:
+    return _text(raw.get("venue"))[:200]
+
+
+def checked(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The checked values of one program, and every problem with it (then no values), in
+    the order `program_values` meets them."""
+    problems: list[Problem] = []
+
+    def take(check: Callable[..., Any], *args: Any, default: Any = None) -> Any:
+        try:
+            return check(raw, *args)
+        except Problem as problem:
+            problems.append(problem)
+            return default
+
     unknown = [k for k in raw if k not in FIELDS]
     if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(map(str, unknown))}")
-    slug, kind, title = _identity(raw)
-    province, zone = _place(raw)
-    categories = _categories(raw)
-    starts, ends, deadline = _dates(raw, zone)
-    quota, audience, curated = _who(raw, kind)
-    venue = _text(raw.get("venue"))[:200]
+        problems.append(Problem(N_("unknown field(s) {fields}"),
+                                fields=", ".join(map(str, unknown))))
+    slug, kind, title = take(_slug), take(_kind), take(_title)
+    province, zone = take(_place, default=(provinces.NATIONAL, ZoneInfo(provinces.WIB)))
+    categories = take(_categories)
+    starts, ends, deadline = take(_dates, zone, default=(None, None, None))
+    quota, audience, curated = take(_quota), take(_audience), take(_curated, kind)
+    mode, funding = take(_mode), take(_funding)
+    if problems:
+        return None, problems
     return {
         "id": slug, "kind": kind, "title": title[:200],
         "organiser": _text(raw.get("organiser"))[:200],
         "description": _text(raw.get("description"))[:4000],
-        "venue": venue,
+        "venue": _venue(raw),
         "province": province, "categories": categories,
         "starts_at": starts, "ends_at": ends, "timezone": zone.key,
         "registration_deadline": deadline, "quota": quota, "audience": audience,
-        "requires_curated_product": curated, "mode": _mode(raw, venue),
-        "funding_routes": _funding(raw.get("funding_routes")),
-    }
+        "requires_curated_product": curated, "mode": mode, "funding_routes": funding,
+    }, []
+
+
+def program_values(raw: dict[str, Any]) -> dict[str, Any]:
+    """Checked values of one program; a Problem (a ValueError) says what is wrong first,
+    in plain words."""
+    values, problems = checked(raw)
+    if problems:
+        raise problems[0]
+    assert values is not None
+    return values
 
 
 def check_rows(rows: list[tuple[int, dict[str, Any]]],
-               refuse: Callable[[dict[str, Any]], str | None] | None = None
+               refuse: Callable[[dict[str, Any]], Problem | str | None] | None = None
                ) -> list[dict[str, Any]]:
     """Every row checked (and, by `refuse`, what only the database knows: whose program
     an id is); raises with all the bad rows if any."""
@@ -252,19 +376,20 @@ def check_rows(rows: list[tuple[int, dict[str, Any]]],
     for number, raw in rows:
         try:
             values = program_values(raw)
-        except ValueError as error:
-            errors.append(RowError(number, str(error)))
+            if values["id"] in seen:
+                raise Problem(N_("id {id} repeats row {row}"), "id", id=values["id"],
+                              row=seen[values["id"]])
+            why = refuse(values) if refuse is not None else None
+        except Problem as problem:
+            errors.append(RowError(number, str(problem), problem))
             continue
-        if values["id"] in seen:
-            errors.append(RowError(number, f"id {values['id']} repeats row {seen[values['id']]}"))
-            continue
-        if refuse is not None and (why := refuse(values)) is not None:
-            errors.append(RowError(number, why))
+        if why is not None:
+            errors.append(RowError(number, str(why), why if isinstance(why, Problem) else None))
             continue
         seen[values["id"]] = number
         programs.append(values)
     if errors:
         raise ProgramFileError(errors)
     if not programs:
-        raise ProgramFileError("the file holds no programs")
+        raise ProgramFileError(Problem(N_("the file holds no programs")))
     return programs

@@ -10,8 +10,9 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations import audit, offices, signups
+from conversations.i18n import N_
 from conversations.outbox import withdraw_reminders
-from conversations.program_files import check_rows
+from conversations.program_files import Problem, check_rows
 from storage import programs as rows
 from storage.models import Program, User
 
@@ -69,12 +70,13 @@ def import_rows(session: Session, found: list[tuple[int, dict[str, Any]]], offic
                     now, default_zone, actor=actor, via=via)
 
 
-def _run_elsewhere(session: Session, program_id: str, office_id: str) -> str | None:
+def _run_elsewhere(session: Session, program_id: str, office_id: str) -> Problem | None:
     """Why a program may not be imported for this office: another office runs it."""
     program = rows.get(session, program_id)
     if program is None or program.office_id == office_id:
         return None
-    return f"the program {program_id} belongs to the office {program.office_id}"
+    return Problem(N_("the program {id} belongs to the office {office}"), "id", id=program_id,
+                   office=program.office_id)
 
 
 def get(session: Session, program_id: str | None) -> Program | None:
