@@ -22,10 +22,12 @@ REMINDED_OF = {"starts_at": "event-", "registration_deadline": "deadline-"}
 
 
 def save(session: Session, values: dict[str, Any], now: datetime, default_zone: str, *,
-         actor: User | None = None, via: str = audit.CLI) -> tuple[Program, int]:
+         actor: User | None = None, via: str = audit.CLI, action: str | None = None
+         ) -> tuple[Program, int]:
     """Add a program or update it by its id. Reminders of a date that moved are withdrawn;
     seats a change frees go to the waiting list, each told. Returns the program and how
-    many moved up. The audit log of its office keeps what was made or changed."""
+    many moved up. The audit log of its office keeps what was made or changed (as
+    `action`, if given: "program.closed")."""
     # The office must exist (the national one is made again should it be missing).
     if offices.get(session, values.get("office_id") or offices.NATIONAL) is None:
         raise ValueError(f"no office with the id {values.get('office_id')!r}")
@@ -33,8 +35,8 @@ def save(session: Session, values: dict[str, Any], now: datetime, default_zone: 
     before = {key: getattr(existing, key) for key in values} if existing else None
     program, changed = rows.save(session, values, now)
     if before is None or changed:
-        audit.record(session, actor, via, "program.changed" if before else "program.created",
-                     "program", program.id, before=before,
+        action = action or ("program.changed" if before else "program.created")
+        audit.record(session, actor, via, action, "program", program.id, before=before,
                      after={key: getattr(program, key) for key in values},
                      office_id=program.office_id, now=now)
     for field, kind in REMINDED_OF.items():
@@ -86,6 +88,19 @@ def get(session: Session, program_id: str | None) -> Program | None:
 def every(session: Session, office_id: str | None = None) -> list[Program]:
     """Every program (one office's, if given)."""
     return rows.every(session, office_id)
+
+
+def managed(session: Session, office_id: str | None, now: datetime, *,
+            words: Sequence[str] = (), kind: str | None = None, province: str | None = None,
+            state: str | None = None, offset: int = 0, limit: int = 20
+            ) -> tuple[list[tuple[Program, dict[str, int]]], int]:
+    """The programs an office runs (every one, office None), drafts too, as its staff
+    manage them: each with how many sign-ups of each status it has; and how many match in
+    all. `state`: open (taking sign-ups), closed or draft."""
+    found, total = rows.managed(session, now, office_id=office_id, words=words, kind=kind,
+                                province=province, state=state, offset=offset, limit=limit)
+    counts = rows.signup_counts(session, [program.id for program in found])
+    return [(program, counts[program.id]) for program in found], total
 
 
 def find(session: Session, now: datetime, *, provinces: Sequence[str] | None = None,

@@ -160,7 +160,7 @@ def _submitter(user: Any) -> dict[str, int | None]:
 def refusal(session: Session, user: User | None, program: Program | None,
             now: datetime) -> str | None:
     """Why `user` may not sign up for `program`, as a reason code; None if they may."""
-    if program is None:
+    if program is None or program.draft:
         return "gone"
     if user is None or user.id is None or user.registered_at is None:
         return "unregistered"
@@ -217,7 +217,7 @@ def sign_up(session: Session, program_id: str, user: User, *, route: str | None,
     """Give `user` (or their Lapas) a seat, or a place on the waiting list. None if the
     program is gone. A party already signed up keeps what it has."""
     program = programs.lock(session, program_id)
-    if program is None:
+    if program is None or program.draft:
         return None
     party = party_of(user)
     existing = rows.of_party(session, program_id, party)

@@ -6,7 +6,7 @@ import inspect
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, false, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -177,6 +177,9 @@ class Program(SQLModel, table=True):
     )
     # The office that made it and runs it; its staff alone manage it (pusat: everyone's).
     office_id: str = Field(default="pusat", foreign_key="offices.id", max_length=32, index=True)
+    # A draft (a copy for next year, say) is the office's alone until published: the chat's
+    # finder, /program and the reminders do not know it.
+    draft: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 

@@ -38,7 +38,7 @@ def registered_since(session: Session, since: datetime, provinces: Collection[st
 def programs_open(session: Session, now: datetime, office_id: str | None) -> int:
     """Programs taking sign-ups now: not begun, and their deadline (if any) not passed."""
     query = (select(func.count()).select_from(Program)
-             .where(Program.starts_at > now,
+             .where(Program.starts_at > now, col(Program.draft).is_(False),
                     or_(col(Program.registration_deadline).is_(None),
                         Program.registration_deadline >= now), *_owned(office_id)))
     return int(session.exec(query).one())

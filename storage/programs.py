@@ -11,6 +11,9 @@ from sqlmodel import Session, col, select
 
 from storage.models import Program, Registration, ReminderRun
 
+# Programs people may see: a draft is its office's alone.
+PUBLISHED = col(Program.draft).is_(False)
+
 
 def get(session: Session, program_id: str | None) -> Program | None:
     return session.get(Program, program_id) if program_id else None
@@ -55,10 +58,10 @@ def upcoming(
     words: Sequence[Sequence[str]] = (), office_id: str | None = None, offset: int = 0,
     limit: int = 5,
 ) -> tuple[list[Program], int]:
-    """Programs not yet over (of one office, if given), open ones first, nearest deadline
-    first; and how many in all. Each entry of `words` is alternatives, one of which must
-    appear somewhere in the program's text."""
-    conditions: list[Any] = [Program.ends_at >= now]
+    """Programs not yet over (of one office, if given; no drafts), open ones first, nearest
+    deadline first; and how many in all. Each entry of `words` is alternatives, one of which
+    must appear somewhere in the program's text."""
+    conditions: list[Any] = [Program.ends_at >= now, PUBLISHED]
     if office_id is not None:
         conditions.append(Program.office_id == office_id)
     if provinces:
@@ -86,9 +89,10 @@ def with_signups(session: Session, since: datetime, active: Sequence[str], *,
                  words: Sequence[Sequence[str]] = (), program_id: str | None = None,
                  office_id: str | None = None, offset: int = 0, limit: int = 10
                  ) -> tuple[list[tuple[Program, int]], int]:
-    """Programs not over before `since` (of one office, if given), and how many sign-ups
-    in `active` statuses each has: those with sign-ups first, then the next to start; and
-    how many match in all. Each entry of `words` is alternatives, one of which must appear
+    """Programs not over before `since` (of one office, if given; no drafts), and how many
+    sign-ups
+in `active` statuses each has: those with sign-ups first, then the next to start;
+    and how many match in all. Each entry of `words` is alternatives, one of which must appear
     in the program's id, title, kind, organiser, venue or province. The program
     `program_id` is found however long ago it ended."""
     counted = (select(Registration.program_id, func.count().label("n"))
@@ -102,6 +106,7 @@ def with_signups(session: Session, since: datetime, active: Sequence[str], *,
         for alternatives in words))
     if program_id:
         matching = or_(matching, Program.id == program_id)
+    matching = and_(matching, PUBLISHED)
     if office_id is not None:
         matching = and_(matching, Program.office_id == office_id)
     total = session.exec(select(func.count()).select_from(Program).where(matching)).one()
@@ -115,10 +120,57 @@ def with_signups(session: Session, since: datetime, active: Sequence[str], *,
     return [(program, int(n)) for program, n in found], int(total)
 
 
+def managed(session: Session, now: datetime, *, office_id: str | None = None,
+            words: Sequence[str] = (), kind: str | None = None, province: str | None = None,
+            state: str | None = None, offset: int = 0, limit: int = 20
+            ) -> tuple[list[Program], int]:
+    """An office's programs (every one, office None) as its staff manage them, drafts too:
+    those not over first, the next to start first, then those over, the latest first; and
+    how many match in all. Every word must appear in the id, title, organiser or venue;
+    `state` is open (taking sign-ups), closed or draft."""
+    conditions: list[Any] = [] if office_id is None else [Program.office_id == office_id]
+    for word in words:
+        conditions.append(or_(*(func.lower(column).like(f"%{word.lower()}%") for column in
+                                (Program.id, Program.title, Program.organiser, Program.venue))))
+    if kind:
+        conditions.append(Program.kind == kind)
+    if province:
+        conditions.append(Program.province == province)
+    closes = func.coalesce(Program.registration_deadline, Program.starts_at)
+    conditions += {"open": [PUBLISHED, closes > now], "closed": [PUBLISHED, closes <= now],
+                   "draft": [col(Program.draft).is_(True)]}.get(state or "", [])
+    over = Program.ends_at < now
+    order = (over, case((over, None), else_=Program.starts_at),
+             col(Program.starts_at).desc(), Program.id)
+    total = session.exec(select(func.count()).select_from(Program).where(*conditions)).one()
+    found = session.exec(select(Program).where(*conditions).order_by(*order)
+                         .offset(offset).limit(limit))
+    return list(found), int(total)
+
+
+def signup_counts(session: Session, program_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """How many sign-ups of each status each of these programs has (the statuses it has)."""
+    found: dict[str, dict[str, int]] = {program_id: {} for program_id in program_ids}
+    rows = session.exec(select(Registration.program_id, Registration.status, func.count())
+                        .where(col(Registration.program_id).in_(program_ids))
+                        .group_by(Registration.program_id, Registration.status))
+    for program_id, status, n in rows:
+        found[program_id][status] = int(n)
+    return found
+
+
+def remove(session: Session, program: Program) -> None:
+    """Delete a program with its reminder runs (its sign-ups too: ask first whether any)."""
+    session.execute(delete(ReminderRun).where(ReminderRun.program_id == program.id))
+    session.delete(program)
+    session.flush()
+
+
 def with_dates_within(session: Session, now: datetime, deadline_within: timedelta,
                       start_within: timedelta) -> list[Program]:
-    """Programs whose registration closes, or which start, within these spans of `now`."""
-    return list(session.exec(select(Program).where(or_(
+    """Programs whose registration closes, or which start, within these spans of `now`
+    (no drafts: they remind nobody)."""
+    return list(session.exec(select(Program).where(PUBLISHED, or_(
         and_(col(Program.registration_deadline) > now,
              col(Program.registration_deadline) <= now + deadline_within),
         and_(Program.starts_at > now, Program.starts_at <= now + start_within),
