@@ -210,6 +210,8 @@ def _slug(raw: dict[str, Any]) -> str:
     slug = _text(raw.get("id")).lower()
     if not SLUG.match(slug):
         raise Problem(N_("id must be a short slug of a-z, 0-9 and '-' (e.g. tei-2027)"), "id")
+    if slug in ("baru", "unggah"):  # the console's addresses for a new program, an upload
+        raise Problem(N_("id {id} is taken by the console; choose another"), "id", id=slug)
     return slug
 
 
@@ -272,8 +274,9 @@ def _dates(raw: dict[str, Any], zone: ZoneInfo
         deadline_raw = raw.get("registration_deadline")
         deadline = _moment(deadline_raw, zone, True) if _text(deadline_raw) else None
     except ValueError as error:
-        raise Problem(N_("a date is not ISO 8601 (2027-03-21T09:00+07:00): {error}"), field,
-                      error=error) from error
+        raise Problem(N_("{name} is not a date and time such as 2027-03-21 09:00 or "
+                         "2027-03-21T09:00+07:00: {typed}"), field, name=field,
+                      typed=_text(raw.get(field))[:40]) from error
     if ends < starts:
         raise Problem(N_("ends_at is before starts_at"), "ends_at")
     if deadline is not None and deadline > ends:

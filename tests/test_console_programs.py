@@ -175,6 +175,7 @@ def test_a_form_with_mistakes_says_each_beside_its_field_as_the_import_would(con
     assert 'class="field bad"' in fields["kind"] and 'class="field bad"' not in fields["title"]
     seen = text_of(posted.text)
     assert "Jenis program harus salah satu dari" in seen and "'Atlantis'" in seen
+    assert "tidak dapat dibaca: 21/03/2027" in seen and "isoformat" not in seen
     # what was typed comes back, escaped
     assert 'value="Expo &lt;b&gt;Sasak&lt;/b&gt;"' in posted.text
     assert 'value="banyak"' in posted.text and 'value="21/03/2027"' in posted.text
@@ -182,6 +183,14 @@ def test_a_form_with_mistakes_says_each_beside_its_field_as_the_import_would(con
     english = console.post("/console/program/baru?lang=en",
                            data={**typed, "csrf": csrf_of(form.text)})
     assert "kind must be one of seminar" in text_of(english.text)
+
+
+def test_an_id_the_console_uses_for_its_own_pages_is_refused(console):
+    admin_of_ntb(console)
+    form = console.get("/console/program/baru")
+    posted = console.post("/console/program/baru", data={**row("baru"), "csrf": csrf_of(form.text)})
+    assert posted.status_code == 400 and "dipakai oleh konsol" in text_of(posted.text)
+    assert get_program(console.database, "baru") is None
 
 
 def test_a_program_made_in_the_console_is_the_offices_and_artisans_find_it(console, chat: Chat):
