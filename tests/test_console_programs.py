@@ -175,7 +175,7 @@ def test_a_form_with_mistakes_says_each_beside_its_field_as_the_import_would(con
     assert 'class="field bad"' in fields["kind"] and 'class="field bad"' not in fields["title"]
     seen = text_of(posted.text)
     assert "Jenis program harus salah satu dari" in seen and "'Atlantis'" in seen
-    assert "tidak dapat dibaca: 21/03/2027" in seen and "isoformat" not in seen
+    assert "dibaca sebagai tanggal dan waktu: 21/03/2027" in seen and "isoformat" not in seen
     # what was typed comes back, escaped
     assert 'value="Expo &lt;b&gt;Sasak&lt;/b&gt;"' in posted.text
     assert 'value="banyak"' in posted.text and 'value="21/03/2027"' in posted.text
