@@ -8,6 +8,12 @@ import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 engine = context.config.attributes["engine"]
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite changes a table by copying it and dropping the old one; with foreign keys
+        # on, that drop would cascade to every row pointing at it (a program's sign-ups).
+        # Said before the transaction begins: inside one SQLite ignores it.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,
@@ -17,3 +23,5 @@ with engine.connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
