@@ -53,6 +53,11 @@ class Reach:
         return bool(self.roles - {VIEWER})
 
     @property
+    def runs_programs(self) -> bool:
+        """Admins and curators make and change programs; as in the chat's /program."""
+        return bool({ADMIN, CURATOR} & self.roles)
+
+    @property
     def admin(self) -> bool:
         return ADMIN in self.roles
 

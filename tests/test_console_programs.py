@@ -491,3 +491,16 @@ def test_a_copy_keeps_the_local_time_a_year_on_and_takes_a_free_id(database):
         assert bali.datetime(copy.starts_at) == "Rabu, 28 Februari 2029 pukul 09.00 WITA"
         assert bali.datetime(copy.registration_deadline) == \
             "Selasa, 20 Februari 2029 pukul 23.59 WITA"
+
+
+def test_a_broadcaster_looks_at_programs_but_changes_them_as_the_chat_allows(console):
+    """Programs are made and changed by admins and curators, in the console as in /program."""
+    admin_of_ntb(console)
+    broadcaster = make_staff(console.database, "992", "broadcaster", NTB_OFFICE)
+    console.cookies.clear()
+    log_in(console, console.database, broadcaster)
+    assert console.get("/console/program").status_code == 200
+    assert console.get("/console/program/baru").status_code == 403
+    csrf = csrf_of(console.get("/console/").text)
+    made = console.post("/console/program/baru", data={**row("siaran-2027"), "csrf": csrf})
+    assert made.status_code == 403 and get_program(console.database, "siaran-2027") is None

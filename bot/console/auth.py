@@ -49,25 +49,29 @@ class Tries:
         self._seen: dict[str, deque[float]] = defaultdict(deque)
 
     def allow(self, address: str) -> bool:
+        """Whether this address may try a link now."""
+        seen = self._seen.get(address)
+        if not seen:
+            return True
         now = time.monotonic()
-        seen = self._seen[address]
         while seen and seen[0] <= now - self.window:
             seen.popleft()
-        if len(seen) >= self.limit:
-            return False
-        seen.append(now)
+        return len(seen) < self.limit
+
+    def failed(self, address: str) -> None:
+        """A link from this address did not work: it counts (good links never do, so a
+        whole office behind one address logs in freely)."""
+        self._seen[address].append(time.monotonic())
         if len(self._seen) > 10_000:  # forget the quiet ones rather than grow forever
             for key in [k for k, v in self._seen.items() if not v]:
                 del self._seen[key]
-        return True
 
 
 def routes(console: Console) -> list[Route]:
     tries = Tries()
 
     def too_many(request: Request) -> Response | None:
-        address = request.client.host if request.client else "?"
-        if tries.allow(address):
+        if tries.allow(_address(request)):
             return None
         return web.plain_page(request, console, N_("Too many tries"),
                               N_("Wait ten minutes, then open the newest link from your "
@@ -77,9 +81,11 @@ def routes(console: Console) -> list[Route]:
         if (refused := too_many(request)) is not None:
             return refused
         token = request.path_params["token"]
-        if request.method == "GET":
-            return await run_in_threadpool(_offer, console, request, token)
-        return await run_in_threadpool(_open, console, request, token)
+        answer = _offer if request.method == "GET" else _open
+        response = await run_in_threadpool(answer, console, request, token)
+        if response.status_code >= 400:
+            tries.failed(_address(request))
+        return response
 
     async def login_needed(request: Request) -> Response:
         if request.cookies.get(web.COOKIE):
@@ -102,7 +108,11 @@ def routes(console: Console) -> list[Route]:
 
     return [Route("/login/{token}", login, methods=["GET", "POST"]),
             Route("/masuk", login_needed, methods=["GET"]),
-            Route("/keluar", web.staff_page(console, logout), methods=["POST"])]
+            Route("/keluar", web.staff_page(console, logout, reads=True), methods=["POST"])]
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def _refused(console: Console, request: Request, reason: Refusal) -> HTMLResponse:

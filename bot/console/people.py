@@ -35,7 +35,7 @@ def search_page(desk: Desk) -> Response:
     number = 1
     if desk.form is not None:
         try:
-            number = max(1, int(desk.field("hal", "1")))
+            number = min(max(1, int(desk.field("hal", "1"))), web.MAX_PAGE)
         except ValueError:
             number = 1
     found, total = people.search(desk.session, desk.reach, typed,

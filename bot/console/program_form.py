@@ -167,10 +167,11 @@ def upload(desk: Desk) -> Response:
 
 def routes(console: Console) -> list[Route]:
     def page(path: str, get: web.Handler, post: web.Handler) -> list[Route]:
-        return [Route(path, web.staff_page(console, get, changes=True), methods=["GET"]),
-                Route(path, web.staff_page(console, post), methods=["POST"])]
+        return [Route(path, web.staff_page(console, get, changes=True, programs=True),
+                      methods=["GET"]),
+                Route(path, web.staff_page(console, post, programs=True), methods=["POST"])]
 
-    limited = web.staff_page(console, upload)
+    limited = web.staff_page(console, upload, programs=True)
 
     async def upload_endpoint(request: Request) -> Response:
         """A file far too large is refused before it is read."""
@@ -181,7 +182,8 @@ def routes(console: Console) -> list[Route]:
         return await limited(request)
 
     return [*page("/program/baru", new_form, create),
-            Route("/program/unggah", web.staff_page(console, upload_form, changes=True),
+            Route("/program/unggah",
+                  web.staff_page(console, upload_form, changes=True, programs=True),
                   methods=["GET"]),
             Route("/program/unggah", upload_endpoint, methods=["POST"]),
             *page("/program/{program_id}/ubah", edit_form, update)]

@@ -183,7 +183,7 @@ def delete(desk: Desk) -> Response:
 def routes(console: Console) -> list[Route]:
     def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",),
              changes: bool = False) -> Route:
-        return Route(path, web.staff_page(console, handler, changes=changes),
+        return Route(path, web.staff_page(console, handler, changes=changes, programs=True),
                      methods=list(methods))
 
     return [

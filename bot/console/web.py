@@ -46,6 +46,8 @@ COOKIE = "kriya_console"
 LANG_COOKIE = "kriya_lang"
 PREFIX = "/console"
 PAGE_SIZE = 20
+MAX_PAGE = 100_000  # beyond any list here; a bigger number is a typo or a probe
+MAX_BODY = 3 * 1024 * 1024  # a form, or a program file of 2 MB with its envelope
 
 
 class NotFound(Exception):
@@ -106,7 +108,7 @@ class Desk:
 
     def page_number(self) -> int:
         try:
-            return max(1, int(self.query("hal", "1")))
+            return min(max(1, int(self.query("hal", "1"))), MAX_PAGE)
         except ValueError:
             return 1
 
@@ -202,16 +204,24 @@ Handler = Callable[[Desk], Response]
 
 
 def staff_page(console: Console, handler: Handler, *, changes: bool = False,
-               reads: bool = False) -> Callable[[Request], Awaitable[Response]]:
+               reads: bool = False, programs: bool = False
+               ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint for logged-in staff. POSTs must carry the CSRF token and are refused
     to viewers, unless `reads` (a search posted to keep it out of the address); `changes`
-    pages refuse viewers even for GET (a form that could only be refused)."""
+    pages refuse viewers even for GET (a form that could only be refused); `programs`
+    changes are for those who run programs (admins, curators)."""
 
     async def endpoint(request: Request) -> Response:
+        if request.method == "POST" and COOKIE not in request.cookies:
+            return _to_login(request, console)  # nothing read from a stranger
+        if _length(request) > MAX_BODY:
+            return plain_page(request, console, N_("The file is too large"),
+                              N_("Nothing was changed. A file may be at most 2 MB."), 413)
         form = await request.form() if request.method == "POST" else None
         try:
+            changing = changes or (form is not None and not reads)
             return await run_in_threadpool(_handle, console, handler, request, form,
-                                          changes or (form is not None and not reads))
+                                           changing, programs and changing)
         except NotFound:
             return not_found(request, console)
         except FormExpired:
@@ -234,12 +244,19 @@ def staff_page(console: Console, handler: Handler, *, changes: bool = False,
     return endpoint
 
 
+def _length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError:
+        return MAX_BODY + 1  # a body that will not say how long it is is not read
+
+
 class _LoggedOut(Exception):
     pass
 
 
 def _handle(console: Console, handler: Handler, request: Request, form: FormData | None,
-            changes: bool) -> Response:
+            changes: bool, programs: bool = False) -> Response:
     secret = request.cookies.get(COOKIE)
     now = utcnow()
     try:
@@ -257,6 +274,8 @@ def _handle(console: Console, handler: Handler, request: Request, form: FormData
                         secret or "", translator(language(request, user), zone), now, form)
             if changes:
                 desk.need_changes()
+            if programs and not staff_reach.runs_programs:
+                raise Refused
             response = handler(desk)
     except _LoggedOut:
         return _to_login(request, console)
