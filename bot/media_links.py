@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -38,8 +39,15 @@ class MediaLinks:
         path, token = request.path_params["path"], request.path_params["token"]
         if not hmac.compare_digest(token, self.token(path)):
             return Response(status_code=404)
-        root = self.media.root.resolve()
-        file = (root / path).resolve()
-        if not file.is_relative_to(root) or not file.is_file():
-            return Response(status_code=404)
-        return FileResponse(file, media_type=MEDIA_TYPES.get(file.suffix, "image/jpeg"))
+        return file_response(self.media.root, path) or Response(status_code=404)
+
+
+def file_response(root: Path, path: str, headers: dict[str, str] | None = None
+                  ) -> FileResponse | None:
+    """A file of the media store, or None for a path outside it or no file there."""
+    root = root.resolve()
+    file = (root / path).resolve()
+    if not file.is_relative_to(root) or not file.is_file():
+        return None
+    return FileResponse(file, media_type=MEDIA_TYPES.get(file.suffix, "image/jpeg"),
+                        headers=headers)

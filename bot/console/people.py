@@ -8,15 +8,13 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console import web
 from bot.console.web import Console, Desk, NotFound, Pages
+from bot.media_links import file_response
 from conversations import people, products_view, signups, vocabulary
-from storage.media import SUFFIXES
-
-MEDIA_TYPES = {suffix: mime for mime, suffix in SUFFIXES.items()}
 
 
 def photo_token(desk: Desk, product_id: int, path: str) -> str:
@@ -77,12 +75,11 @@ def photo(console: Console, desk: Desk) -> Response:
         raise NotFound
     if not products_view.may_see_file(desk.session, desk.reach, product_id, path):
         raise NotFound
-    root = Path(console.settings.media_dir if console.settings else "media").resolve()
-    file = (root / path).resolve()
-    if not file.is_relative_to(root) or not file.is_file():
+    root = Path(console.settings.media_dir if console.settings else "media")
+    found = file_response(root, path, {"Cache-Control": "private, max-age=3600"})
+    if found is None:
         raise NotFound
-    return FileResponse(file, media_type=MEDIA_TYPES.get(file.suffix, "image/jpeg"),
-                        headers={"Cache-Control": "private, max-age=3600"})
+    return found
 
 
 def routes(console: Console) -> list[Route]:
