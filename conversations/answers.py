@@ -167,6 +167,12 @@ CITIES_NAMED_AS_PROVINCES = frozenset((
     "palembang", "tangerang selatan", "tangsel", "mataram", "lombok", "kupang", "makassar"))
 
 
+def phone_national(value: str) -> str:
+    """A stored number (E.164) as people write their own: '0812-3456-7890'."""
+    number = phonenumbers.parse(value, "ID")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 @dataclass
 class Phone(Answer):
     """An Indonesian phone number written any common way; the value is E.164."""
@@ -175,8 +181,7 @@ class Phone(Answer):
     label = N_("Phone number")
 
     def show(self, value: Any, ctx: Context) -> str:
-        number = phonenumbers.parse(value, None)
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return phone_national(value)
 
     def parse(self, inbound: Inbound, ctx: Context) -> str:
         text = _text_of(inbound, ctx)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import phonenumbers
 from sqlmodel import Session
 
+from conversations.answers import phone_national
 from conversations.reach import Reach
 from storage import lapas as lapas_rows
 from storage import people as rows
@@ -67,7 +68,6 @@ def phone_shown(phone: str | None) -> str | None:
     if not phone:
         return None
     try:
-        number = phonenumbers.parse(phone, "ID")
+        return phone_national(phone)
     except phonenumbers.NumberParseException:
         return phone
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

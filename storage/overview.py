@@ -49,9 +49,7 @@ def products_waiting(session: Session, statuses: Collection[str],
     """How many products wait for curation, and since when the oldest has."""
     query = (select(func.count(), func.min(Product.submitted_at))
              .where(col(Product.status).in_(list(statuses)), *_in(Product.province, provinces)))
-    count, oldest = session.exec(query).one()
-    if isinstance(oldest, str):  # SQLite's MIN hands back the stored text
-        oldest = datetime.fromisoformat(oldest)
+    count, oldest = session.exec(query).one()  # MIN keeps the column's type: a moment
     return int(count), oldest
 
 
