@@ -5,12 +5,28 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from bot.config import Config
 from conversations import logins, offices, staff
 from storage.db import session_scope
 from storage.models import User
+from tests.conftest import kriya_serve
+
+
+@contextmanager
+def served(database_url: str, tmp_path: Path, public_url: str = "http://kriya.local"
+           ) -> Iterator[Any]:
+    """`kriya serve` on loopback with a client to it; `.database` is the app's engine."""
+    config = Config(KRIYA_DATABASE_URL=database_url, KRIYA_MEDIA_DIR=str(tmp_path / "media"),
+                    KRIYA_PUBLIC_URL=public_url)
+    with kriya_serve(config) as client:
+        client.database = client.app.state.database
+        yield client
 
 
 def text_of(body: str) -> str:

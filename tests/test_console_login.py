@@ -4,29 +4,16 @@ the session is a revocable row in an HttpOnly cookie; logging out ends it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from bot.config import Config
 from conversations import logins, staff
 from storage.access_models import StaffSession
 from storage.db import session_scope
-from tests.conftest import kriya_serve
-from tests.console_helpers import csrf_of, link_for, log_in, make_staff, text_of
-
-
-@contextmanager
-def served(database_url: str, tmp_path: Path, public_url: str) -> Iterator[Any]:
-    config = Config(KRIYA_DATABASE_URL=database_url, KRIYA_MEDIA_DIR=str(tmp_path / "media"),
-                    KRIYA_PUBLIC_URL=public_url)
-    with kriya_serve(config) as client:
-        client.database = client.app.state.database
-        yield client
+from tests.console_helpers import csrf_of, link_for, log_in, make_staff, served, text_of
 
 
 @pytest.fixture

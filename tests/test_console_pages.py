@@ -14,25 +14,20 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot.config import Config
 from conversations import audit, lapas
 from conversations.photos import store_photo
 from storage.access_models import AuditEntry, StaffSession
 from storage.db import session_scope
 from storage.media import MediaStore
 from storage.models import Lapas, Product, User
-from tests.conftest import kriya_serve
-from tests.console_helpers import csrf_of, log_in, make_staff, text_of
+from tests.console_helpers import csrf_of, log_in, make_staff, served, text_of
 
 NTB, SUMSEL = "Nusa Tenggara Barat", "Sumatera Selatan"
 
 
 @pytest.fixture
 def console(database_url, tmp_path) -> Iterator[Any]:
-    config = Config(KRIYA_DATABASE_URL=database_url, KRIYA_MEDIA_DIR=str(tmp_path / "media"),
-                    KRIYA_PUBLIC_URL="http://kriya.local")
-    with kriya_serve(config) as client:
-        client.database = client.app.state.database
+    with served(database_url, tmp_path) as client:
         yield client
 
 

@@ -15,7 +15,6 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.config import Config
 from conversations import program_changes, programs, reminders, signups
 from conversations.i18n import translator
 from conversations.program_files import FIELDS, checked, program_values, read_rows
@@ -23,8 +22,8 @@ from storage.access_models import AuditEntry
 from storage.db import session_scope
 from storage.models import OutboxMessage, Program, Registration, User
 from storage.statuses import OutboxStatus
-from tests.conftest import Chat, kriya_serve
-from tests.console_helpers import csrf_of, log_in, make_staff, text_of
+from tests.conftest import Chat
+from tests.console_helpers import csrf_of, log_in, make_staff, served, text_of
 
 NTB_OFFICE, SUMSEL_OFFICE = "disperindag-ntb", "disperindag-sumsel"
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)  # as the form writes times
@@ -34,10 +33,7 @@ INDONESIAN = translator("id", "Asia/Makassar")
 
 @pytest.fixture
 def console(database_url, tmp_path) -> Iterator[Any]:
-    config = Config(KRIYA_DATABASE_URL=database_url, KRIYA_MEDIA_DIR=str(tmp_path / "media"),
-                    KRIYA_PUBLIC_URL="http://kriya.local")
-    with kriya_serve(config) as client:
-        client.database = client.app.state.database
+    with served(database_url, tmp_path) as client:
         yield client
 
 

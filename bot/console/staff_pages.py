@@ -74,26 +74,26 @@ def add_role(desk: Desk) -> Response:
     return desk.redirect("/staf", ok="added")
 
 
-def _member(desk: Desk) -> User:
-    """A staff member of this office named in the address; 404 for anyone else."""
+def _member(desk: Desk) -> tuple[User, list[User]]:
+    """A staff member of this office named in the address, with all of the office's
+    staff; 404 for anyone else."""
     desk.need_admin()
     try:
         user_id = int(desk.request.path_params["user_id"])
     except ValueError:
         raise NotFound from None
-    found = next((m for m in people.staff_of(desk.session, desk.reach.office.id)
-                  if m.id == user_id), None)
+    members = people.staff_of(desk.session, desk.reach.office.id)
+    found = next((m for m in members if m.id == user_id), None)
     if found is None:
         raise NotFound
-    return found
+    return found, members
 
 
 def take_role(desk: Desk) -> Response:
-    member = _member(desk)
+    member, members = _member(desk)
     role = desk.field("role") or None
     before = list(member.staff_roles)
-    admins = [m for m in people.staff_of(desk.session, desk.reach.office.id)
-              if vocabulary.ADMIN in m.staff_roles]
+    admins = [m for m in members if vocabulary.ADMIN in m.staff_roles]
     if member.id == desk.user.id and role in (None, vocabulary.ADMIN) and len(admins) == 1:
         return page(desk, {"roles": desk._(
             "You are the office's only administrator: give the role to a colleague first, "
