@@ -74,7 +74,10 @@ def test_a_channel_made_here_registers_people_and_carries_a_broadcast(kriya):
     assert (siti.address, siti.province) == ("loft-7", "Nusa Tenggara Barat")
 
     with session_scope(kriya.app.state.database) as session:
-        sent = broadcasts.queue(session, "Pameran Kriya dibuka besok!", {}, now=utcnow())
+        # Sent at the wall clock's hour, which may be night in Nusa Tenggara Barat: no quiet
+        # hours here (the night is tested with the outbox).
+        sent = broadcasts.queue(session, "Pameran Kriya dibuka besok!", {}, now=utcnow(),
+                                quiet=None)
     assert sent.recipients == 1
     carried = eventually(lambda: [c for c in pigeon.carried if c[1] == "broadcast"], bool)
     assert carried == [("loft-7", "broadcast", "Pameran Kriya dibuka besok!")]
