@@ -4,8 +4,10 @@ bodies python-telegram-bot sends, records every call, and can be told to refuse.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
+import os
 import re
 import socket
 import threading
@@ -202,10 +204,25 @@ def _error(code: int, description: str, parameters: dict | None = None) -> JSONR
     return JSONResponse(body, status_code=code)
 
 
+_PORT_BLOCK = 2000
+_next_port = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on. Each test process (pytest-xdist's workers run
+    side by side) takes ports from a block of its own below the kernel's ephemeral range, so
+    two processes never pick the same port between checking it and serving on it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 12000 + _PORT_BLOCK * (int(worker) if worker.isdigit() else 0)
+    for _ in range(_PORT_BLOCK):
+        port = first + next(_next_port) % _PORT_BLOCK
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port left for this test process")
 
 
 class ServerThread:
