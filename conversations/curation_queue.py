@@ -66,7 +66,7 @@ def queue(session: Session, reach: Reach, curator: User, now: datetime, filters:
 
 def waiting(session: Session, product: Product, now: datetime) -> Waiting:
     held = curation.holder(product, now)
-    return Waiting(product, now - product.submitted_at,
+    return Waiting(product, max(now - product.submitted_at, timedelta(0)),
                    people.by_id(session, held) if held is not None else None,
                    workshops.get(session, product.lapas_id),
                    people.by_id(session, product.owner_id))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import select
 
 from conversations import curation, lapas
@@ -179,8 +179,15 @@ def test_accept_revise_and_reject_tell_each_submitter_in_their_language(console)
     assert "Catatan kurator: Bahannya plastik" in texts["a-3"]
     statuses = [product(console.database, p).status for p in (first, second, third)]
     assert statuses == ["accepted", "needs_revision", "rejected"]
+    with session_scope(console.database) as session:  # Gelang is changed and sent again
+        owner = session.exec(select(User).where(User.address == "a-2")).one()
+        sent_back = session.get(Product, second)
+        values = {field: getattr(sent_back, field) for field in curation.FIELDS}
+        assert curation.resubmit(session, owner, second, values, datetime.now(UTC))
     history = text_of(console.get(f"/console/kurasi/{second}").text)
     assert "Dikembalikan untuk perbaikan" in history and NOTE in history and "Dewi" in history
+    assert history.index("Dikirim untuk kurasi") < history.index("Dikembalikan") < \
+        history.index("Dikirim lagi setelah diperbaiki")
     with session_scope(console.database) as session:
         logged = session.exec(select(AuditEntry).where(AuditEntry.action == "product.decided"))
         assert {entry.via for entry in logged} == {"console"}
@@ -205,6 +212,30 @@ def test_a_hold_is_shared_between_the_chat_and_the_console(console):
     assert "Sedang dinilai oleh Budi" in queue and "sedang Anda nilai sampai" in queue
     refused = take(console, newer)
     assert refused.status_code == 409 and "Sedang dinilai oleh Budi" in text_of(refused.text)
+
+
+def test_next_takes_the_oldest_of_the_kind_asked_and_skipping_lets_go(console):
+    curator = make_staff(console.database, "812", "curator", "disperindag-ntb", ("NTB",))
+    oldest = submitted(console.database, None, name="Songket", days=6)
+    anyaman = submitted(console.database, None, name="Tikar", days=4, category="anyaman")
+    newest = submitted(console.database, None, name="Selendang", days=1)
+    log_in(console, console.database, curator)
+    csrf = csrf_of(console.get("/console/kurasi").text)
+    crafted = console.post("/console/kurasi/berikutnya", follow_redirects=True,
+                           data={"csrf": csrf, "jenis": "anyaman"})
+    assert crafted.url.path == f"/console/kurasi/{anyaman}"
+    assert "Dipegang untuk Anda sampai" in text_of(crafted.text)
+    first = console.post("/console/kurasi/berikutnya", data={"csrf": csrf},
+                         follow_redirects=True)
+    assert first.url.path == f"/console/kurasi/{oldest}"
+    skipped = console.post("/console/kurasi/berikutnya", follow_redirects=True,
+                           data={"csrf": csrf, "kecuali": str(oldest)})
+    assert skipped.url.path == f"/console/kurasi/{anyaman}"  # still held for this curator
+    assert product(console.database, oldest).status == "submitted"  # let go for others
+    assert product(console.database, newest).status == "submitted"
+    none = console.post("/console/kurasi/berikutnya", follow_redirects=True,
+                        data={"csrf": csrf, "dari": "lapas"})
+    assert "tidak ada produk yang menunggu Anda" in text_of(none.text)
 
 
 def test_of_two_curators_the_first_wins_and_the_second_keeps_their_note(console):
@@ -271,3 +302,37 @@ def test_a_revision_without_a_note_is_refused_beside_the_field_and_kept(console)
                f'</textarea>' in refused.text
     assert product(console.database, product_id).status == "in_review"
     assert decisions(console.database) == []
+
+
+def test_the_history_starts_with_what_existing_products_tell(tmp_path):
+    """A database from before the history: each product gets its sending, and its latest
+    decision with the curator's note."""
+    from alembic import command
+
+    from storage.db import _alembic_config, make_engine
+
+    database = make_engine(f"sqlite:///{tmp_path}/old.db")
+    command.upgrade(_alembic_config(database), "0011")
+    with database.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO users (channel, address, staff_roles, categories, language, opted_out,"
+            " unreachable, created_at, updated_at) VALUES ('telegram', '1', '[]', '[]', 'id', 0,"
+            " 0, '2027-01-01 00:00:00', '2027-01-01 00:00:00')"))
+        for n, (status, decided) in enumerate((("submitted", None),
+                                               ("needs_revision", "2027-01-05 00:00:00"))):
+            conn.execute(text(
+                "INSERT INTO products (owner_id, province, name, category, materials, size, "
+                "price, capacity, description, photos, status, curator_note, decided_by, "
+                "submitted_at, decided_at, created_at, updated_at) VALUES (1, 'Bali', :name, "
+                "'tenun', 'katun', '2 m', 1000, 1, '-', '[]', :status, :note, :by, "
+                "'2027-01-02 00:00:00', :decided, '2027-01-02 00:00:00', "
+                "'2027-01-02 00:00:00')"),
+                {"name": f"P{n}", "status": status, "decided": decided,
+                 "note": NOTE if decided else None, "by": 1 if decided else None})
+    command.upgrade(_alembic_config(database), "head")
+    with database.connect() as conn:
+        rows = conn.execute(text("SELECT product_id, kind, actor_id, note FROM "
+                                 "product_events ORDER BY product_id, at")).all()
+    assert [tuple(row) for row in rows] == [(1, "submitted", 1, None), (2, "submitted", 1, None),
+                                            (2, "revise", 1, NOTE)]
+    database.dispose()
