@@ -33,16 +33,16 @@ def page(desk: Desk, product_id: int, *, problem: str | None = None, note: str =
     product = curation_queue.open_product(desk.session, desk.reach, product_id)
     if product is None:
         raise NotFound
-    held = curation_queue.waiting(desk.session, product, desk.now)
-    mine = held.holder is not None and held.holder.id == desk.user.id
+    row = curation_queue.waiting(desk.session, product, desk.now)
+    mine = row.holder is not None and row.holder.id == desk.user.id
     waiting = product.status in curation.WAITING
     return desk.render(
         "console/curated_product.html", status=status, here="curation", product=product,
-        source=held, mine=mine, waiting=waiting, details=_details(desk, held),
+        source=row, mine=mine, waiting=waiting, details=_details(desk, row),
         photos=_photos(desk, product), history=_history(desk, product),
         decided=None if waiting else decided_text(desk, product),
-        until=desk.tr.time(product.claimed_until) if held.holder else "",
-        can_take=(desk.reach.curator and waiting and held.holder is None
+        until=desk.tr.time(product.claimed_until) if row.holder else "",
+        can_take=(desk.reach.curator and waiting and row.holder is None
                   and product.owner_id != desk.user.id),
         own=product.owner_id == desk.user.id,
         problem=problem, note=note, note_error=note_error)

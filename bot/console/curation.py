@@ -6,6 +6,7 @@ Filters stay in the address: a queue is not personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from starlette.responses import Response
@@ -17,6 +18,7 @@ from bot.console.web import Console, Desk, NotFound, Pages, Refused
 from conversations import audit, curation, vocabulary
 from conversations.curation_queue import ARTISANS, LAPAS, Filters, provinces_of, queue
 from conversations.i18n import N_
+from storage.statuses import ProductStatus
 
 SOURCES = {ARTISANS: N_("Artisans"), LAPAS: N_("Lapas (prison workshops)")}
 DONE = {
@@ -35,7 +37,9 @@ def may_look(desk: Desk) -> None:
         raise Refused
 
 
-def _filters(desk: Desk, read=None) -> Filters:
+def _filters(desk: Desk, read: Callable[[str], str] | None = None) -> Filters:
+    """The filters asked for, in the address (`desk.query`) or a form (`desk.field`);
+    anything not offered is left out."""
     read = read or desk.query
     province, category, source = read("provinsi"), read("jenis"), read("dari")
     return Filters(province if province in provinces_of(desk.reach) else None,
@@ -121,7 +125,7 @@ def decide(desk: Desk) -> Response:
     if choice not in DECISIONS:
         raise NotFound
     status = DECISIONS[choice]
-    if status != curation.DECISIONS[0] and len(note) < curation.NOTE_MIN:
+    if status != ProductStatus.ACCEPTED and len(note) < curation.NOTE_MIN:
         return curated_product.page(desk, product_id, note=note, status=400, note_error=desk._(
             "Please write a note of at least {n} characters: the submitter reads it to "
             "know what to change.").format(n=curation.NOTE_MIN))
