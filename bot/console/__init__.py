@@ -8,16 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from bot.console import (
-    audit_page,
-    auth,
-    curation,
-    people,
-    programs,
-    staff_pages,
-    summary,
-    web,
-)
+from bot.console import audit_page, auth, curation, people, programs, staff_pages, summary, web
 from bot.console.web import PREFIX, Console
 
 __all__ = ["Console", "mount"]
