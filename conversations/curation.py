@@ -19,13 +19,19 @@ from conversations import reach as reaching
 from conversations.i18n import N_, Translator
 from conversations.outbox import MessageKind, notify
 from conversations.vocabulary import LAPAS_OFFICER
-from storage import products
+from storage import product_events, products
 from storage.models import Product, User
 from storage.statuses import ProductStatus
 
 CLAIM_FOR = timedelta(minutes=30)
 WAITING = (ProductStatus.SUBMITTED, ProductStatus.IN_REVIEW)
 DECISIONS = (ProductStatus.ACCEPTED, ProductStatus.NEEDS_REVISION, ProductStatus.REJECTED)
+# A note sent with a revision or a rejection: long enough to help, short enough to read.
+NOTE_MIN, NOTE_MAX = 5, 1000
+# A product's history (storage.curation_models): each step's kind.
+SUBMITTED, RESUBMITTED = "submitted", "resubmitted"
+EVENT_OF = {ProductStatus.ACCEPTED: "accepted", ProductStatus.NEEDS_REVISION: "revise",
+            ProductStatus.REJECTED: "rejected"}
 # What a product's submitter gives, and may change when it is sent back.
 FIELDS = ("name", "category", "materials", "size", "price", "capacity", "description",
           "photos", "packaging_photo")
@@ -71,12 +77,14 @@ def submit(session: Session, user: User, values: Mapping[str, Any], now: datetim
     by producer code."""
     assert user.id is not None
     officer = user.role == LAPAS_OFFICER
-    return products.add(session, Product(
+    product = products.add(session, Product(
         owner_id=user.id, lapas_id=user.lapas_id if officer else None,
         producer_code=producer_code if officer else None, province=user.province,
         status=ProductStatus.SUBMITTED, submitted_at=now, created_at=now, updated_at=now,
         **{field: values[field] for field in FIELDS},
     ))
+    product_events.add(session, product.id or 0, SUBMITTED, user.id, now)
+    return product
 
 
 def resubmit(session: Session, user: User, product_id: int, values: Mapping[str, Any],
@@ -93,6 +101,7 @@ def resubmit(session: Session, user: User, product_id: int, values: Mapping[str,
     product.status, product.submitted_at, product.updated_at = ProductStatus.SUBMITTED, now, now
     product.decided_by = product.decided_at = None
     session.flush()
+    product_events.add(session, product_id, RESUBMITTED, user.id, now)
     return product
 
 
@@ -108,9 +117,10 @@ def waiting_for(session: Session, curator: User, now: datetime) -> int:
 
 
 def take_next(session: Session, curator: User, now: datetime, *, province: str | None = None,
-              category: str | None = None, exclude: Sequence[int] = ()) -> Product | None:
+              category: str | None = None, lapas: bool | None = None,
+              exclude: Sequence[int] = ()) -> Product | None:
     """Hold the oldest waiting product in scope, of the curator's office's provinces, for
-    this curator; or None."""
+    this curator; or None. `lapas`: True for Lapas products alone, False for artisans'."""
     reach = reaching.of(session, curator)
     if reach is None or not reach.curator or curator.id is None:
         return None
@@ -118,12 +128,41 @@ def take_next(session: Session, curator: User, now: datetime, *, province: str |
         return None
     for candidate in products.waiting(session, now, WAITING, curator_id=curator.id,
                                       provinces=(province,) if province else reach.provinces,
-                                      category=category, exclude=exclude):
+                                      category=category, lapas=lapas, exclude=exclude):
         if candidate.id is not None and products.take(session, candidate.id, curator.id, now,
                                                       now + CLAIM_FOR, WAITING):
             session.refresh(candidate)
             return candidate
     return None
+
+
+def take(session: Session, product_id: int, curator: User, now: datetime
+         ) -> tuple[Product | None, str]:
+    """Hold this one product for the curator, as take_next holds the oldest (the
+    console's "Judge"). Returns the product and "ok", or why not: "missing" (none, or of
+    a province outside their office's), "not_allowed" (not a curator), "own" (their own
+    work), "taken" (another curator holds it) or "done" (not waiting any more)."""
+    reach = reaching.of(session, curator)
+    product = products.get(session, product_id)
+    if product is None or reach is None or not reach.covers(product.province):
+        return None, "missing"
+    if not reach.curator or curator.id is None:
+        return product, "not_allowed"
+    if product.owner_id == curator.id:
+        return product, "own"
+    taken = products.take(session, product_id, curator.id, now, now + CLAIM_FOR, WAITING)
+    session.refresh(product)
+    if taken:
+        return product, "ok"
+    return product, "taken" if product.status in WAITING else "done"
+
+
+def holder(product: Product, now: datetime) -> int | None:
+    """Who holds the product for judging now (their hold has not run out); None."""
+    if (product.status != ProductStatus.IN_REVIEW or product.claimed_until is None
+            or product.claimed_until <= now):
+        return None
+    return product.claimed_by
 
 
 def let_go(session: Session, product_id: int, curator: User, now: datetime) -> None:
@@ -152,6 +191,7 @@ def decide(session: Session, product_id: int, curator: User, status: ProductStat
     product = products.decide(session, product_id, curator.id or 0, status, note, now)
     if product is None:
         return None, "lost"
+    product_events.add(session, product_id, EVENT_OF[status], curator.id, now, note)
     audit.record(session, curator, via, "product.decided", "product", product.id,
                  before=before, after={"status": product.status, "note": note},
                  office_id=reach.office.id, now=now)

@@ -37,15 +37,44 @@ def _queue(query: Any, now: datetime, waiting: Collection[str], curator_id: int 
 def waiting(
     session: Session, now: datetime, statuses: Collection[str], *,
     curator_id: int | None = None, provinces: Collection[str] | None = None,
-    category: str | None = None, exclude: Sequence[int] = (), limit: int = 20,
+    category: str | None = None, lapas: bool | None = None, exclude: Sequence[int] = (),
+    limit: int = 20,
 ) -> list[Product]:
-    """Products in `statuses` that this curator may take, oldest first."""
-    query = _queue(select(Product), now, statuses, curator_id, provinces)
-    if category:
-        query = query.where(Product.category == category)
+    """Products in `statuses` that this curator may take, oldest first; `lapas` True for
+    Lapas products alone, False for artisans' alone."""
+    query = _narrowed(_queue(select(Product), now, statuses, curator_id, provinces),
+                      category, lapas)
     if exclude:
         query = query.where(col(Product.id).not_in(list(exclude)))
     return list(session.exec(query.order_by(Product.submitted_at, Product.id).limit(limit)))
+
+
+def _narrowed(query: Any, category: str | None, lapas: bool | None) -> Any:
+    if category:
+        query = query.where(Product.category == category)
+    if lapas is not None:
+        query = query.where(col(Product.lapas_id).is_not(None) if lapas
+                            else col(Product.lapas_id).is_(None))
+    return query
+
+
+def queue_page(session: Session, statuses: Collection[str], *, not_owner: int | None,
+               provinces: Collection[str] | None, category: str | None = None,
+               lapas: bool | None = None, offset: int = 0, limit: int = 20
+               ) -> tuple[list[Product], int]:
+    """One page of the products in `statuses`, held or not, oldest first, and how many in
+    all; none of `not_owner`'s own."""
+    where: list[Any] = [col(Product.status).in_(list(statuses))]
+    if not_owner is not None:
+        where.append(Product.owner_id != not_owner)
+    if provinces is not None:
+        where.append(col(Product.province).in_(list(provinces)))
+    total = int(session.exec(_narrowed(select(func.count()).select_from(Product).where(*where),
+                                       category, lapas)).one())
+    query = _narrowed(select(Product).where(*where), category, lapas)
+    found = session.exec(query.order_by(Product.submitted_at, Product.id)
+                         .offset(offset).limit(limit))
+    return list(found), total
 
 
 def count_waiting(session: Session, now: datetime, statuses: Collection[str],

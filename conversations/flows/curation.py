@@ -181,5 +181,6 @@ curation = Flow("curation", title=N_("Curate products (/kurasi)"), steps=[
                        STOP: ("berhenti", "selesai", "stop", "done")}),
          then=Branch(_after_review_step, ("note", "review", END)), before_asking=_take_next,
          on_answer=_after_review, media=review_media),
-    Step("note", note_text, Text(min_len=5, max_len=1000), then="review", on_answer=_after_note),
+    Step("note", note_text, Text(min_len=curating.NOTE_MIN, max_len=curating.NOTE_MAX),
+         then="review", on_answer=_after_note),
 ])
