@@ -20,6 +20,9 @@ from storage.statuses import SignUpStatus
 
 ORDERS = signup_list.ORDERS
 NO_ROUTE = "-"  # the filter's value for sign-ups without a funding route
+# Sorted by status: those holding a place, those waiting, then the rest.
+STATUS_ORDER = (SignUpStatus.SELECTED, SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED,
+                SignUpStatus.NOT_SELECTED, SignUpStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ def page(session: Session, program: Program, wanted: Wanted, offset: int, limit:
     route = None if not wanted.route else "" if wanted.route == NO_ROUTE else wanted.route
     found, total = signup_list.page(
         session, program.id, status=wanted.status or None, province=wanted.province or None,
-        route=route, order=wanted.order, offset=offset, limit=limit)
+        route=route, order=wanted.order, status_order=STATUS_ORDER, offset=offset,
+        limit=limit)
     return [_entry(session, registration, person, workshop)
             for registration, person, workshop in found], total
 

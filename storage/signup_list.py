@@ -3,9 +3,10 @@ it, filtered and sorted in the database, one page at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from storage.models import Lapas, Registration, User
@@ -24,10 +25,10 @@ def _name() -> Any:
 
 def page(session: Session, program_id: str, *, status: str | None = None,
          province: str | None = None, route: str | None = None, order: str = "time",
-         offset: int = 0, limit: int = 20
+         status_order: Sequence[str] = (), offset: int = 0, limit: int = 20
          ) -> tuple[list[tuple[Registration, User | None, Lapas | None]], int]:
     """One page of a program's sign-ups with who holds each, and how many match in all.
-    `route` "" means sign-ups without a funding route."""
+    `route` "" means sign-ups without a funding route; by status, in `status_order`."""
     conditions: list[Any] = [Registration.program_id == program_id]
     if status:
         conditions.append(Registration.status == status)
@@ -42,7 +43,9 @@ def page(session: Session, program_id: str, *, status: str | None = None,
               .where(*conditions))
     total = session.exec(select(func.count()).select_from(joined.subquery())).one()
     first = {"name": [func.lower(_name())], "province": [_province()],
-             "status": [col(Registration.status)]}.get(order, [])
+             "status": [case({code: n for n, code in enumerate(status_order)},
+                             value=col(Registration.status), else_=len(status_order))]
+             }.get(order, [])
     found = session.exec(joined.order_by(*first, col(Registration.signed_up_at),
                                          col(Registration.seq))
                          .offset(offset).limit(limit)).all()

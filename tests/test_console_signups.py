@@ -171,6 +171,8 @@ def test_the_table_shows_status_place_route_products_and_wita_times_filtered_and
     assert by_name.index("Agus") < by_name.index("Baiq") < by_name.index("Siti")
     _, by_province = page_of(console, "pameran-lombok", "?urut=province")
     assert by_province.index("Agus") < by_province.index("Siti")
+    _, by_status = page_of(console, "pameran-lombok", "?urut=status")
+    assert by_status.index("Siti") < by_status.index("Baiq") < by_status.index("Agus")
 
     monkeypatch.setattr(web, "PAGE_SIZE", 1)  # pages keep the filters and the order
     body, first = page_of(console, "pameran-lombok", "?status=waitlisted&urut=name")
@@ -205,7 +207,10 @@ def test_selecting_one_then_the_ticked_within_the_quota_and_too_many_refused_who
     assert statuses(console.database, "seleksi-desain") == {
         "Siti": "selected", "Baiq": "not_selected", "Lalu": "not_selected",
         "Wayan": "confirmed"}
-    assert len(entries(console.database, "selection.decided")) == 3
+    post(console, "seleksi-desain", {"lolos": ids["Wayan"]})
+    body, seen = page_of(console, "seleksi-desain")
+    assert "Kuota sudah penuh" in seen and 'name="lolos"' not in body
+    assert len(entries(console.database, "selection.decided")) == 4
     assert {e.via for e in entries(console.database, "selection.decided")} == {"console"}
 
 

@@ -95,6 +95,8 @@ def table_page(desk: Desk, notice: str | None = None, problem: str | None = None
         orders={code: desk._(label) for code, label in ORDER_LABELS.items()},
         selecting=signups.has_selection(program) and desk.reach.runs_programs,
         selected=counts.get(SignUpStatus.SELECTED, 0),
+        full=program.quota is not None
+        and counts.get(SignUpStatus.SELECTED, 0) >= program.quota,
         promotable=signup_table.promotable(desk.session, program)
         if desk.reach.runs_programs else 0,
         notice=notice or _done(desk), problem=problem)
@@ -155,6 +157,10 @@ def _decide(desk: Desk, program: Program, which: str, selected: bool) -> Respons
                                   desk.now, desk.console.default_zone, via=audit.CONSOLE)
     if batch.refused == "not_allowed":
         raise Refused
+    if batch.refused == "full" and not batch.places_left:
+        return table_page(desk, problem=desk._(
+            "All {n} places are filled, so no one else can be selected; nothing was "
+            "changed.").format(n=program.quota), status=409)
     if batch.refused == "full":
         return table_page(desk, problem=desk.tr.ngettext(
             "Only {left} place is left of the quota of {quota}, and you ticked {n}. "
