@@ -199,6 +199,8 @@ def test_selecting_one_then_the_ticked_within_the_quota_and_too_many_refused_who
             "diubah") in text_of(too_many.text)
     assert statuses(console.database, "seleksi-desain") == {
         "Siti": "selected", "Baiq": "confirmed", "Lalu": "confirmed", "Wayan": "confirmed"}
+    for odd in ({"lolos": "99999999999999999999"}, {"batalkan": "x"}, {}):
+        assert post(console, "seleksi-desain", odd).status_code in (200, 400)
     nothing = post(console, "seleksi-desain", {"lolos": "centang"})
     assert nothing.status_code == 400 and "Centang dulu" in text_of(nothing.text)
     both = post(console, "seleksi-desain", {"tidak": "centang",
@@ -210,6 +212,11 @@ def test_selecting_one_then_the_ticked_within_the_quota_and_too_many_refused_who
     post(console, "seleksi-desain", {"lolos": ids["Wayan"]})
     body, seen = page_of(console, "seleksi-desain")
     assert "Kuota sudah penuh" in seen and 'name="lolos"' not in body
+    post(console, "seleksi-desain", {"batalkan": ids["Baiq"]})  # waiting again
+    full = post(console, "seleksi-desain", {"lolos": ids["Baiq"]})  # from an older page
+    assert full.status_code == 409 and ("Kuota 2 peserta sudah penuh, jadi tidak ada lagi "
+                                        "yang bisa diloloskan") in text_of(full.text)
+    assert statuses(console.database, "seleksi-desain")["Baiq"] == "confirmed"
     assert len(entries(console.database, "selection.decided")) == 4
     assert {e.via for e in entries(console.database, "selection.decided")} == {"console"}
 

@@ -58,7 +58,7 @@ def _row(desk: Desk, program: Program, entry: Entry) -> dict[str, Any]:
     return {
         "entry": entry, "id": registration.id,
         "link": f"{web.PREFIX}/pengguna/{person.id}"
-        if person is not None and entry.workshop is None else None,
+        if entry.workshop is None and desk.reach.sees_user(person) else None,
         "business": entry.workshop.name if entry.workshop is not None
         else (person.business_name if person is not None else "") or "",
         "route": desk._(FUNDING_ROUTES.get(route, route)) if route else "-",
@@ -141,11 +141,17 @@ def change(desk: Desk) -> Response:
     return _back(desk, program)
 
 
+def _id(value: object) -> int | None:
+    """A row's id as the form sends it; None for anything no row could have."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 9:
+        return None
+    return int(value)
+
+
 def _ids(desk: Desk, which: str) -> list[int]:
-    if which != "centang":
-        return [int(which)] if which.isdigit() else []
-    ticked = desk.form.getlist("pilih") if desk.form is not None else []
-    return [int(value) for value in ticked if isinstance(value, str) and value.isdigit()]
+    ticked = [which] if which != "centang" else \
+        desk.form.getlist("pilih") if desk.form is not None else []
+    return [found for value in ticked if (found := _id(value)) is not None]
 
 
 def _decide(desk: Desk, program: Program, which: str, selected: bool) -> Response:
@@ -191,7 +197,7 @@ def _unchanged(desk: Desk, program: Program, batch: selection.Batch) -> str:
 
 
 def _undo(desk: Desk, program: Program, which: str) -> Response:
-    registration = selection.get(desk.session, int(which)) if which.isdigit() else None
+    registration = selection.get(desk.session, _id(which))
     if registration is None or registration.program_id != program.id:
         return _back(desk, program)
     undone, outcome = selection.undo(desk.session, registration.id, desk.user, desk.now,
