@@ -108,6 +108,15 @@ def write_registrations(
     return len(rows)
 
 
+def registrations_file(
+    session: Session, program: Program, tr: Translator, media_dir: str | Path, fmt: str
+) -> tuple[bytes, int]:
+    """The file of a program's sign-ups as bytes, to be downloaded: the same file
+    `write_registrations` writes; and how many sign-ups it holds."""
+    headers, rows = registration_rows(session, program, tr, media_dir)
+    return exports.to_bytes(fmt, headers, rows, program.title), len(rows)
+
+
 def describe_party(session: Session, registration: Registration, tr: Translator) -> list[str]:
     """An applicant as staff see them while selecting."""
     _ = tr._

@@ -10,6 +10,7 @@ counts. No more are selected than the quota.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -72,6 +73,53 @@ def decide(session: Session, registration_id: int, decider: User, selected: bool
                  after={"status": registration.status}, office_id=reach.office.id, now=now)
     _tell_applicant(session, registration, program, now, default_zone)
     return registration, "ok"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What deciding several applicants did: who was decided, who was left as they were
+    and why ("decided": someone was first; "gone"); or, with `refused`, nothing at all
+    ("not_allowed", "gone", "full": more ticked than places left, `places_left`)."""
+
+    decided: list[Registration]
+    unchanged: list[tuple[Registration, str]]
+    refused: str | None = None
+    places_left: int | None = None
+
+
+def decide_many(session: Session, program_id: str, registration_ids: Sequence[int],
+                decider: User, selected: bool, now: datetime, default_zone: str, *,
+                via: str = audit.CHAT) -> Batch:
+    """Mark applicants of one program selected or not, each as `decide` does. Within the
+    quota or not at all: when more of them wait than places are left, nothing is done.
+    Those someone else decided meanwhile stay as they are and are named."""
+    reach = reaching.of(session, decider)
+    if not staff.manages_programs(decider) or reach is None or decider.id is None:
+        return Batch([], [], "not_allowed")
+    program = programs.lock(session, program_id)
+    if program is None:
+        return Batch([], [], "gone")
+    if not reach.owns(program):
+        return Batch([], [], "not_allowed")
+    here = [r for r in (rows.get(session, i) for i in dict.fromkeys(registration_ids))
+            if r is not None and r.program_id == program.id]
+    for registration in here:
+        session.refresh(registration)  # as it stands under the lock
+    waiting = [r for r in here if r.status == SignUpStatus.CONFIRMED]
+    left = None if program.quota is None else max(
+        0, program.quota - rows.count(session, program.id, SignUpStatus.SELECTED))
+    if selected and left is not None and len(waiting) > left:
+        return Batch([], [], "full", left)
+    done: list[Registration] = []
+    unchanged = [(r, "decided") for r in here if r.status != SignUpStatus.CONFIRMED]
+    for registration in waiting:
+        decided, outcome = decide(session, registration.id or 0, decider, selected, now,
+                                  default_zone, via=via)
+        if decided is None:
+            unchanged.append((registration, outcome))
+        else:
+            done.append(decided)
+    return Batch(done, unchanged, None, left)
 
 
 def undo(session: Session, registration_id: int | None, user: User | None, now: datetime,

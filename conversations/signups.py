@@ -241,23 +241,30 @@ def sign_up(session: Session, program_id: str, user: User, *, route: str | None,
     return SignUp(existing, True, waitlist_position(session, existing))
 
 
-def fill_seats(session: Session, program: Program, now: datetime, default_zone: str
-               ) -> list[Registration]:
-    """Move people from the waiting list into free seats, in order, and tell each; returns
-    who moved. Someone waiting for a funding route that is full lets the next one, on
-    another route, go first. The caller holds the program's lock."""
+def waiting_to_move(session: Session, program: Program) -> list[Registration]:
+    """Who on the waiting list a free seat is there for now, in order. Someone waiting
+    for a funding route that is full lets the next one, on another route, go first."""
     if has_selection(program):
         return []
     taken = seats(session, program.id)
-    moved = []
+    moving = []
     for registration in rows.with_status(session, program.id, SignUpStatus.WAITLISTED):
         if taken.free_for(program, registration.funding_route):
-            registration.status = SignUpStatus.CONFIRMED
-            registration.updated_at = now
             taken = taken.with_one_more(registration.funding_route)
-            moved.append(registration)
+            moving.append(registration)
         elif program.quota is not None and taken.taken >= program.quota:
             break
+    return moving
+
+
+def fill_seats(session: Session, program: Program, now: datetime, default_zone: str
+               ) -> list[Registration]:
+    """Move people from the waiting list into free seats, in order, and tell each; returns
+    who moved. The caller holds the program's lock."""
+    moved = waiting_to_move(session, program)
+    for registration in moved:
+        registration.status = SignUpStatus.CONFIRMED
+        registration.updated_at = now
     session.flush()
     for registration in moved:
         _tell_promoted(session, registration, program, now, default_zone)

@@ -8,7 +8,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from bot.console import audit_page, auth, curation, people, programs, staff_pages, summary, web
+from bot.console import (
+    audit_page,
+    auth,
+    curation,
+    people,
+    programs,
+    signup_pages,
+    staff_pages,
+    summary,
+    web,
+)
 from bot.console.web import PREFIX, Console
 
 __all__ = ["Console", "mount"]
@@ -29,5 +39,6 @@ def mount(console: Console) -> Mount:
               *audit_page.routes(console),
               *programs.routes(console),
               *curation.routes(console),
+              *signup_pages.routes(console),
               Route("/{rest:path}", missing, methods=["GET", "POST"])]
     return Mount(PREFIX, routes=routes, middleware=[Middleware(web.SecurityHeaders)])
