@@ -54,7 +54,7 @@ def summary(session: Session, reach: Reach, now: datetime, tr: Translator) -> Ov
     found.oldest_wait = now - oldest if oldest is not None else None
     found.signups = rows.signups(session, ACTIVE, office)
     found.threads_open, waiting = thread_rows.waiting(session, reach.office.id)
-    found.thread_wait = now - waiting if waiting is not None else None
+    found.thread_wait = max(now - waiting, timedelta()) if waiting is not None else None
     today = tr.local(now).date()
     first = today - timedelta(days=CHART_DAYS - 1)
     start = datetime.combine(first, datetime.min.time(), tzinfo=tr.tz)

@@ -135,9 +135,15 @@ def listing(session: Session, reach: Reach, staff: User, which: str, now: dateti
     found, total = rows.of_office(session, reach.office.id, status=status,
                                   assigned_to=staff.id if which == "mine" else None,
                                   offset=offset, limit=limit)
-    return [Listed(thread, user, name, now - thread.waiting_since
-                   if thread.waiting_since is not None else None)
+    return [Listed(thread, user, name, waited(thread, now))
             for thread, user, name in found], total
+
+
+def waited(thread: Thread, now: datetime) -> timedelta | None:
+    """How long the person has waited for an answer; None when answered."""
+    if thread.waiting_since is None:
+        return None
+    return max(now - thread.waiting_since, timedelta())
 
 
 def visible(session: Session, reach: Reach, thread_id: int) -> Thread | None:

@@ -70,7 +70,7 @@ def thread_page(desk: Desk, problem: str | None = None, typed: str = "",
         "console/thread.html", status=status, here="threads", thread=thread, shown=shown,
         person=person, phone=people.phone_shown(person.user.phone) if person else None,
         names=names, colleagues=threads.colleagues(desk.session, desk.reach),
-        waited=desk.now - thread.waiting_since if thread.waiting_since else None,
+        waited=threads.waited(thread, desk.now),
         problem=problem, typed=typed, field_problem=field_problem, most=threads.MAX_TEXT,
         done=desk._(DONE[done]) if done in DONE else None)
 
