@@ -118,6 +118,8 @@ def test_an_office_answers_assigns_and_closes_its_threads_and_sees_no_others(con
     assert post(console, f"/console/pesan/{theirs}/balas",
                 {"csrf": csrf, "text": "halo"}).status_code == 404
 
+    mine = text_of(console.get("/console/pesan?tampil=mine").text)
+    assert "Siti Aminah" in mine and "Lalu Ahmad" not in mine  # Lalu's is Baiq's now
     closed = post(console, f"/console/pesan/{ours}/tutup", {"csrf": csrf})
     assert closed.status_code == 200 and thread_row(console, ours).status == "closed"
     assert "menutup percakapan" in outbox_to(console, "6281200000001")[-1]

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.channels.whatsapp.sending import Sender, in_window
-from conversations import offices, reach, staff, threads
+from conversations import offices, reach, staff, threads, users
 from conversations.messages import Photo
 from conversations.photos import store_photo
 from storage.conversations import last_inbound
@@ -145,6 +145,11 @@ def test_a_photo_in_a_thread_is_kept_and_a_file_that_is_not_one_is_refused(
     assert [(m.text, m.photo) for m in found] == [("Seperti ini motifnya", None),
                                                   ("", stored.path)]
     assert (tmp_path / "media" / found[1].photo).is_file()
+    with session_scope(conversations.database) as session:  # erased with the person
+        person = session.exec(select(User).where(User.address == chat.address)).one()
+        files = users.erase(session, person, chat.now, "Asia/Jakarta")
+        assert {stored.path, stored.thumb} <= files
+        assert session.exec(select(ThreadMessage)).all() == []
 
 
 class FakeTwilioClient:
