@@ -12,6 +12,7 @@ from sqlmodel import Session
 from conversations.i18n import Translator
 from conversations.reach import Reach
 from storage import overview as rows
+from storage import threads as thread_rows
 from storage.statuses import OutboxStatus, ProductStatus, SignUpStatus
 
 WAITING = (ProductStatus.SUBMITTED, ProductStatus.IN_REVIEW)
@@ -33,6 +34,8 @@ class Overview:
     outbox_waiting: int = 0
     outbox_held: int = 0
     outbox_failed: int = 0
+    threads_open: int = 0  # questions of Tanya petugas not closed yet
+    thread_wait: timedelta | None = None  # the longest a person has waited for an answer
 
 
 def summary(session: Session, reach: Reach, now: datetime, tr: Translator) -> Overview:
@@ -50,6 +53,8 @@ def summary(session: Session, reach: Reach, now: datetime, tr: Translator) -> Ov
     found.products_waiting, oldest = rows.products_waiting(session, WAITING, provinces)
     found.oldest_wait = now - oldest if oldest is not None else None
     found.signups = rows.signups(session, ACTIVE, office)
+    found.threads_open, waiting = thread_rows.waiting(session, reach.office.id)
+    found.thread_wait = max(now - waiting, timedelta()) if waiting is not None else None
     today = tr.local(now).date()
     first = today - timedelta(days=CHART_DAYS - 1)
     start = datetime.combine(first, datetime.min.time(), tzinfo=tr.tz)

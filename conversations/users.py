@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import curation, signups
+from conversations import curation, signups, threads
 from storage import products as product_rows
 from storage import users as rows
 from storage.media import MediaStore
@@ -23,7 +23,7 @@ def erase(session: Session, user: User, now: datetime, default_zone: str) -> set
     files: set[str] = set()
     if user.id is not None:
         signups.release_all(session, user, now, default_zone)
-        files = product_rows.files_of_owner(session, user.id)
+        files = product_rows.files_of_owner(session, user.id) | threads.files_of(session, user)
     rows.delete_with_messages(session, user)
     return files
 

@@ -392,3 +392,4 @@ class ChannelPace(SQLModel, table=True):
 # The console's tables live beside these; importing them here puts them on the same metadata.
 from storage import access_models as _access_models  # noqa: E402,F401
 from storage import curation_models as _curation_models  # noqa: E402,F401
+from storage import thread_models as _thread_models  # noqa: E402,F401

@@ -110,7 +110,7 @@ def test_words_that_name_nothing_at_the_menu_get_an_example(chat: Chat):
     chat.register_artisan()
     chat.say("xyzzy qwerty")
     assert chat.step == "menu:choose"
-    assert "Balas dengan angka 1-7" in chat.text and "pameran" in chat.text
+    assert "Balas dengan angka 1-8" in chat.text and "pameran" in chat.text
 
 
 # Keys that never move

@@ -14,6 +14,7 @@ from bot.console import (
     curation,
     people,
     programs,
+    questions,
     signup_pages,
     staff_pages,
     summary,
@@ -40,5 +41,6 @@ def mount(console: Console) -> Mount:
               *programs.routes(console),
               *curation.routes(console),
               *signup_pages.routes(console),
+              *questions.routes(console),
               Route("/{rest:path}", missing, methods=["GET", "POST"])]
     return Mount(PREFIX, routes=routes, middleware=[Middleware(web.SecurityHeaders)])

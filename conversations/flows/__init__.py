@@ -10,6 +10,7 @@ from conversations.flows.my_signups import my_signups
 from conversations.flows.product import product
 from conversations.flows.profile import profile
 from conversations.flows.program_admin import program_admin
+from conversations.flows.question import question
 from conversations.flows.registration import registration
 from conversations.flows.signup import signup
 from conversations.flows.staff_menu import staff_menu
@@ -17,5 +18,5 @@ from conversations.flows.staff_menu import staff_menu
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (registration, menu, finder, profile, product, my_products, curation,
-                 signup, my_signups, program_admin, broadcast, staff_menu)
+                 signup, my_signups, program_admin, broadcast, staff_menu, question)
 }

@@ -20,6 +20,7 @@ from conversations.replies import help_text, switch_language
 
 FIND, PROFILE, HELP, LANGUAGE = "find", "profile", "help", "language"
 SUBMIT, PRODUCTS, SIGNUPS, STAFF = "submit", "products", "signups", "staff"
+ASK = "ask"
 GREETING, TYPED = "greeting", "typed:"
 
 ENTRIES = (
@@ -30,6 +31,7 @@ ENTRIES = (
     (PROFILE, N_("My data")),
     (HELP, N_("Help")),
     (LANGUAGE, N_("Bahasa / Language")),
+    (ASK, N_("Ask an officer")),
 )
 WORDS = {FIND: ("cari", "program", "cari program", "search", "find", "daftar", "info",
                "informasi", "daftar program", "lihat program"),
@@ -40,7 +42,8 @@ WORDS = {FIND: ("cari", "program", "cari program", "search", "find", "daftar", "
          PROFILE: ("data", "data saya", "profil", "profile", "akun"),
          HELP: ("bantuan", "tolong"),
          LANGUAGE: ("bahasa", "language", "english", "indonesia"),
-         STAFF: ("petugas", "menu petugas", "staff")}
+         STAFF: ("petugas", "menu petugas", "staff"),
+         ASK: ("tanya", "tanya petugas", "pertanyaan", "ask", "question")}
 # Draft kept by a flow, and how the menu names it.
 DRAFTS = {"product": (N_("Send a product: continue the draft {name}"), "name")}
 
@@ -101,12 +104,13 @@ def _next(answers: dict[str, Any]) -> Any:
         return Start("finder", words=choice[len(TYPED):])
     return {FIND: Start("finder"), SUBMIT: Start("product"), PRODUCTS: Start("my_products"),
             SIGNUPS: Start("my_signups"), PROFILE: Start("profile"),
-            STAFF: Start("staff_menu")}.get(choice, END)
+            STAFF: Start("staff_menu"), ASK: Start("question")}.get(choice, END)
 
 
 menu = Flow("menu", title=N_("Main menu"), steps=[
     Step("choose", menu_text, MenuChoice(choices=_entries, words=WORDS),
          then=Branch(_next, (Start("finder"), Start("product"), Start("my_products"),
-                             Start("my_signups"), Start("profile"), Start("staff_menu"), END)),
+                             Start("my_signups"), Start("profile"), Start("staff_menu"),
+                             Start("question"), END)),
          on_answer=_side_effects),
 ])
