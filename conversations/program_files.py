@@ -33,6 +33,8 @@ FIELDS = (
     "requires_curated_product", "mode", "funding_routes",
 )
 MODES = ("offline", "online", "hybrid")
+MODE_WORDS = {"luring": "offline", "tatap muka": "offline", "daring": "online",
+              "hibrida": "hybrid", "campuran": "hybrid"}  # as offices write them
 # A venue that names no place but the internet: the program is online unless told otherwise.
 ONLINE_VENUES = {"daring", "online", "zoom"}
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
@@ -241,6 +243,7 @@ def _curated(raw: dict[str, Any], kind: str | None) -> bool:
 def _mode(raw: dict[str, Any]) -> str:
     """Offline, online or hybrid; an online program's times are read in each reader's zone."""
     mode = _text(raw.get("mode")).lower()
+    mode = MODE_WORDS.get(mode, mode)
     if not mode:
         return "online" if fold(_venue(raw)) in ONLINE_VENUES else "offline"
     if mode not in MODES:

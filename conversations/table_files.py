@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class Columns:
 def header_key(text: Any) -> str:
     """A header as compared: case, dots, spacing and a trailing '*' or ':' ignored."""
     text = str(text or "").replace("\ufeff", "").replace(".", " ").lower()
-    return " ".join(text.split()).strip(" *:")
+    return re.sub(r"\s*/\s*", "/", " ".join(text.split())).strip(" *:")
 
 
 def refused(name: str, why: str, **values: Any) -> ProgramFileError:

@@ -28,7 +28,7 @@ INDONESIAN = translator("id", "Asia/Jakarta")
 PEOPLE_HEADER = ["Nama Lengkap", "Nama Usaha", "Provinsi", "Kota/Kabupaten", "No. HP",
                  "Jenis Kerajinan", "Tanggal Persetujuan"]
 PROGRAM_HEADER = ["Kode", "Jenis", "Judul", "Penyelenggara", "Tempat", "Provinsi", "Mulai",
-                  "Selesai", "Batas Pendaftaran", "Kuota"]
+                  "Selesai", "Batas Pendaftaran", "Kuota", "Moda"]
 
 
 def text_file(rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8",
@@ -79,6 +79,15 @@ def test_semicolons_indonesian_headers_and_utf16_are_read():
     english = "name,business,province,city,phone,categories,consent date\n" \
               "Made,Ukir Bali,Bali,Gianyar,0812 9999 0000,kayu,2026-10-01\n"
     assert people(english.encode("utf-8-sig"))[0].consent == date(2026, 10, 1)
+
+
+@pytest.mark.parametrize("header", ["NAMA,Usaha,provinsi,Kota / Kabupaten,No HP/WA,Kerajinan",
+                                    "Nama Peserta,Nama IKM,Provinsi,Kabupaten,WhatsApp,Kategori",
+                                    "Full Name,Business Name,Province,City,Phone,Crafts"])
+def test_header_variants_in_both_languages(header):
+    data = f"{header}\nSiti,Tenun Sasak,NTB,Mataram,0812 3456 7890,tenun\n".encode()
+    found = people(data)[0]
+    assert (found.name, found.business, found.city) == ("Siti", "Tenun Sasak", "Mataram")
 
 
 def test_windows_1252_and_a_title_line_above_the_headers():
@@ -176,18 +185,20 @@ def program_row(program_id: str, **changes: str) -> list[str]:
     values = {"Kode": program_id, "Jenis": "pameran", "Judul": "Pameran Café Kriya",
               "Penyelenggara": "Disperindag NTB", "Tempat": "Taman Budaya Mataram",
               "Provinsi": "NTB", "Mulai": "1/11/2027 09.00", "Selesai": "3 Nov 2027 17:00",
-              "Batas Pendaftaran": "20 Okt 2027", "Kuota": "40"} | changes
+              "Batas Pendaftaran": "20 Okt 2027", "Kuota": "40", "Moda": "luring"} | changes
     return [values[name] for name in PROGRAM_HEADER]
 
 
 def test_a_program_file_in_indonesian_with_excel_dates():
     data = text_file([PROGRAM_HEADER, program_row("pameran-ntb"),
                       program_row("expo", Mulai="2027-03-01 9.00", Selesai="01-03-2027",
+                                  Moda="daring",
                                   **{"Batas Pendaftaran": "20 Feb 2027"})],
                      ";", "cp1252", title=True)
     table = rows_of(data, ".csv", "program.csv")
     found = check_rows(table.rows, headers=table.headers)
     assert found[0]["title"] == "Pameran Café Kriya"
+    assert [program["mode"] for program in found] == ["offline", "online"]
     assert found[0]["starts_at"] == datetime(2027, 11, 1, 1, 0, tzinfo=UTC)  # 09.00 WITA
     assert found[0]["registration_deadline"] == datetime(2027, 10, 20, 15, 59, tzinfo=UTC)
     bad = text_file([PROGRAM_HEADER, program_row("a"), program_row("b", Mulai="besok")],
@@ -231,6 +242,10 @@ def test_users_import_dry_run_changes_nothing_then_imports(database, database_ur
     before = everyone(database)
     status, _, err = kriya(monkeypatch, capsys, database_url, "users", "import", str(path))
     assert status == 2 and err.count("\n") == 1 and "`Catatan`" in err
+    old = tmp_path / "peserta.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 60)
+    status, _, err = kriya(monkeypatch, capsys, database_url, "users", "import", str(old))
+    assert status == 2 and err.count("\n") == 1 and "save it as CSV UTF-8 or XLSX" in err
     status, out, _ = kriya(monkeypatch, capsys, database_url, "users", "import", str(path),
                            "--dry-run", "--ignore-unknown")
     assert status == 0 and "1 would be added, 1 would be merged" in out
