@@ -8,13 +8,9 @@ the command line prints English and the console the reader's language.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +19,13 @@ import yaml
 
 from conversations import provinces, vocabulary
 from conversations.answers import fold
+from conversations.cells import moment_of
 from conversations.i18n import N_
+from conversations.problems import Problem, ProgramFileError, RowError, row_error
+from conversations.table_files import Columns, Table, decoded, read_table
+
+__all__ = ["FIELDS", "PROGRAM_COLUMNS", "Problem", "ProgramFileError", "RowError",
+           "check_rows", "checked", "program_values", "read_rows", "rows_of"]
 
 FIELDS = (
     "id", "kind", "title", "organiser", "description", "venue", "province", "categories",
@@ -31,6 +33,8 @@ FIELDS = (
     "requires_curated_product", "mode", "funding_routes",
 )
 MODES = ("offline", "online", "hybrid")
+MODE_WORDS = {"luring": "offline", "tatap muka": "offline", "daring": "online",
+              "hibrida": "hybrid", "campuran": "hybrid"}  # as offices write them
 # A venue that names no place but the internet: the program is online unless told otherwise.
 ONLINE_VENUES = {"daring", "online", "zoom"}
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
@@ -38,114 +42,48 @@ YES = {"yes", "y", "ya", "true", "1"}
 NO = {"no", "n", "tidak", "false", "0"}
 
 
-class Problem(ValueError):
-    """What is wrong with a program or a file: an English message with {placeholders}
-    (marked N_), the values that go in them, and the field it is about, if one."""
-
-    def __init__(self, message: str, field: str | None = None, **values: Any) -> None:
-        self.message, self.field, self.values = message, field, values
-        super().__init__(message.format(**values))
-
-    def text(self, translate: Callable[[str], str] | None = None) -> str:
-        """The message in the reader's language (`translate`: a Translator's `_`)."""
-        return (translate(self.message) if translate else self.message).format(**self.values)
-
-
-@dataclass
-class RowError:
-    row: int
-    message: str
-    problem: Problem | None = None
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.message}"
-
-    def text(self, translate: Callable[[str], str] | None = None) -> str:
-        """What is wrong with the row, in the reader's language."""
-        return self.problem.text(translate) if self.problem else self.message
+PROGRAM_COLUMNS = Columns({
+    "id": ("kode", "kode program"), "kind": ("jenis", "jenis program"),
+    "title": ("judul", "nama program", "nama kegiatan"),
+    "organiser": ("penyelenggara", "organizer"), "description": ("deskripsi", "keterangan"),
+    "venue": ("tempat", "lokasi", "location"), "province": ("provinsi",),
+    "categories": ("kategori", "kerajinan", "jenis kerajinan", "category", "crafts"),
+    "starts_at": ("mulai", "tanggal mulai", "waktu mulai", "starts", "start"),
+    "ends_at": ("selesai", "tanggal selesai", "waktu selesai", "ends", "end"),
+    "registration_deadline": ("batas pendaftaran", "batas daftar", "deadline"),
+    "timezone": ("zona waktu", "time zone"), "quota": ("kuota",),
+    "audience": ("peserta", "sasaran"),
+    "requires_curated_product": ("wajib produk terkurasi", "produk terkurasi"),
+    "mode": ("moda", "cara"), "funding_routes": ("pembiayaan", "jalur pembiayaan", "funding"),
+})
 
 
-class ProgramFileError(ValueError):
-    def __init__(self, errors: list[RowError] | str | Problem) -> None:
-        self.errors = errors if isinstance(errors, list) else []
-        self.problem = errors if isinstance(errors, Problem) else None
-        text = "; ".join(str(e) for e in errors) if isinstance(errors, list) else str(errors)
-        super().__init__(text)
-
-    def text(self, translate: Callable[[str], str] | None = None) -> str:
-        """What is wrong with the whole file, in the reader's language."""
-        return self.problem.text(translate) if self.problem else str(self)
-
-
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def read_rows(path: Path, sheet: str | None = None, ignore_unknown: bool = False) -> Table:
     """(row number as the user sees it, raw fields) for every program in the file."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ProgramFileError(Problem(N_("cannot read {name}: {error}"), name=str(path),
-                                       error=error)) from error
-    return rows_of(data, path.suffix.lower(), str(path))
+                                       error=error.strerror or error)) from error
+    return rows_of(data, path.suffix.lower(), str(path), sheet, ignore_unknown)
 
 
-def rows_of(data: bytes, suffix: str, name: str) -> list[tuple[int, dict[str, Any]]]:
+def rows_of(data: bytes, suffix: str, name: str, sheet: str | None = None,
+            ignore_unknown: bool = False) -> Table:
     """The rows of a file's contents; `suffix` (".csv") says its format, `name` which file
-    it is in messages."""
-    if suffix == ".xlsx":
-        return _xlsx_rows(data, name)
-    if suffix not in (".csv", ".yaml", ".yml"):
-        raise ProgramFileError(Problem(N_("{name}: use a .csv, .xlsx, .yaml or .yml file"),
-                                       name=name))
+    it is in messages. A table (CSV, XLSX) is read as `table_files` reads every table."""
+    if suffix not in (".yaml", ".yml"):
+        return read_table(data, suffix, name, PROGRAM_COLUMNS, sheet=sheet,
+                          ignore_unknown=ignore_unknown)
     try:
-        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig").read()
-    except UnicodeDecodeError as error:
-        raise ProgramFileError(Problem(N_("cannot read {name}: {error}"), name=name,
-                                       error=error)) from error
-    if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        _known_columns(reader.fieldnames or [], name)
-        return [
-            (n, {k.strip(): v for k, v in row.items() if k})
-            for n, row in enumerate(reader, 2)
-        ]
-    try:
-        found = yaml.safe_load(text)
+        found = yaml.safe_load(decoded(data, name))
     except yaml.YAMLError as error:
         raise ProgramFileError(Problem(N_("{name} is not valid YAML: {error}"), name=name,
                                        error=error)) from error
     if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
         raise ProgramFileError(Problem(N_("{name} must be a YAML list of programs (mappings)"),
                                        name=name))
-    return [(n, item) for n, item in enumerate(found, 1)]
-
-
-def _known_columns(header: list[str], name: str) -> None:
-    unknown = [f for f in header if f and f.strip() not in FIELDS]
-    if unknown:
-        raise ProgramFileError(Problem(N_("unknown column(s) {columns} in {name}"),
-                                       columns=", ".join(unknown), name=name))
-
-
-def _xlsx_rows(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
-    """The first sheet: a header row, then a program a row (empty rows skipped). Whole
-    numbers come back as numbers, dates as dates."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        values = [list(row) for row in sheet.values] if sheet is not None else []
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError,
-            TypeError) as error:
-        raise ProgramFileError(Problem(N_("{name} is not a valid XLSX file"),
-                                       name=name)) from error
-    header = [str(cell).strip() if cell is not None else "" for cell in
-              (values[0] if values else [])]
-    _known_columns(header, name)
-    return [
-        (n, {key: int(cell) if isinstance(cell, float) and cell.is_integer() else cell
-             for key, cell in zip(header, row, strict=False) if key})
-        for n, row in enumerate(values[1:], 2) if any(cell not in (None, "") for cell in row)
-    ]
+    return Table([(n, item) for n, item in enumerate(found, 1)])
 
 
 def _text(value: Any) -> str:
@@ -168,17 +106,9 @@ def category_of(word: str) -> str | None:
 
 
 def _moment(value: Any, zone: ZoneInfo, end_of_day: bool) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(23, 59) if end_of_day else time(0, 0))
-    else:
-        text = _text(value).replace(" ", "T", 1) if "T" not in _text(value) else _text(value)
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(23, 59) if end_of_day else time(0, 0))
-        else:
-            moment = datetime.fromisoformat(text)
+    """'2027-03-21 09:00', '21/3/2027 09.00', '21 Maret 2027', an Excel date cell..., in
+    `zone` unless it says its own."""
+    moment = moment_of(value, end_of_day)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
@@ -274,8 +204,8 @@ def _dates(raw: dict[str, Any], zone: ZoneInfo
         deadline_raw = raw.get("registration_deadline")
         deadline = _moment(deadline_raw, zone, True) if _text(deadline_raw) else None
     except ValueError as error:
-        raise Problem(N_("{name} is not a date and time such as 2027-03-21 09:00 or "
-                         "2027-03-21T09:00+07:00: {typed}"), field, name=field,
+        raise Problem(N_("{name} is not a date and time such as 21/3/2027 09.00, "
+                         "21 Maret 2027 09.00 or 2027-03-21 09:00: {typed}"), field, name=field,
                       typed=_text(raw.get(field))[:40]) from error
     if ends < starts:
         raise Problem(N_("ends_at is before starts_at"), "ends_at")
@@ -313,6 +243,7 @@ def _curated(raw: dict[str, Any], kind: str | None) -> bool:
 def _mode(raw: dict[str, Any]) -> str:
     """Offline, online or hybrid; an online program's times are read in each reader's zone."""
     mode = _text(raw.get("mode")).lower()
+    mode = MODE_WORDS.get(mode, mode)
     if not mode:
         return "online" if fold(_venue(raw)) in ONLINE_VENUES else "offline"
     if mode not in MODES:
@@ -371,10 +302,11 @@ def program_values(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_rows(rows: list[tuple[int, dict[str, Any]]],
-               refuse: Callable[[dict[str, Any]], Problem | str | None] | None = None
-               ) -> list[dict[str, Any]]:
+               refuse: Callable[[dict[str, Any]], Problem | str | None] | None = None,
+               headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every row checked (and, by `refuse`, what only the database knows: whose program
-    an id is); raises with all the bad rows if any."""
+    an id is); raises with all the bad rows if any, each column named by `headers` (the
+    file's own words for each field)."""
     programs, errors, seen = [], [], {}
     for number, raw in rows:
         try:
@@ -384,10 +316,11 @@ def check_rows(rows: list[tuple[int, dict[str, Any]]],
                               row=seen[values["id"]])
             why = refuse(values) if refuse is not None else None
         except Problem as problem:
-            errors.append(RowError(number, str(problem), problem))
+            errors.append(row_error(number, problem, headers))
             continue
         if why is not None:
-            errors.append(RowError(number, str(why), why if isinstance(why, Problem) else None))
+            errors.append(row_error(number, why, headers) if isinstance(why, Problem)
+                          else RowError(number, str(why)))
             continue
         seen[values["id"]] = number
         programs.append(values)

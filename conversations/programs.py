@@ -4,6 +4,7 @@ found by the people they are for."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from conversations import audit, offices, signups
 from conversations.i18n import N_
 from conversations.outbox import withdraw_reminders
 from conversations.program_files import Problem, check_rows
+from conversations.table_files import Table
 from storage import programs as rows
 from storage.models import Program, User
 
@@ -60,16 +62,44 @@ def save_all(session: Session, programs: Iterable[dict[str, Any]], now: datetime
     return saved, moved
 
 
-def import_rows(session: Session, found: list[tuple[int, dict[str, Any]]], office_id: str,
-                now: datetime, default_zone: str, *, actor: User | None = None,
-                via: str = audit.CLI) -> tuple[int, int]:
+def import_rows(session: Session, found: Table, office_id: str, now: datetime,
+                default_zone: str, *, actor: User | None = None, via: str = audit.CLI
+                ) -> tuple[int, int]:
     """The programs of a file, for an office: all of them or, with any bad row (one that
     would take another office's program among them), none; ProgramFileError names each.
     Returns how many were saved, and how many people moved up from waiting lists."""
-    checked = check_rows(found, refuse=lambda values: _run_elsewhere(session, values["id"],
-                                                                     office_id))
-    return save_all(session, [{**values, "office_id": office_id} for values in checked],
-                    now, default_zone, actor=actor, via=via)
+    return save_all(session, _checked(session, found, office_id), now, default_zone,
+                    actor=actor, via=via)
+
+
+@dataclass
+class Planned:
+    """What importing one row would do: add a program, change some of its values (the
+    names of those), or nothing."""
+
+    row: int
+    id: str
+    title: str
+    changes: list[str] | None  # None: a new program
+
+
+def preview_rows(session: Session, found: Table, office_id: str) -> list[Planned]:
+    """What `import_rows` would do with a file, changing nothing; ProgramFileError as it
+    would."""
+    planned = []
+    for (number, _), values in zip(found.rows, _checked(session, found, office_id),
+                                   strict=True):
+        existing = rows.get(session, values["id"])
+        changes = None if existing is None else [
+            key for key, value in values.items() if getattr(existing, key) != value]
+        planned.append(Planned(number, values["id"], values["title"], changes))
+    return planned
+
+
+def _checked(session: Session, found: Table, office_id: str) -> list[dict[str, Any]]:
+    checked = check_rows(found.rows, refuse=lambda values: _run_elsewhere(
+        session, values["id"], office_id), headers=found.headers)
+    return [{**values, "office_id": office_id} for values in checked]
 
 
 def _run_elsewhere(session: Session, program_id: str, office_id: str) -> Problem | None:

@@ -1,8 +1,10 @@
 """Participant lists from the offices (CSV or XLSX) for `kriya users import`.
 
 Columns: name, business, province, city, phone, categories, and optionally consent (the
-date the person agreed to be contacted). Every row is checked first; a file with any bad
-row imports nothing, and each bad row is reported by its number as the office sees it.
+date the person agreed to be contacted), headed in Bahasa Indonesia or English (`COLUMNS`)
+and read as `table_files` reads every office's table. Every row is checked first; a file
+with any bad row imports nothing, and each bad row is reported by its number as the
+office sees it.
 People already known by their phone are merged: what they told the bot themselves stays.
 New people are reached on the channel whose addresses are phone numbers (WhatsApp); those
 without a consent date get one invitation there (the template of kind `invitation`)
@@ -11,8 +13,6 @@ asking for it, and nothing else until they answer.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,19 +20,34 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import provinces
+from conversations import provinces, table_files
 from conversations.answers import parse_phone
+from conversations.cells import as_text, date_of, phone_text
 from conversations.i18n import N_, translator
 from conversations.messages import Outbound
 from conversations.outbox import Message, MessageKind, Recipient, queue
-from conversations.program_files import ProgramFileError, RowError, category_of
+from conversations.problems import Problem, ProgramFileError, row_error
+from conversations.program_files import category_of
 from conversations.provinces import zone_of
+from conversations.table_files import Columns, Table
 from conversations.vocabulary import ARTISAN
 from storage import users
 from storage.models import User
 
-COLUMNS = ("name", "business", "province", "city", "phone", "categories", "consent")
+FIELDS = ("name", "business", "province", "city", "phone", "categories", "consent")
 REQUIRED = ("name", "province", "phone")
+COLUMNS = Columns({
+    "name": ("nama", "nama lengkap", "nama peserta", "full name"),
+    "business": ("nama usaha", "usaha", "business name", "nama ikm", "ikm"),
+    "province": ("provinsi",),
+    "city": ("kota", "kabupaten", "kota/kabupaten", "kabupaten/kota", "kab/kota", "regency"),
+    "phone": ("no hp", "nomor hp", "hp", "telepon", "no telepon", "nomor telepon", "no telp",
+              "telp", "no wa", "nomor wa", "wa", "whatsapp", "no whatsapp", "no hp/wa",
+              "nomor hp/wa", "hp/wa", "phone number", "telephone"),
+    "categories": ("kerajinan", "jenis kerajinan", "kategori", "category", "craft",
+                   "crafts"),
+    "consent": ("persetujuan", "tanggal persetujuan", "consent date"),
+}, REQUIRED)
 INVITATION = N_("Hello {name}! {business} is on your trade office's list for Kriya, which "
                 "tells craft businesses about programs, training and exhibitions. Reply to "
                 "this message if you agree to receive them.")
@@ -50,87 +65,70 @@ class Person:
     consent: date | None
 
 
-def read_table(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    suffix = path.suffix.lower()
+def read_table(path: Path, sheet: str | None = None, ignore_unknown: bool = False) -> Table:
+    """The people of an office's file, by field, each row numbered as the sheet shows it."""
     try:
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-            values = list(sheet.values)
-            header = [str(h or "").strip().lower() for h in (values[0] if values else ())]
-            rows = [(n, dict(zip(header, row, strict=False)))
-                    for n, row in enumerate(values[1:], 2) if any(v not in (None, "")
-                                                                  for v in row)]
-        elif suffix == ".csv":
-            reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-            header = [(f or "").strip().lower() for f in reader.fieldnames or []]
-            rows = [(n, {(k or "").strip().lower(): v for k, v in row.items()})
-                    for n, row in enumerate(reader, 2)]
-        else:
-            raise ProgramFileError(f"{path}: use a .csv or .xlsx file")
-    except (OSError, UnicodeDecodeError, ValueError, KeyError) as error:
-        if isinstance(error, ProgramFileError):
-            raise
-        raise ProgramFileError(f"cannot read {path}: {error}") from error
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ProgramFileError(f"{path}: missing column(s) {', '.join(missing)}")
-    return rows
+        data = path.read_bytes()
+    except OSError as error:
+        raise ProgramFileError(Problem(N_("cannot read {name}: {error}"), name=str(path),
+                                       error=error.strerror or error)) from error
+    return table_files.read_table(data, path.suffix.lower(), str(path), COLUMNS,
+                                  sheet=sheet, ignore_unknown=ignore_unknown)
 
 
-def _consent(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(f"consent {text!r} is not a date (e.g. 2026-11-01 or 1/11/2026)")
-
-
-def check(rows: list[tuple[int, dict[str, Any]]]) -> list[Person]:
+def check(table: Table) -> list[Person]:
+    """Every row checked; ProgramFileError with every problem of every bad row, if any."""
     people, errors, seen = [], [], {}
-    for number, raw in rows:
-        text = {k: " ".join(str(raw.get(k) or "").split()) for k in COLUMNS}
-        problems = [f"{c} is empty" for c in REQUIRED if not text[c]]
-        phone = parse_phone(text["phone"]) if text["phone"] else None
-        if text["phone"] and phone is None:
-            problems.append(f"phone {text['phone']!r} is not a valid Indonesian number")
-        if phone in seen:
-            problems.append(f"phone {text['phone']!r} is also on row {seen[phone]}")
-        province = provinces.exact(text["province"]) or provinces.match(text["province"])[0]
-        if text["province"] and province is None:
-            problems.append(f"unknown province {text['province']!r}")
-        categories = []
-        for word in [w for w in text["categories"].replace(";", ",").split(",") if w.strip()]:
-            code = category_of(word)
-            if code is None:
-                problems.append(f"unknown category {word.strip()!r}")
-            else:
-                categories.append(code)
-        try:
-            consent = _consent(raw.get("consent"))
-        except ValueError as error:
-            problems.append(str(error))
-            consent = None
+    for number, raw in table.rows:
+        person, problems = _person(number, raw)
+        if person is not None and person.phone in seen:
+            problems.append(Problem(N_("phone {typed} is also on row {row}"), "phone",
+                                    typed=as_text(raw.get("phone")), row=seen[person.phone]))
         if problems:
-            errors.append(RowError(number, "; ".join(problems)))
+            errors.extend(row_error(number, problem, table.headers) for problem in problems)
             continue
-        assert phone is not None and province is not None
-        seen[phone] = number
-        people.append(Person(number, text["name"][:80], text["business"][:80], province.name,
-                             text["city"][:60], phone, list(dict.fromkeys(categories)),
-                             consent))
+        assert person is not None
+        seen[person.phone] = number
+        people.append(person)
     if errors:
         raise ProgramFileError(errors)
     return people
+
+
+def _person(number: int, raw: dict[str, Any]) -> tuple[Person | None, list[Problem]]:
+    text = {k: as_text(raw.get(k)) for k in FIELDS}
+    problems = [Problem(N_("{column} is empty"), c, column=c) for c in REQUIRED if not text[c]]
+    phone = None
+    try:
+        phone = parse_phone(phone_text(raw.get("phone"))) if text["phone"] else None
+        if text["phone"] and phone is None:
+            problems.append(Problem(N_("phone {typed} is not a valid Indonesian number"),
+                                    "phone", typed=text["phone"]))
+    except Problem as problem:
+        problems.append(problem)
+    province = provinces.exact(text["province"]) or provinces.match(text["province"])[0]
+    if text["province"] and province is None:
+        problems.append(Problem(N_("unknown province {province!r}"), "province",
+                                province=text["province"]))
+    categories = []
+    for word in [w for w in text["categories"].replace(";", ",").split(",") if w.strip()]:
+        code = category_of(word)
+        if code is None:
+            problems.append(Problem(N_("unknown category {category!r}"), "categories",
+                                    category=word.strip()))
+        categories.append(code)
+    consent = None
+    try:
+        consent = date_of(raw["consent"]) if text["consent"] else None
+    except ValueError:
+        problems.append(Problem(N_("consent {typed} is not a date (e.g. 1/11/2026, "
+                                   "1 November 2026 or 2026-11-01)"), "consent",
+                                typed=text["consent"]))
+    if problems or phone is None or province is None:
+        return None, problems
+    return Person(number, text["name"][:80], text["business"][:80], province.name,
+                  text["city"][:60], phone, list(dict.fromkeys(c for c in categories if c)),
+                  consent), []
 
 
 def merge(session: Session, people: list[Person], now: datetime, channel: str

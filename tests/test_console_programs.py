@@ -153,7 +153,7 @@ def test_the_list_holds_the_offices_programs_searched_filtered_and_paged(console
 def test_a_form_with_mistakes_says_each_beside_its_field_as_the_import_would(console):
     admin_of_ntb(console)
     typed = row("expo-2027", kind="party", title="Expo <b>Sasak</b>", quota="banyak",
-                starts_at="21/03/2027", province="Atlantis", funding_routes="hibah")
+                starts_at="21/13/2027", province="Atlantis", funding_routes="hibah")
     form = console.get("/console/program/baru")
     assert form.status_code == 200
     posted = console.post("/console/program/baru", data={**typed, "csrf": csrf_of(form.text)})
@@ -171,10 +171,10 @@ def test_a_form_with_mistakes_says_each_beside_its_field_as_the_import_would(con
     assert 'class="field bad"' in fields["kind"] and 'class="field bad"' not in fields["title"]
     seen = text_of(posted.text)
     assert "Jenis program harus salah satu dari" in seen and "'Atlantis'" in seen
-    assert "dibaca sebagai tanggal dan waktu: 21/03/2027" in seen and "isoformat" not in seen
+    assert "dibaca sebagai tanggal dan waktu: 21/13/2027" in seen and "isoformat" not in seen
     # what was typed comes back, escaped
     assert 'value="Expo &lt;b&gt;Sasak&lt;/b&gt;"' in posted.text
-    assert 'value="banyak"' in posted.text and 'value="21/03/2027"' in posted.text
+    assert 'value="banyak"' in posted.text and 'value="21/13/2027"' in posted.text
     assert get_program(console.database, "expo-2027") is None
     english = console.post("/console/program/baru?lang=en",
                            data={**typed, "csrf": csrf_of(form.text)})
@@ -334,17 +334,25 @@ def _xlsx(*rows: dict[str, Any]) -> bytes:
     return data.getvalue()
 
 
+def upload(console: Any, csrf: str, name: str, data: bytes, **options: Any) -> Any:
+    """A file uploaded, its preview checked, and then confirmed: the answer to the yes."""
+    preview = console.post("/console/program/unggah", data={"csrf": csrf},
+                           files={"berkas": (name, data, "application/octet-stream")})
+    assert preview.status_code == 200 and "Periksa sebelum mengimpor" in text_of(preview.text)
+    token = re.search(r'name="token" value="([^"]+)"', preview.text)
+    assert token is not None
+    return console.post("/console/program/unggah", data={"csrf": csrf, "token": token.group(1)},
+                        **options)
+
+
 def test_a_good_file_is_imported_for_the_office(console):
     admin = admin_of_ntb(console)
     form = console.get("/console/program/unggah")
     csrf = csrf_of(form.text)
-    done = console.post("/console/program/unggah", data={"csrf": csrf},
-                        files={"berkas": ("program.csv", CSV.encode(), "text/csv")},
-                        follow_redirects=True)
+    done = upload(console, csrf, "program.csv", CSV.encode(), follow_redirects=True)
     assert done.status_code == 200 and "2 program diimpor" in text_of(done.text)
     quota_as_number = row("unggah-3") | {"quota": 40, "starts_at": STARTS.replace(tzinfo=None)}
-    sheet = console.post("/console/program/unggah", data={"csrf": csrf}, files={
-        "berkas": ("program.xlsx", _xlsx(quota_as_number), "application/octet-stream")})
+    sheet = upload(console, csrf, "program.xlsx", _xlsx(quota_as_number))
     assert sheet.status_code == 303
     for program_id in ("unggah-1", "unggah-2", "unggah-3"):
         program = get_program(console.database, program_id)
@@ -367,11 +375,11 @@ def test_a_file_with_a_bad_row_imports_nothing_and_says_each_row(console):
                            files={"berkas": ("program.csv", bad.encode(), "text/csv")})
     assert refused.status_code == 400
     cells = [text_of(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", refused.text)]
-    assert cells[0] == "4" and cells[1].startswith("Jenis program harus salah satu dari")
-    assert cells[2] == "5" and "songket" in cells[3] and SUMSEL_OFFICE in cells[3]
+    assert cells[:2] == ["4", "kind"] and cells[2].startswith("Jenis program harus salah satu")
+    assert cells[3:5] == ["5", "id"] and "songket" in cells[5] and SUMSEL_OFFICE in cells[5]
     assert "Tidak ada yang diimpor" in text_of(refused.text)
     assert get_program(console.database, "unggah-1") is None
-    for name, data, said in (("program.txt", b"id\n", ".xlsx"),
+    for name, data, said in (("program.pdf", b"id\n", ".xlsx"),
                              ("program.xlsx", b"not a workbook", "XLSX"),
                              ("program.csv", b"", "tidak berisi program")):
         answer = console.post("/console/program/unggah", data={"csrf": csrf},
@@ -450,7 +458,7 @@ def test_a_change_without_the_forms_token_is_refused(console):
 def test_the_command_line_reads_xlsx_files_too(tmp_path):
     path = tmp_path / "program.xlsx"
     path.write_bytes(_xlsx(row("xlsx-1"), row("xlsx-2", quota=12.0)))
-    found = read_rows(path)
+    found = read_rows(path).rows
     assert [number for number, _ in found] == [2, 3]
     assert program_values(found[1][1])["quota"] == 12
 

@@ -104,7 +104,8 @@ def test_programs_are_imported_for_an_office_and_another_office_cannot_take_them
     no_traceback(taken)
     assert taken.returncode == 2 and len(taken.stderr.strip().splitlines()) == 1
     assert "nothing imported" in taken.stderr
-    assert "row 3: the program tenun-ntb belongs to the office disperindag-ntb" in taken.stderr
+    assert ("row 3, column id: the program tenun-ntb belongs to the office disperindag-ntb"
+            in taken.stderr)
     listed = kriya(url, "programs", "list").stdout
     assert "tei-2027" not in listed and "Pelatihan Tenun Pusat" not in listed
     assert [line.split("\t")[0] for line in kriya(

@@ -216,7 +216,7 @@ def test_an_unknown_mode_is_refused_with_its_row(tmp_path):
                     "bad,seminar,Seminar Daring,virtual,2027-02-01T09:00+07:00\n", "utf-8")
     result = kriya(url, "programs", "import", str(path))
     assert result.returncode == 2
-    assert "row 3: mode must be one of offline, online, hybrid" in result.stderr
+    assert "row 3, column mode: mode must be one of offline, online, hybrid" in result.stderr
     no_traceback(result)
     assert listed_modes(url) == {}  # all rows or none
 

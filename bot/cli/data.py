@@ -17,6 +17,7 @@ from bot.wiring import config, open_database
 from conversations import lapas, offices, programs, provinces
 from conversations import reach as reaching
 from conversations.program_files import ProgramFileError, read_rows
+from conversations.table_files import Table
 from storage.db import session_scope, upgrade
 from storage.models import utcnow
 
@@ -58,26 +59,70 @@ def _reach(session: Session, office: str) -> reaching.Reach:
     return found
 
 
+SheetOption = Annotated[str | None, typer.Option(
+    "--sheet", help="the XLSX sheet to read (default: the first with the expected headers)")]
+IgnoreOption = Annotated[bool, typer.Option(
+    "--ignore-unknown", help="read the file even with columns Kriya does not know; they "
+                             "are listed")]
+DryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="say what would happen, and change nothing")]
+
+
+def _ignored(table: Table) -> str:
+    return f"; ignored columns: {', '.join(table.ignored)}" if table.ignored else ""
+
+
+def _refused(file: Path, error: ProgramFileError, dry_run: bool) -> BadInput:
+    """Nothing imported, every refused row named (each on its own line first, in a dry
+    run)."""
+    if dry_run:
+        for row in error.errors:
+            typer.echo(f"refused: {row}")
+    verb = "nothing would be imported" if dry_run else "nothing imported"
+    return BadInput(f"{file}: {verb}: {error}")
+
+
 @programs_app.command("import")
 def programs_import(
     file: Path,
     office: Annotated[str, _office_option("the office that runs them")] = offices.NATIONAL,
+    sheet: SheetOption = None, ignore_unknown: IgnoreOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
-    """Import programs from a CSV or YAML file (all rows or none), for an office."""
+    """Import programs from a CSV, XLSX or YAML file (all rows or none), for an office;
+    headers in Bahasa Indonesia or English."""
     try:
-        found = read_rows(file)
+        found = read_rows(file, sheet, ignore_unknown)
     except ProgramFileError as error:
-        raise BadInput(f"{file}: nothing imported: {error}") from error
+        raise _refused(file, error, False) from error
     with session_scope(open_database(config())) as session:
         _reach(session, office)
         try:
+            if dry_run:
+                _preview_programs(programs.preview_rows(session, found, office))
+                session.rollback()
+                typer.echo(f"dry run: nothing imported from {file}{_ignored(found)}")
+                return
             # More seats than before: the waiting list moves up, and each is told.
             saved, moved = programs.import_rows(session, found, office, utcnow(),
                                                 config().timezone)
         except ProgramFileError as error:
-            raise BadInput(f"{file}: nothing imported: {error}") from error
+            raise _refused(file, error, dry_run) from error
     typer.echo(f"{saved} programs imported from {file}"
-               + (f"; {moved} moved up from waiting lists" if moved else ""))
+               + (f"; {moved} moved up from waiting lists" if moved else "") + _ignored(found))
+
+
+def _preview_programs(planned: list[programs.Planned]) -> None:
+    for plan in planned:
+        if plan.changes is None:
+            typer.echo(f"row {plan.row}: add {plan.id} ({plan.title})")
+        elif plan.changes:
+            typer.echo(f"row {plan.row}: update {plan.id}: {', '.join(plan.changes)}")
+        else:
+            typer.echo(f"row {plan.row}: {plan.id} unchanged")
+    added = sum(plan.changes is None for plan in planned)
+    updated = sum(bool(plan.changes) for plan in planned)
+    typer.echo(f"{added} would be added, {updated} updated")
 
 
 @programs_app.command("list")
@@ -118,22 +163,35 @@ def lapas_add(
 
 
 @users_app.command("import")
-def users_import(file: Path) -> None:
-    """Add users from an office's CSV or XLSX list (all rows or none)."""
+def users_import(
+    file: Path, sheet: SheetOption = None, ignore_unknown: IgnoreOption = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Add users from an office's CSV or XLSX list (all rows or none); headers in Bahasa
+    Indonesia or English."""
     from conversations import user_files
 
     phone_channel = channels.phone_channel()
     if phone_channel is None:
         raise BadInput("no channel reaches people by their phone number")
     try:
-        people = user_files.check(user_files.read_table(file))
+        table = user_files.read_table(file, sheet, ignore_unknown)
+        people = user_files.check(table)
     except ProgramFileError as error:
-        raise BadInput(f"{file}: nothing imported: {error}") from error
-    with session_scope(open_database(config())) as session:
+        raise _refused(file, error, dry_run) from error
+    with Session(open_database(config()), expire_on_commit=False) as session:
         added, merged, invited = user_files.merge(session, people, utcnow(),
                                                   phone_channel.name)
-    typer.echo(f"{len(people)} people from {file}: {added} added, {merged} merged with "
-               f"known phones, {invited} invited to give consent")
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    verbs = ("would be added", "would be merged", "would be invited") if dry_run else (
+        "added", "merged", "invited")
+    typer.echo(("dry run, nothing changed: " if dry_run else "")
+               + f"{len(people)} people from {file}: {added} {verbs[0]}, {merged} "
+               f"{verbs[1]} with known phones, {invited} {verbs[2]} to give consent"
+               + _ignored(table))
 
 
 @export_app.command("registrations")

@@ -1,4 +1,4 @@
-"""Making and editing a program, and uploading a program file, from the console.
+"""Making and editing a program from the console (uploading a file: `program_upload`).
 
 The form's fields are the program file's (`program_files.FIELDS`) and are checked as
 `kriya programs import` checks a row: the same rules, the same messages, here in the
@@ -9,29 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
-from starlette.datastructures import UploadFile
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import web
-from bot.console.web import PREFIX, Console, Desk, NotFound
+from bot.console import program_upload, web
+from bot.console.web import Console, Desk, NotFound
 from conversations import audit, programs, provinces
 from conversations.i18n import N_
-from conversations.program_files import FIELDS, Problem, ProgramFileError, checked, rows_of
+from conversations.program_files import FIELDS, Problem, checked
 from conversations.vocabulary import AUDIENCES, CATEGORIES, FUNDING_ROUTES, PROGRAM_KINDS
 from storage.models import Program
 
-MOST_BYTES = 2 * 1024 * 1024  # a program file larger than this is refused
-SUFFIXES = (".csv", ".xlsx", ".yaml", ".yml")
 ZONES = {provinces.WIB: "WIB (Asia/Jakarta)", provinces.WITA: "WITA (Asia/Makassar)",
          provinces.WIT: "WIT (Asia/Jayapura)"}
 MODES = {"offline": N_("at the venue"), "online": N_("online"),
          "hybrid": N_("at the venue and online")}
-TOO_LARGE = N_("The file is larger than 2 MB. Split it into smaller files and upload each.")
 
 
 def _typed(desk: Desk) -> dict[str, str]:
@@ -134,56 +128,11 @@ def update(desk: Desk) -> Response:
     return desk.redirect(f"/program/{program.id}", ok="saved")
 
 
-def upload_form(desk: Desk, problem: str | None = None,
-                rows: list[tuple[int, str]] | None = None, status: int = 200) -> Response:
-    return desk.render("console/program_upload.html", status=status, here="programs",
-                       problem=problem, rows=rows or [], fields=FIELDS,
-                       most=MOST_BYTES // (1024 * 1024))
-
-
-def upload(desk: Desk) -> Response:
-    """A whole file or nothing: every bad row is shown with its number."""
-    file = desk.form.get("berkas") if desk.form is not None else None
-    if not isinstance(file, UploadFile) or not file.filename:
-        return upload_form(desk, desk._("Choose a file to upload."), status=400)
-    name = PurePath(file.filename).name
-    data = file.file.read(MOST_BYTES + 1)
-    if len(data) > MOST_BYTES:
-        return upload_form(desk, desk._(TOO_LARGE), status=413)
-    try:
-        found = rows_of(data, PurePath(name).suffix.lower(), name)
-        saved, moved = programs.import_rows(
-            desk.session, found, desk.reach.office.id, desk.now, desk.console.default_zone,
-            actor=desk.user, via=audit.CONSOLE)
-    except ProgramFileError as error:
-        rows = [(e.row, e.text(desk._)) for e in error.errors]
-        text = (desk._("Nothing was imported: correct these rows and upload the file again.")
-                if rows else error.text(desk._))
-        return upload_form(desk, text, rows, status=400)
-    audit.record(desk.session, desk.user, audit.CONSOLE, "programs.uploaded", "file", name,
-                 after={"file": name, "programs": saved, "moved_up": moved}, now=desk.now)
-    return desk.redirect("/program", ok="uploaded", n=saved)
-
-
 def routes(console: Console) -> list[Route]:
     def page(path: str, get: web.Handler, post: web.Handler) -> list[Route]:
         return [Route(path, web.staff_page(console, get, changes=True, programs=True),
                       methods=["GET"]),
                 Route(path, web.staff_page(console, post, programs=True), methods=["POST"])]
 
-    limited = web.staff_page(console, upload, programs=True)
-
-    async def upload_endpoint(request: Request) -> Response:
-        """A file far too large is refused before it is read."""
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MOST_BYTES + 64 * 1024:
-            return web.plain_page(request, console, N_("The file is too large"), TOO_LARGE,
-                                  413, (N_("Back to the upload"), f"{PREFIX}/program/unggah"))
-        return await limited(request)
-
-    return [*page("/program/baru", new_form, create),
-            Route("/program/unggah",
-                  web.staff_page(console, upload_form, changes=True, programs=True),
-                  methods=["GET"]),
-            Route("/program/unggah", upload_endpoint, methods=["POST"]),
+    return [*page("/program/baru", new_form, create), *program_upload.routes(console),
             *page("/program/{program_id}/ubah", edit_form, update)]
