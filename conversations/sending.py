@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from conversations.outbox import OPTIONAL_KINDS
 from conversations.quiet_hours import NightHold
+from conversations.spread import next_window
 from storage import outbox as rows
 from storage import users
 from storage.models import OutboxMessage
@@ -31,6 +32,10 @@ from storage.statuses import DeliveryStatus, OutboxStatus
 MAX_ATTEMPTS = 8
 NIGHT_PAGE = 2000  # rows a statement when a whole broadcast's rest waits for the morning
 TOO_LATE = "too late: what it is about has begun or passed"
+# WhatsApp takes free text only this long after the person's last message; past it, a
+# push goes as its kind's template. A little is kept back: a message queued at 23:59
+# reaches WhatsApp a moment later.
+REPLY_WINDOW = timedelta(hours=24) - timedelta(minutes=2)
 # A platform's delivery states in the order they happen; a late report never moves a
 # message back (Twilio's callbacks can arrive out of order).
 DELIVERY_ORDER = {DeliveryStatus.ACCEPTED: 0, DeliveryStatus.QUEUED: 1,
@@ -127,6 +132,9 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
         wait = night(province, now) if night is not None and optional else None
         if stopped:
             message.status, message.last_error = OutboxStatus.SKIPPED, "opted out or unreachable"
+        elif message.window_closes is not None and now >= message.window_closes:
+            _close_windows(session, message.channel, now)  # its window's rest, at once
+            held = True
         elif message.expires_at is not None and (wait or now) >= message.expires_at:
             message.status, message.last_error = OutboxStatus.SKIPPED, TOO_LATE
         elif wait is not None:
@@ -135,6 +143,18 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
         else:
             keep.append(message)
     return keep, held
+
+
+def _close_windows(session: Session, channel: str, now: datetime) -> None:
+    """Spread messages of the channel whose window closed before they left wait for the
+    next day's window, from its opening: none leaves late."""
+    for window in rows.closed_windows(session, channel, now):
+        rows.move_window(session, channel, window, next_window(*window, now), now)
+
+
+def in_reply_window(last_inbound: datetime | None, now: datetime) -> bool:
+    """Whether a person last wrote recently enough for free text on WhatsApp."""
+    return last_inbound is not None and now - last_inbound < REPLY_WINDOW
 
 
 def _hold_the_night(session: Session, channel: str, now: datetime, night: NightHold) -> None:

@@ -256,6 +256,9 @@ class OutboxMessage(SQLModel, table=True):
     # After this a push no longer makes sense (a reminder of an event that has begun): one
     # still waiting then, for the morning or a retry, is skipped instead of sent.
     expires_at: datetime | None = _ts(default=None, nullable=True)
+    # A spread broadcast's window in its person's zone: none leaves at or after it closes.
+    window_opens: datetime | None = _ts(default=None, nullable=True)
+    window_closes: datetime | None = _ts(default=None, nullable=True)
 
 
 class Product(SQLModel, table=True):
@@ -373,6 +376,8 @@ class Broadcast(SQLModel, table=True):
     status: str = Field(default=BroadcastStatus.SENDING.value, max_length=16)
     created_at: datetime = _ts(default_factory=utcnow)
     stopped_at: datetime | None = _ts(default=None, nullable=True)
+    office_id: str | None = Field(default=None, foreign_key="offices.id", max_length=32)
+    spread: str | None = Field(default=None, max_length=16)  # "08:00-16:00", each one's zone
 
 
 class ChannelPace(SQLModel, table=True):

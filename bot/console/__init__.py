@@ -8,7 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from bot.console import audit_page, auth, people, programs, staff_pages, summary, web
+from bot.console import (
+    audit_page,
+    auth,
+    broadcasts,
+    people,
+    programs,
+    staff_pages,
+    summary,
+    web,
+)
 from bot.console.web import PREFIX, Console
 
 __all__ = ["Console", "mount"]
@@ -28,5 +37,6 @@ def mount(console: Console) -> Mount:
               *staff_pages.routes(console),
               *audit_page.routes(console),
               *programs.routes(console),
+              *broadcasts.routes(console),
               Route("/{rest:path}", missing, methods=["GET", "POST"])]
     return Mount(PREFIX, routes=routes, middleware=[Middleware(web.SecurityHeaders)])
