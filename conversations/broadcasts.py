@@ -91,18 +91,21 @@ def queue(
     send_at: datetime | None = None, media: tuple[str, ...] = (),
     created_by: User | None = None, default_zone: str = "Asia/Jakarta",
     quiet: QuietHours | None = NIGHT, office: Reach | None = None, via: str = audit.CHAT,
-    spread: SendWindow | None = None,
+    spread: SendWindow | None = None, form_key: str | None = None,
 ) -> Broadcast:
     """Record a broadcast and queue one message per recipient, at `send_at` (default now),
     or with `spread`, each in that window of hours in its recipient's zone. From the chat
     or the console, `created_by` is the staff member, who must send broadcasts, and the
     audience is their office's reach of it; the command line names the `office` it acts
-    for (none: everyone)."""
+    for (none: everyone). A `form_key` makes it one broadcast however often the form that
+    carries it is sent (a double click): the broadcast it made already is returned."""
     reach = office
     if created_by is not None:
         reach = reaching.of(session, created_by)
         if reach is None or not reach.sends_broadcasts:
             raise PermissionError("only broadcasters send broadcasts")
+    if form_key and (made := rows.by_form_key(session, form_key)) is not None:
+        return made
     if reach is not None:
         audience = within_reach(session, audience, reach)
     at = send_at if send_at is not None and send_at > now and spread is None else now
@@ -110,7 +113,8 @@ def queue(
                           created_by=created_by.id if created_by is not None else None,
                           send_at=at, created_at=now, status=BroadcastStatus.SENDING,
                           office_id=reach.office.id if reach is not None else None,
-                          spread=spread.text if spread is not None else None)
+                          spread=spread.text if spread is not None else None,
+                          form_key=form_key or None)
     rows.add(session, broadcast)
     people = recipients(session, audience)
     messages = _messages(broadcast, people, now, default_zone, quiet, spread)

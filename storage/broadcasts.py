@@ -21,6 +21,10 @@ def get(session: Session, broadcast_id: int | None) -> Broadcast | None:
     return session.get(Broadcast, broadcast_id) if broadcast_id is not None else None
 
 
+def by_form_key(session: Session, key: str) -> Broadcast | None:
+    return session.exec(select(Broadcast).where(Broadcast.form_key == key)).first()
+
+
 def recent(session: Session, created_by: int | None = None, limit: int = 5) -> list[Broadcast]:
     """The latest broadcasts (of one staff member, if given), newest first."""
     query = select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit)

@@ -378,6 +378,7 @@ class Broadcast(SQLModel, table=True):
     stopped_at: datetime | None = _ts(default=None, nullable=True)
     office_id: str | None = Field(default=None, foreign_key="offices.id", max_length=32)
     spread: str | None = Field(default=None, max_length=16)  # "08:00-16:00", each one's zone
+    form_key: str | None = Field(default=None, max_length=40, unique=True)  # one send a form
 
 
 class ChannelPace(SQLModel, table=True):

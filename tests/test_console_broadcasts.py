@@ -178,6 +178,21 @@ def test_send_now_queues_one_message_each_and_the_log_has_it(console):
     assert f"#{broadcast_id}" in listed and "provinsi Nusa Tenggara Barat" in listed
 
 
+def test_the_same_form_sent_twice_is_one_broadcast(console):
+    broadcaster(console)
+    artisans(console.database, NTB, NTB)
+    form = console.get("/console/siaran/baru").text
+    key = re.search(r'name="form_key" value="([^"]+)"', form).group(1)
+    data = {"csrf": csrf_of(form), "form_key": key, "text": TEXT, "provinces": [NTB],
+            "when": "now", "action": "send"}
+    first = console.post("/console/siaran/baru", data=data, follow_redirects=False)
+    second = console.post("/console/siaran/baru", data=data, follow_redirects=False)
+    assert sent_id(first) == sent_id(second)
+    assert len(outbox(console.database, sent_id(first))) == 2
+    with session_scope(console.database) as session:
+        assert len(session.exec(select(Broadcast)).all()) == 1
+
+
 def test_a_time_is_the_staff_members_own_with_its_zone_label(console):
     broadcaster(console)
     artisans(console.database, NTB)

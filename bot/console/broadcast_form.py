@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +58,9 @@ class Draft:
     at_time: str = ""
     spread_from: str = "08:00"
     spread_to: str = "16:00"
+    # Made when the form is first shown and kept through its previews: sending the same
+    # form twice (a double click) sends one broadcast.
+    form_key: str = field(default_factory=lambda: secrets.token_urlsafe(18))
 
     def audience(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -89,7 +93,8 @@ def draft_of(desk: Desk) -> Draft:
         program_mode=SUITED if desk.field("program_mode") == SUITED else SIGNED,
         when=desk.field("when") if desk.field("when") in (AT, SPREAD) else NOW,
         at_date=desk.field("at_date"), at_time=desk.field("at_time"),
-        spread_from=desk.field("spread_from"), spread_to=desk.field("spread_to"))
+        spread_from=desk.field("spread_from"), spread_to=desk.field("spread_to"),
+        form_key=desk.field("form_key")[:40] or secrets.token_urlsafe(18))
 
 
 # The photo
@@ -258,5 +263,5 @@ def compose(desk: Desk) -> Response:
         media=(draft.photo,) if draft.photo else (), created_by=desk.user,
         default_zone=desk.console.default_zone,
         quiet=quiet_hours(desk),
-        via=audit.CONSOLE, spread=checked.get("spread"))
+        via=audit.CONSOLE, spread=checked.get("spread"), form_key=draft.form_key)
     return desk.redirect(f"/siaran/{broadcast.id}", ok="queued")

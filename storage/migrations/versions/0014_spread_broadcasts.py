@@ -1,5 +1,6 @@
 """a broadcast belongs to an office and may be spread over a window of hours in each
-recipient's zone; its messages carry that window
+recipient's zone; its messages carry that window; a form sends one broadcast however
+often it is submitted
 
 Revision ID: 0014
 Revises: 0011
@@ -23,6 +24,8 @@ def upgrade() -> None:
     with op.batch_alter_table('broadcasts') as batch:
         batch.add_column(sa.Column('office_id', sa.String(length=32), nullable=True))
         batch.add_column(sa.Column('spread', sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column('form_key', sa.String(length=40), nullable=True))
+        batch.create_unique_constraint('uq_broadcasts_form_key', ['form_key'])
         batch.create_foreign_key('fk_broadcasts_office_id', 'offices', ['office_id'], ['id'])
     # A broadcast sent before offices kept theirs is its sender's office's.
     broadcasts = sa.table('broadcasts', sa.column('created_by', sa.Integer),
@@ -35,6 +38,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('broadcasts') as batch:
         batch.drop_constraint('fk_broadcasts_office_id', type_='foreignkey')
+        batch.drop_constraint('uq_broadcasts_form_key', type_='unique')
+        batch.drop_column('form_key')
         batch.drop_column('spread')
         batch.drop_column('office_id')
     with op.batch_alter_table('outbox_messages') as batch:
