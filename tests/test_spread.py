@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from conversations import broadcasts, sending
 from conversations.quiet_hours import NIGHT, night_hold
 from conversations.spread import NoHoursLeft, SendWindow, next_window, place
+from storage import outbox as outbox_rows
 from storage.db import session_scope
 from storage.models import OutboxMessage, User
 from storage.statuses import OutboxStatus
@@ -25,6 +26,7 @@ ZONES = {"DKI Jakarta": JAKARTA, "Nusa Tenggara Barat": MATARAM, "Papua": JAYAPU
 # 07.30 WIB = 08.30 WITA = 09.30 WIT: Jakarta's window has not opened, the others have.
 MORNING = datetime(2027, 3, 1, 0, 30, tzinfo=UTC)
 WORKDAY = SendWindow.parse("08:00-16:00")
+DAY_LESS = timedelta(hours=23)  # a window moved to the next day closes about a day later
 
 
 def spread_broadcast(database, now: datetime, window: SendWindow = WORKDAY, each: int = 4
@@ -124,3 +126,21 @@ def test_the_next_window_is_the_same_hours_on_the_first_day_not_over():
     assert next_window(opens, closes, closes - timedelta(minutes=1)) == (opens, closes)
     assert next_window(opens, closes, closes + timedelta(days=2)) == (
         opens + timedelta(days=3), closes + timedelta(days=3))
+
+
+def test_a_batch_that_would_start_after_the_close_takes_none_of_that_window(database):
+    rows = spread_broadcast(database, MORNING, each=2)
+    closes = min(row.window_closes for row in rows)  # Jayapura's and Mataram's come first
+    just_before = closes - timedelta(seconds=10)
+    with session_scope(database) as session:
+        # The channel is busy: the next batch may start only after the window closed.
+        outbox_rows.lock_pace(session, "telegram", just_before).next_at = \
+            closes + timedelta(seconds=5)
+    with session_scope(database) as session:
+        batch = sending.claim_batch(session, "telegram", just_before, 100, 25.0,
+                                    timedelta(seconds=60))
+        assert all(m.window_closes > batch.start for m in batch.messages)
+    with Session(database) as session:
+        moved = [row for row in session.exec(select(OutboxMessage))
+                 if row.window_closes is not None and row.window_closes > closes + DAY_LESS]
+        assert moved and all(row.not_before == row.window_opens for row in moved)
