@@ -19,6 +19,15 @@ had taken that the outbox had not yet recorded as sent at the kill (these alone 
 twice), then the duplicates and losses. The claims of the killed process come back when
 their lease (KRIYA_SEND_LEASE, 60 s) runs out, which the time of run 2 includes.
 
+Run 3 spreads a broadcast over 08.00-16.00 in each recipient's zone (WIB, WITA, WIT) on a
+simulated clock: the domain's own claim and record, as the dispatcher calls them, at each
+moment a message falls due, with no real waiting; the dispatcher is down for the last hour
+of Jakarta's window. It prints, per zone, how many left in each eighth of the span they
+were spread over and the largest deviation from even (target: within 5%, the outage's
+slice aside), how many left outside their recipient's window (target: 0), and how many of
+those caught by the outage waited for the next day's window instead of leaving late.
+`--spread-only` runs it alone.
+
 SQLite by default; `--database-url postgresql://...` runs against PostgreSQL (in a schema
 of its own, dropped afterwards).
 """
@@ -37,18 +46,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench.engine import postgres_schema  # noqa: E402
-from conversations import provinces, vocabulary  # noqa: E402
+from conversations import broadcasts, provinces, sending, vocabulary  # noqa: E402
+from conversations.quiet_hours import NIGHT, night_hold  # noqa: E402
+from conversations.spread import SendWindow  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import OutboxMessage, User  # noqa: E402
 from tests.fake_telegram import FakeTelegram, RateLimit, ServerThread, free_port  # noqa: E402
@@ -227,13 +239,102 @@ def run(args: argparse.Namespace, folder: Path, kill: bool) -> bool:
         return ok
 
 
+SPREAD = "08:00-16:00"
+EVEN_WITHIN = 0.05
+SLICES = 8
+
+
+def spread_run(args: argparse.Namespace, folder: Path) -> bool:
+    """A spread broadcast delivered on a simulated clock; see the module's run 3."""
+    with fresh_database(args.database_url, folder) as url:
+        populate(url, args.spread_recipients)
+        database = make_engine(url)
+        day = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # 07.00 WIB, 08.00 WITA, 09.00 WIT
+        outage = (day + timedelta(hours=8), day + timedelta(hours=9))  # 15-16 WIB
+        with session_scope(database) as session:
+            broadcasts.queue(session, TEXT, {}, now=day, spread=SendWindow.parse(SPREAD),
+                             quiet=NIGHT)
+            zone_of_user = {uid: provinces.zone_of(p, provinces.WIB) for uid, p in
+                            session.execute(select(User.id, User.province))}
+        left = deliver_simulated(database, day, day + timedelta(days=2), outage)
+        database.dispose()
+    return report_spread(left, zone_of_user, day, outage)
+
+
+def deliver_simulated(database, start: datetime, end: datetime,
+                      outage: tuple[datetime, datetime]) -> list[tuple[int, datetime]]:
+    """(user id, moment it left) of every message, the clock jumping from one moment a
+    message falls due to the next; nothing is sent during the outage."""
+    hold, left, clock = night_hold(provinces.WIB, NIGHT), [], start
+    while clock < end:
+        if not outage[0] <= clock < outage[1]:
+            with session_scope(database) as session:
+                for channel in ("telegram", "whatsapp"):
+                    taken = sending.claim(session, channel, clock, 100_000,
+                                          timedelta(seconds=60), hold)
+                    sending.record(session, [(m.idempotency_key, sending.SENT)
+                                             for m in taken], clock)
+                    left += [(m.user_id, clock) for m in taken]
+        with session_scope(database) as session:
+            due = session.execute(select(func.min(OutboxMessage.not_before)).where(
+                OutboxMessage.status == "pending")).scalar_one()
+        if due is None:
+            break
+        clock = max(due, clock + timedelta(milliseconds=1))
+        if outage[0] <= clock < outage[1]:
+            clock = outage[1]
+    return left
+
+
+def report_spread(left: list[tuple[int, datetime]], zone_of_user: dict[int, str],
+                  day: datetime, outage: tuple[datetime, datetime]) -> bool:
+    window = SendWindow.parse(SPREAD)
+    outside, next_day, ok = 0, 0, True
+    by_zone: dict[str, list[datetime]] = collections.defaultdict(list)
+    for user_id, moment in left:
+        zone = zone_of_user[user_id]
+        local = moment.astimezone(ZoneInfo(zone))
+        outside += not window.start <= local.time() < window.end
+        if local.date() > day.astimezone(ZoneInfo(zone)).date():
+            next_day += 1
+        else:
+            by_zone[zone].append(moment)
+    for zone, moments in sorted(by_zone.items()):
+        opens, closes = window.day_of(day, zone)
+        begin = max(opens, day)
+        width = (closes - begin) / SLICES
+        counts = [0] * SLICES
+        for moment in moments:
+            counts[min(int((moment - begin) / width), SLICES - 1)] += 1
+        judged = [n for i, n in enumerate(counts)
+                  if not (begin + width * i < outage[1] and begin + width * (i + 1) > outage[0])]
+        even = sum(judged) / len(judged)
+        deviation = max(abs(n - even) for n in judged) / even if even else 0.0
+        ok = ok and deviation <= EVEN_WITHIN
+        print(f"  {provinces.ZONE_LABELS[zone]:4} {len(moments):6} left on the day, per "
+              f"eighth: {counts}; largest deviation from even {deviation:.1%}")
+    print(f"  {outside} left outside their recipient's window; {next_day} caught by the "
+          f"outage left in the next day's window")
+    return ok and outside == 0 and len(left) == len(zone_of_user)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=20_000)
     parser.add_argument("--limit", type=float, default=100.0,
                         help="messages a second each platform takes (default 100)")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--spread-recipients", type=int, default=6000)
+    parser.add_argument("--spread-only", action="store_true")
     args = parser.parse_args()
+    if args.spread_only:
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"run 3: {args.spread_recipients} recipients, spread over {SPREAD} in "
+                  "each one's zone, on a simulated clock")
+            spread = spread_run(args, Path(folder))
+        print(f"targets (even within {EVEN_WITHIN:.0%}, none outside the window): "
+              f"{'met' if spread else 'NOT met'}")
+        sys.exit(0 if spread else 1)
     with tempfile.TemporaryDirectory() as folder:
         print(f"{args.recipients} recipients, half on each channel; each platform takes "
               f"{args.limit:g} a second")
@@ -241,6 +342,9 @@ def main() -> None:
         plain = run(args, Path(folder), kill=False)
         print("run 2: kriya serve killed (SIGKILL) half way, then started again")
         killed = run(args, Path(folder), kill=True)
+        print(f"run 3: {args.spread_recipients} recipients, spread over {SPREAD} in each "
+              "one's zone, on a simulated clock")
+        killed = spread_run(args, Path(folder)) and killed
     print(f"targets (rate >= {TARGET_FRACTION} of the limit, no losses, duplicates only of "
           f"what was in flight at the kill): {'met' if plain and killed else 'NOT met'}")
     sys.exit(0 if plain and killed else 1)

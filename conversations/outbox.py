@@ -87,6 +87,9 @@ class Message:
     not_before: datetime | None = None  # not sent before then (the night, a chosen time)
     topic: str | None = None  # what it is about: "program:tei-2027", "broadcast:12"
     expires_at: datetime | None = None  # not sent after then (the event began)
+    # A spread broadcast's window (conversations.spread): none leaves once it closes.
+    window_opens: datetime | None = None
+    window_closes: datetime | None = None
 
 
 def queue(where: Session | Connection, messages: Sequence[Message], now: datetime,
@@ -100,6 +103,7 @@ def queue(where: Session | Connection, messages: Sequence[Message], now: datetim
          "kind": m.kind, "priority": PRIORITIES[m.kind], "payload": m.payload,
          "idempotency_key": m.key, "status": OutboxStatus.PENDING,
          "not_before": m.not_before, "topic": m.topic, "expires_at": m.expires_at,
+         "window_opens": m.window_opens, "window_closes": m.window_closes,
          "created_at": now, "updated_at": now}
         for m in messages
     ], skip_duplicates=once)

@@ -69,6 +69,11 @@ class Reach:
     def broadcaster(self) -> bool:
         return BROADCASTER in self.roles
 
+    @property
+    def sends_broadcasts(self) -> bool:
+        """Broadcasters and admins send and stop their office's broadcasts."""
+        return bool({ADMIN, BROADCASTER} & self.roles)
+
     def audience(self, audience: Mapping[str, Any]) -> dict[str, Any] | None:
         """A broadcast audience narrowed to the office's provinces; None when nobody of
         the asked provinces is within reach."""

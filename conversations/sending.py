@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from conversations.outbox import OPTIONAL_KINDS
 from conversations.quiet_hours import NightHold
+from conversations.spread import next_window
 from storage import outbox as rows
 from storage import users
 from storage.models import OutboxMessage
@@ -31,6 +32,10 @@ from storage.statuses import DeliveryStatus, OutboxStatus
 MAX_ATTEMPTS = 8
 NIGHT_PAGE = 2000  # rows a statement when a whole broadcast's rest waits for the morning
 TOO_LATE = "too late: what it is about has begun or passed"
+# WhatsApp takes free text only this long after the person's last message; past it, a
+# push goes as its kind's template. A little is kept back: a message queued at 23:59
+# reaches WhatsApp a moment later.
+REPLY_WINDOW = timedelta(hours=24) - timedelta(minutes=2)
 # A platform's delivery states in the order they happen; a late report never moves a
 # message back (Twilio's callbacks can arrive out of order).
 DELIVERY_ORDER = {DeliveryStatus.ACCEPTED: 0, DeliveryStatus.QUEUED: 1,
@@ -84,24 +89,27 @@ def claim_batch(session: Session, channel: str, now: datetime, limit: int, rate:
     pace = rows.lock_pace(session, channel, now)
     start = max(pace.next_at, now)
     span = timedelta(seconds=limit / rate) if rate > 0 else timedelta()
-    messages = claim(session, channel, now, limit, (start - now) + span + lease, night)
+    messages = claim(session, channel, now, limit, (start - now) + span + lease, night,
+                     leaves_at=start)
     if messages and rate > 0:
         pace.next_at = start + timedelta(seconds=len(messages) / rate)
     return Claim(start, messages)
 
 
 def claim(session: Session, channel: str, now: datetime, limit: int, lease: timedelta,
-          night: NightHold | None = None) -> list[OutboxMessage]:
+          night: NightHold | None = None, leaves_at: datetime | None = None
+          ) -> list[OutboxMessage]:
     """Take the next messages of a channel that may go, leased for `lease`: another
     dispatcher passes them by, and they come back if this one dies. On PostgreSQL rows
     are taken with SKIP LOCKED: dispatchers in other processes never wait for each other
-    nor take the same row."""
+    nor take the same row. `leaves_at` is when the batch will start to go (the channel's
+    pace): a spread message whose window has closed by then is not taken."""
     skip_locked = rows.is_postgresql(session)
     while True:  # a batch of nothing but skipped pushes is not the end of the outbox
         ids = rows.ready_ids(session, channel, now, limit, skip_locked)
         if not ids:
             return []
-        kept, held_for_night = _lease(session, ids, now, lease, night)
+        kept, held_for_night = _lease(session, ids, now, lease, night, leaves_at or now)
         if kept:
             return kept
         if held_for_night and night is not None:
@@ -111,7 +119,7 @@ def claim(session: Session, channel: str, now: datetime, limit: int, lease: time
 
 
 def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
-           night: NightHold | None) -> tuple[list[OutboxMessage], bool]:
+           night: NightHold | None, leaves_at: datetime) -> tuple[list[OutboxMessage], bool]:
     """Lease the messages of `ids` that may go now; returns them, and whether any was held
     for the night."""
     rows.change(session, ids, now, not_before=now + lease)
@@ -119,7 +127,7 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
     people = rows.recipients_state(
         session, {m.user_id for m in messages if m.user_id is not None
                   and m.kind in OPTIONAL_KINDS})
-    keep, held = [], False
+    keep, held, closed = [], False, False
     for message in messages:
         optional = message.kind in OPTIONAL_KINDS
         stopped, province = people.get(message.user_id, (False, None)) if optional \
@@ -127,6 +135,8 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
         wait = night(province, now) if night is not None and optional else None
         if stopped:
             message.status, message.last_error = OutboxStatus.SKIPPED, "opted out or unreachable"
+        elif message.window_closes is not None and leaves_at >= message.window_closes:
+            closed = True
         elif message.expires_at is not None and (wait or now) >= message.expires_at:
             message.status, message.last_error = OutboxStatus.SKIPPED, TOO_LATE
         elif wait is not None:
@@ -134,7 +144,21 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
             message.not_before, held = wait, True
         else:
             keep.append(message)
-    return keep, held
+    if closed:  # the rest of those windows too, at once
+        _close_windows(session, messages[0].channel, leaves_at)
+    return keep, held or closed
+
+
+def _close_windows(session: Session, channel: str, at: datetime) -> None:
+    """Spread messages of the channel whose window closes before they can leave (`at`)
+    wait for the next day's window, from its opening: none leaves late."""
+    for window in rows.closed_windows(session, channel, at):
+        rows.move_window(session, channel, window, next_window(*window, at), at)
+
+
+def in_reply_window(last_inbound: datetime | None, now: datetime) -> bool:
+    """Whether a person last wrote recently enough for free text on WhatsApp."""
+    return last_inbound is not None and now - last_inbound < REPLY_WINDOW
 
 
 def _hold_the_night(session: Session, channel: str, now: datetime, night: NightHold) -> None:

@@ -256,6 +256,9 @@ class OutboxMessage(SQLModel, table=True):
     # After this a push no longer makes sense (a reminder of an event that has begun): one
     # still waiting then, for the morning or a retry, is skipped instead of sent.
     expires_at: datetime | None = _ts(default=None, nullable=True)
+    # A spread broadcast's window in its person's zone: none leaves at or after it closes.
+    window_opens: datetime | None = _ts(default=None, nullable=True)
+    window_closes: datetime | None = _ts(default=None, nullable=True)
 
 
 class Product(SQLModel, table=True):
@@ -373,6 +376,9 @@ class Broadcast(SQLModel, table=True):
     status: str = Field(default=BroadcastStatus.SENDING.value, max_length=16)
     created_at: datetime = _ts(default_factory=utcnow)
     stopped_at: datetime | None = _ts(default=None, nullable=True)
+    office_id: str | None = Field(default=None, foreign_key="offices.id", max_length=32)
+    spread: str | None = Field(default=None, max_length=16)  # "08:00-16:00", each one's zone
+    form_key: str | None = Field(default=None, max_length=40, unique=True)  # one send a form
 
 
 class ChannelPace(SQLModel, table=True):
@@ -390,6 +396,4 @@ class ChannelPace(SQLModel, table=True):
 
 
 # The console's tables live beside these; importing them here puts them on the same metadata.
-from storage import access_models as _access_models  # noqa: E402,F401
-from storage import curation_models as _curation_models  # noqa: E402,F401
-from storage import thread_models as _thread_models  # noqa: E402,F401
+from storage import access_models, curation_models, thread_models  # noqa: E402,F401

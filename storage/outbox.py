@@ -189,6 +189,29 @@ def ready_page(session: Session, channel: str, now: datetime, kinds: Collection[
     ).all()]
 
 
+def closed_windows(session: Session, channel: str, now: datetime
+                   ) -> list[tuple[datetime, datetime]]:
+    """The (opens, closes) windows of a channel's pending messages that have closed."""
+    return [(opens, closes) for opens, closes in session.execute(
+        select(OutboxMessage.window_opens, OutboxMessage.window_closes).distinct()
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.window_closes <= now)
+    ).all()]
+
+
+def move_window(session: Session, channel: str, window: tuple[datetime, datetime],
+                to: tuple[datetime, datetime], now: datetime) -> int:
+    """A channel's pending messages of one window wait for the window `to`, from its
+    opening."""
+    result = session.execute(
+        update(OutboxMessage).where(
+            OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.window_opens == window[0], OutboxMessage.window_closes == window[1])
+        .values(not_before=to[0], window_opens=to[0], window_closes=to[1], updated_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def waiting(session: Session, now: datetime) -> dict[str, tuple[int, datetime]]:
     """Per channel, the pending messages not due yet and the earliest moment one is."""
     found = session.execute(
@@ -205,6 +228,25 @@ def counts_by_topic(session: Session, topic: str) -> list[tuple[str, str | None,
         select(OutboxMessage.status, OutboxMessage.delivery_status, func.count())
         .where(OutboxMessage.topic == topic)
         .group_by(OutboxMessage.status, OutboxMessage.delivery_status)
+    ).all()]
+
+
+def later_by_topic(session: Session, topic: str, now: datetime) -> int:
+    """How many messages about `topic` are pending but may not go before a later moment."""
+    return int(session.execute(
+        select(func.count()).where(OutboxMessage.topic == topic,
+                                   OutboxMessage.status == OutboxStatus.PENDING,
+                                   OutboxMessage.not_before > now)).scalar_one())
+
+
+def reasons_by_topic(session: Session, topic: str, statuses: Collection[str]
+                     ) -> list[tuple[str, str | None, int]]:
+    """(status, last error, how many) of the messages about `topic` in `statuses`."""
+    return [(status, error, int(n)) for status, error, n in session.execute(
+        select(OutboxMessage.status, OutboxMessage.last_error, func.count())
+        .where(OutboxMessage.topic == topic, col(OutboxMessage.status).in_(list(statuses)))
+        .group_by(OutboxMessage.status, OutboxMessage.last_error)
+        .order_by(func.count().desc())
     ).all()]
 
 

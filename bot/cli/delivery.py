@@ -11,6 +11,7 @@ from bot.scheduler import run_reminders
 from bot.wiring import build_conversations, config, open_database, quiet_hours
 from conversations import audit, broadcasts, offices, provinces, vocabulary
 from conversations import reach as reaching
+from conversations.spread import NoHoursLeft, SendWindow
 from storage import broadcasts as broadcast_rows
 from storage.db import session_scope
 from storage.models import utcnow
@@ -60,6 +61,17 @@ def _audience(province: list[str] | None, category: list[str] | None,
     return audience
 
 
+def _window(spread: str | None, at: str | None) -> SendWindow | None:
+    if spread is None:
+        return None
+    if at:
+        raise BadInput("--spread and --at do not go together")
+    try:
+        return SendWindow.parse(spread)
+    except ValueError as error:
+        raise BadInput(f"--spread: {error}; e.g. 08:00-16:00") from None
+
+
 @broadcast_app.command("send")
 def broadcast_send(
     text: Annotated[str, typer.Option("--text", help="The announcement.")],
@@ -67,6 +79,9 @@ def broadcast_send(
     category: Annotated[list[str] | None, typer.Option("--category", help="Repeatable.")] = None,
     role: Annotated[str | None, typer.Option("--role", help="artisan or lapas")] = None,
     at: Annotated[str | None, typer.Option("--at", help="ISO 8601; default: now.")] = None,
+    spread: Annotated[str | None, typer.Option(
+        "--spread", help="spread over these hours in each recipient's zone, e.g. 08:00-16:00")
+    ] = None,
     office: Annotated[str, typer.Option(
         "--office", help="the office's id: only people of its provinces (default: pusat)")
     ] = offices.NATIONAL,
@@ -79,6 +94,7 @@ def broadcast_send(
         raise BadInput(f"--text is {len(text)} characters long; at most 4000")
     audience = _audience(province, category, role)
     send_at = moment(at) if at else None
+    window = _window(spread, at)
     with session_scope(open_database(config())) as session:
         reach = reaching.of_office(session, office)
         if reach is None:
@@ -87,10 +103,12 @@ def broadcast_send(
             broadcast = broadcasts.queue(session, text, audience, now=utcnow(),
                                          send_at=send_at, default_zone=config().timezone,
                                          quiet=quiet_hours(config()), office=reach,
-                                         via=audit.CLI)
+                                         via=audit.CLI, spread=window)
         except broadcasts.OutOfReach:
             raise BadInput(f"the office {office} reaches only "
                            f"{', '.join(reach.office.provinces)}") from None
+        except NoHoursLeft as error:
+            raise BadInput(f"--spread {error}") from None
     typer.echo(f"broadcast {broadcast.id}: {broadcast.recipients} recipients, sending from "
                f"{broadcast.send_at.isoformat(timespec='minutes')}")
 

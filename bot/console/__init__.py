@@ -11,6 +11,7 @@ from starlette.routing import Mount, Route
 from bot.console import (
     audit_page,
     auth,
+    broadcasts,
     curation,
     people,
     programs,
@@ -42,5 +43,6 @@ def mount(console: Console) -> Mount:
               *curation.routes(console),
               *signup_pages.routes(console),
               *questions.routes(console),
+              *broadcasts.routes(console),
               Route("/{rest:path}", missing, methods=["GET", "POST"])]
     return Mount(PREFIX, routes=routes, middleware=[Middleware(web.SecurityHeaders)])

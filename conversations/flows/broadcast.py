@@ -36,7 +36,7 @@ DONE = "done"
 FURTHEST = timedelta(days=90)
 PAGE = 5  # programs a page
 SHOWN = 4  # latest broadcasts in the status, which stays one short message
-ANNOUNCEMENT_MOST = 600  # characters: a message read on a small phone
+ANNOUNCEMENT_MOST = broadcasts.TEXT_MOST
 ROLE_LABELS = {vocabulary.ARTISAN: N_("Artisans"), vocabulary.LAPAS_OFFICER: N_("Lapas officers")}
 
 

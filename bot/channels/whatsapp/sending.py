@@ -12,7 +12,6 @@ import asyncio
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,12 +22,11 @@ from twilio.rest import Client
 from bot.channels.text import split_text
 from bot.channels.whatsapp.forms import PREFIX
 from conversations.messages import Outbound
-from conversations.sending import Outcome, OutcomeStatus
+from conversations.sending import REPLY_WINDOW, Outcome, OutcomeStatus, in_reply_window
 
 MAX_BODY = 1600  # Twilio refuses a longer WhatsApp body
-# Free text is allowed this long after the user's last message. A little is kept back:
-# a message queued at 23:59 reaches WhatsApp a moment later.
-WINDOW = timedelta(hours=24) - timedelta(minutes=2)
+# Free text is allowed this long after the user's last message (the outbox's rule).
+WINDOW = REPLY_WINDOW
 MAX_MEDIA_SENT = 6  # photos sent with one message (five of a product and its packaging)
 SEND_TIMEOUT = 15.0  # seconds for Twilio to take one message
 
@@ -49,8 +47,7 @@ def render(message: Outbound) -> list[str]:
 
 
 
-def in_window(last_inbound: datetime | None, now: datetime) -> bool:
-    return last_inbound is not None and now - last_inbound < WINDOW
+in_window = in_reply_window
 
 
 @dataclass
