@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def kriya(url: str, *args: str, stdin: str | None = None, cwd: Path | None = None,
           env: dict[str, str] | None = None):
-    env = {**os.environ, "KRIYA_DATABASE_URL": url, "PYTHONPATH": str(ROOT), **(env or {})}
+    # What a command reports of a file is in the computer's language; these tests read English.
+    env = {**os.environ, "KRIYA_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "LANGUAGE": "en",
+           **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
         env=env, cwd=cwd, timeout=60,

@@ -208,9 +208,14 @@ def test_a_program_file_in_indonesian_with_excel_dates():
     assert [(e.row, e.column) for e in error.errors] == [(5, "Mulai")]
 
 
-def kriya(monkeypatch, capsys, url: str, *args: str) -> tuple[int, str, str]:
-    """The command line, in this process: exit status, stdout, stderr."""
+def kriya(monkeypatch, capsys, url: str, *args: str, locale: str = "en_US.UTF-8"
+          ) -> tuple[int, str, str]:
+    """The command line, in this process, on a computer set to `locale`: exit status,
+    stdout, stderr."""
     monkeypatch.setenv("KRIYA_DATABASE_URL", url)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", locale)
     monkeypatch.setattr(sys, "argv", ["kriya", *args])
     config.cache_clear()
     try:
@@ -332,3 +337,24 @@ def get(database: Any, program_id: str) -> Program | None:
         if found is not None:
             session.expunge(found)
         return found
+
+
+def test_an_indonesian_computer_is_told_in_indonesian_and_lang_chooses(
+        database, database_url, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "peserta.csv"
+    path.write_bytes(text_file([PEOPLE_HEADER + ["consent_date"], person("81311112222")
+                                + ["2026-11-01"]], ";", "utf-8"))
+    for locale in ("id_ID.UTF-8", "C.UTF-8"):  # an unknown language: Bahasa Indonesia first
+        status, _, err = kriya(monkeypatch, capsys, database_url, "users", "import",
+                               str(path), locale=locale)
+        assert status == 2 and err.count("\n") == 1
+        assert "tidak ada yang diimpor" in err
+        assert "kolom `consent_date` tidak dikenal; maksudnya `consent`?" in err
+    status, _, err = kriya(monkeypatch, capsys, database_url, "users", "import", str(path),
+                           "--lang", "en", locale="id_ID.UTF-8")
+    assert status == 2 and "nothing imported" in err and "column `consent_date`" in err
+    status, out, _ = kriya(monkeypatch, capsys, database_url, "users", "import", str(path),
+                           "--ignore-unknown", "--dry-run", locale="id_ID.UTF-8")
+    assert status == 0 and "1 akan ditambahkan" in out
+    assert "kolom yang diabaikan: consent_date" in out
+    assert everyone(database) == []

@@ -11,13 +11,14 @@ import typer
 from sqlmodel import Session
 
 from bot import channels
+from bot.cli import speech
 from bot.cli.common import BadInput
 from bot.demo import demo_programs
 from bot.wiring import config, open_database
 from conversations import lapas, offices, programs, provinces
 from conversations import reach as reaching
+from conversations.i18n import Translator
 from conversations.program_files import ProgramFileError, read_rows
-from conversations.table_files import Table
 from storage.db import session_scope, upgrade
 from storage.models import utcnow
 
@@ -68,61 +69,57 @@ DryRunOption = Annotated[bool, typer.Option(
     "--dry-run", help="say what would happen, and change nothing")]
 
 
-def _ignored(table: Table) -> str:
-    return f"; ignored columns: {', '.join(table.ignored)}" if table.ignored else ""
-
-
-def _refused(file: Path, error: ProgramFileError, dry_run: bool) -> BadInput:
-    """Nothing imported, every refused row named (each on its own line first, in a dry
-    run)."""
-    if dry_run:
-        for row in error.errors:
-            typer.echo(f"refused: {row}")
-    verb = "nothing would be imported" if dry_run else "nothing imported"
-    return BadInput(f"{file}: {verb}: {error}")
-
-
 @programs_app.command("import")
 def programs_import(
     file: Path,
     office: Annotated[str, _office_option("the office that runs them")] = offices.NATIONAL,
     sheet: SheetOption = None, ignore_unknown: IgnoreOption = False,
-    dry_run: DryRunOption = False,
+    dry_run: DryRunOption = False, lang: speech.LangOption = None,
 ) -> None:
     """Import programs from a CSV, XLSX or YAML file (all rows or none), for an office;
     headers in Bahasa Indonesia or English."""
+    tr = speech.speaker(lang)
     try:
         found = read_rows(file, sheet, ignore_unknown)
     except ProgramFileError as error:
-        raise _refused(file, error, False) from error
+        raise speech.refused(file, error, False, tr) from error
     with session_scope(open_database(config())) as session:
         _reach(session, office)
         try:
             if dry_run:
-                _preview_programs(programs.preview_rows(session, found, office))
+                _preview_programs(programs.preview_rows(session, found, office), tr)
                 session.rollback()
-                typer.echo(f"dry run: nothing imported from {file}{_ignored(found)}")
+                typer.echo(tr._("dry run: nothing imported from {file}").format(file=file)
+                           + speech.ignored(found.ignored, tr))
                 return
             # More seats than before: the waiting list moves up, and each is told.
             saved, moved = programs.import_rows(session, found, office, utcnow(),
                                                 config().timezone)
         except ProgramFileError as error:
-            raise _refused(file, error, dry_run) from error
-    typer.echo(f"{saved} programs imported from {file}"
-               + (f"; {moved} moved up from waiting lists" if moved else "") + _ignored(found))
+            raise speech.refused(file, error, dry_run, tr) from error
+    typer.echo(tr.ngettext("{count} program imported from {file}",
+                           "{count} programs imported from {file}", saved
+                           ).format(count=saved, file=file)
+               + ("; " + tr.ngettext("{count} moved up from a waiting list",
+                                     "{count} moved up from waiting lists", moved
+                                     ).format(count=moved) if moved else "")
+               + speech.ignored(found.ignored, tr))
 
 
-def _preview_programs(planned: list[programs.Planned]) -> None:
+def _preview_programs(planned: list[programs.Planned], tr: Translator) -> None:
     for plan in planned:
         if plan.changes is None:
-            typer.echo(f"row {plan.row}: add {plan.id} ({plan.title})")
+            line = tr._("add {id} ({title})")
         elif plan.changes:
-            typer.echo(f"row {plan.row}: update {plan.id}: {', '.join(plan.changes)}")
+            line = tr._("update {id}: {changes}")
         else:
-            typer.echo(f"row {plan.row}: {plan.id} unchanged")
+            line = tr._("{id} unchanged")
+        typer.echo(tr._("row {row}: {why}").format(row=plan.row, why=line.format(
+            id=plan.id, title=plan.title, changes=", ".join(plan.changes or ()))))
     added = sum(plan.changes is None for plan in planned)
     updated = sum(bool(plan.changes) for plan in planned)
-    typer.echo(f"{added} would be added, {updated} updated")
+    typer.echo(tr._("{added} would be added, {updated} updated").format(
+        added=added, updated=updated))
 
 
 @programs_app.command("list")
@@ -165,12 +162,13 @@ def lapas_add(
 @users_app.command("import")
 def users_import(
     file: Path, sheet: SheetOption = None, ignore_unknown: IgnoreOption = False,
-    dry_run: DryRunOption = False,
+    dry_run: DryRunOption = False, lang: speech.LangOption = None,
 ) -> None:
     """Add users from an office's CSV or XLSX list (all rows or none); headers in Bahasa
     Indonesia or English."""
     from conversations import user_files
 
+    tr = speech.speaker(lang)
     phone_channel = channels.phone_channel()
     if phone_channel is None:
         raise BadInput("no channel reaches people by their phone number")
@@ -178,7 +176,7 @@ def users_import(
         table = user_files.read_table(file, sheet, ignore_unknown)
         people = user_files.check(table)
     except ProgramFileError as error:
-        raise _refused(file, error, dry_run) from error
+        raise speech.refused(file, error, dry_run, tr) from error
     with Session(open_database(config()), expire_on_commit=False) as session:
         added, merged, invited = user_files.merge(session, people, utcnow(),
                                                   phone_channel.name)
@@ -186,12 +184,14 @@ def users_import(
             session.rollback()
         else:
             session.commit()
-    verbs = ("would be added", "would be merged", "would be invited") if dry_run else (
-        "added", "merged", "invited")
-    typer.echo(("dry run, nothing changed: " if dry_run else "")
-               + f"{len(people)} people from {file}: {added} {verbs[0]}, {merged} "
-               f"{verbs[1]} with known phones, {invited} {verbs[2]} to give consent"
-               + _ignored(table))
+    counts = {"count": len(people), "file": file, "added": added, "merged": merged,
+              "invited": invited}
+    said = tr._("dry run, nothing changed: {count} people from {file}: {added} would be "
+                "added, {merged} would be merged with known phones, {invited} would be "
+                "invited to give consent") if dry_run else tr._(
+        "{count} people from {file}: {added} added, {merged} merged with known phones, "
+        "{invited} invited to give consent")
+    typer.echo(said.format(**counts) + speech.ignored(table.ignored, tr))
 
 
 @export_app.command("registrations")
