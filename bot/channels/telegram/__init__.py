@@ -165,5 +165,11 @@ class TelegramChannel(Channel):
                 await asyncio.sleep(POLL_RETRY)
                 continue
             for update in updates:
+                try:
+                    await self.process(update)
+                except Unavailable as error:  # asked for again, from this update on
+                    log.warning("Telegram update %s not handled now: %s", update.update_id,
+                                error)
+                    await asyncio.sleep(POLL_RETRY)
+                    break
                 offset = update.update_id + 1
-                await self.process(update)
