@@ -265,3 +265,37 @@ def test_a_curator_whose_role_is_taken_mid_review_sees_no_more_products(conversa
     with Session(conversations.database) as session:
         user = session.exec(select(User).where(User.address == "c-1")).one()
     assert user.staff_roles == []
+
+
+def test_text_with_nul_bytes_is_answered_like_any_other(kriya, platforms):
+    telegram, twilio = platforms
+    assert whatsapp_post(kriya, whatsapp_form("ha\x00lo")).status_code == 200
+    assert telegram_post(kriya, message(30, {"id": 4242, "type": "private"},
+                                        "ha\x00lo")).status_code == 200
+    assert len(twilio.sent()) == 1 and len(telegram.sent()) == 1
+
+
+def test_a_sent_message_is_recorded_even_when_the_first_writes_fail(database, monkeypatch):
+    import asyncio
+
+    from bot.recorder import Recorder
+    from bot.work import DatabaseWork
+
+    monkeypatch.setattr(storage_db, "PAUSES", (0.0,))
+    recorder = Recorder(database, DatabaseWork(database))
+    written: list[list[str]] = []
+
+    def record(outcomes) -> None:
+        written.append([key for key, _ in outcomes])
+        if len(written) <= 3:  # every try of the first write: the connection died
+            _connection_died()
+
+    monkeypatch.setattr(recorder, "_record", record)
+    sent = sending.Outcome(sending.OutcomeStatus.SENT, provider_id="SM" + "0" * 32)
+
+    async def go() -> None:
+        await recorder.add("reply:whatsapp:SM1:0", sent)  # no error for the request
+        await recorder.flush()
+
+    asyncio.run(go())
+    assert written == [["reply:whatsapp:SM1:0"]] * 4
