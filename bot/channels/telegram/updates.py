@@ -63,12 +63,11 @@ def _refused(update: Update) -> str | None:
     message = update.message or (query.message if query is not None else None)
     chat = member.chat if member is not None else message.chat if message is not None \
         else None
-    people = [u for u in (update.effective_user,) if u is not None]
-    ids = [update.update_id, *(c.id for c in (chat,) if c is not None),
-           *(u.id for u in people)]
+    ids = [update.update_id, *(each.id for each in (chat, update.effective_user)
+                                if each is not None)]
     if not all(_is_id(value) for value in ids):
         return "malformed ids"
-    album = message.media_group_id if message is not None else None
+    album = update.message.media_group_id if update.message is not None else None
     if album is not None and not ALBUM_ID.fullmatch(str(album)):
         return "a malformed album id"
     if chat is not None and chat.type != ChatType.PRIVATE:
