@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.channels.base import Channel, Due
+from bot.channels.base import Channel, Due, Unavailable
 from bot.recorder import Recorder
 from bot.work import DatabaseWork
 from conversations import sending, users
@@ -15,7 +15,7 @@ from conversations.engine import Conversations
 from conversations.messages import Inbound
 from conversations.outbox import MessageKind
 from conversations.sending import Outcome, OutcomeStatus
-from storage.db import session_scope
+from storage.db import connection_lost, retried, session_scope
 from storage.media import MediaStore
 from storage.models import utcnow
 
@@ -32,8 +32,14 @@ class AppHost:
     async def reply(self, channel: Channel, inbound: Inbound) -> None:
         """Handle one message and send its replies straight away, in order, outside the
         outbox's queue: a broadcast never delays them. One that cannot go now is left to
-        the dispatcher, with those after it, to keep the order."""
-        deliveries = await self.work.run(self.conversations.handle, inbound)
+        the dispatcher, with those after it, to keep the order. Replies are sent only
+        once their handling has committed."""
+        try:
+            deliveries = await self.work.run(self.conversations.handle, inbound)
+        except Exception as error:
+            if connection_lost(error):  # already tried again on new connections
+                raise Unavailable(str(error)) from error
+            raise
         now = utcnow()
         for delivery in deliveries:
             due = Due(delivery.key, delivery.address, MessageKind.REPLY,
@@ -45,7 +51,7 @@ class AppHost:
 
     async def set_reachable(self, channel: str, address: str, reachable: bool) -> None:
         """The platform says the person blocked the bot (False) or let it back in (True)."""
-        await self.work.run(self._set_reachable, channel, address, reachable)
+        await self.work.run(retried, lambda _: self._set_reachable(channel, address, reachable))
 
     def _set_reachable(self, channel: str, address: str, reachable: bool) -> None:
         with session_scope(self.conversations.database) as session:
@@ -53,8 +59,8 @@ class AppHost:
 
     async def record_report(self, provider_id: str, state: str, error_code: str | None,
                             failure: Outcome | None, as_template_for: Sequence[str]) -> None:
-        await self.work.run(self._record_report, provider_id, state, error_code, failure,
-                            as_template_for)
+        await self.work.run(retried, lambda _: self._record_report(
+            provider_id, state, error_code, failure, as_template_for))
 
     def _record_report(self, provider_id: str, state: str, error_code: str | None,
                        failure: Outcome | None, as_template_for: Sequence[str]) -> None:

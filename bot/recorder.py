@@ -15,7 +15,7 @@ from sqlalchemy import Engine as Database
 from bot.work import DatabaseWork
 from conversations import sending
 from conversations.sending import Outcome, OutcomeStatus
-from storage.db import session_scope
+from storage.db import retried, session_scope
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.outbox")
@@ -36,7 +36,14 @@ class Recorder:
             self._batch.append((key, outcome))
             self._waiting.set()
             return
-        await self.work.run(self._record, [(key, outcome)])
+        try:
+            await self.work.run(retried, lambda _: self._record([(key, outcome)]))
+        except Exception:
+            # The message went: recorded late rather than sent again when its lease ends.
+            # The batch is tried again until it is written.
+            log.exception("could not record how %s went; trying again", key)
+            self._batch.append((key, outcome))
+            self._waiting.set()
 
     async def run(self) -> None:
         """Records batches as long as the server runs."""
@@ -51,7 +58,7 @@ class Recorder:
         if not outcomes:
             return
         try:
-            await self.work.run(self._record, outcomes)
+            await self.work.run(retried, lambda _: self._record(outcomes))
         except asyncio.CancelledError:
             # Stopping: kept for the last flush, not sent again when their leases end.
             self._batch[:0] = outcomes

@@ -1,4 +1,5 @@
-"""The reminder tick: every minute `kriya serve` queues the reminders that are due."""
+"""The reminder tick: every minute `kriya serve` queues the reminders that are due; and
+every hour it forgets the platform message ids older than a week."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import anyio.to_thread
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine as Database
 
-from conversations import reminders
+from conversations import reminders, upkeep
 from conversations.context import Settings
 from storage.db import session_scope
 from storage.models import utcnow
@@ -22,6 +23,12 @@ def run_reminders(database: Database, settings: Settings, now: datetime | None =
     with session_scope(database) as session:
         return reminders.run_due(session, now or utcnow(), settings.default_zone,
                                  settings.quiet)
+
+
+def run_upkeep(database: Database, now: datetime | None = None) -> int:
+    """Forget old platform message ids; returns how many."""
+    with session_scope(database) as session:
+        return upkeep.forget_old_inbound(session, now or utcnow())
 
 
 def start_scheduler(database: Database, settings: Settings) -> AsyncIOScheduler:
@@ -37,8 +44,19 @@ def start_scheduler(database: Database, settings: Settings) -> AsyncIOScheduler:
         if queued:
             log.info("queued %d reminders", queued)
 
+    async def tidy() -> None:
+        try:
+            forgotten = await anyio.to_thread.run_sync(run_upkeep, database)
+        except Exception:  # the next hour tries again
+            log.exception("upkeep failed")
+            return
+        if forgotten:
+            log.info("forgot %d handled message ids", forgotten)
+
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(tick, "interval", minutes=1, id="reminders", coalesce=True,
+                      max_instances=1, next_run_time=datetime.now(UTC))
+    scheduler.add_job(tidy, "interval", hours=1, id="upkeep", coalesce=True,
                       max_instances=1, next_run_time=datetime.now(UTC))
     scheduler.start()
     return scheduler

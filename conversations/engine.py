@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from conversations import outbox, users
@@ -24,8 +25,9 @@ from conversations.provinces import zone_of
 from conversations.state import FlowState
 from conversations.turn import MENU_FLOW, REGISTRATION_FLOW, Turn
 from storage import conversations as conversation_rows
+from storage import outbox as outbox_rows
 from storage import users as user_rows
-from storage.db import transaction
+from storage.db import retried, transaction
 from storage.media import MediaStore
 from storage.models import User, utcnow
 
@@ -50,14 +52,21 @@ class Conversations:
         self.clock = clock
 
     def handle(self, inbound: Inbound) -> list[Delivery]:
-        """Handle one message; returns the replies, already queued in the outbox."""
+        """Handle one message; returns the replies, already queued in the outbox. A
+        transaction whose database connection died is run again on a new one."""
+        return retried(lambda attempt: self._handle(inbound, resumed=attempt > 0))
+
+    def _handle(self, inbound: Inbound, resumed: bool) -> list[Delivery]:
         now = inbound.received_at or self.clock()
         with transaction(self.database) as work:
             conn = work.conn
             if inbound.message_id and not conversation_rows.first_time_seen(
                 conn, inbound.channel, inbound.message_id
             ):
-                return []
+                # Seen before: a platform's retry, answered already. Or, trying again
+                # (`resumed`), this very call's first try, whose commit went through as
+                # the connection died: its replies are still this call's to send.
+                return self._unsent_replies(conn, inbound) if resumed else []
             conversation = conversation_rows.lock(conn, inbound.channel, inbound.address)
             user = None
             if conversation.user_id is not None:
@@ -88,10 +97,17 @@ class Conversations:
             deliveries, erased_files = self._persist(ctx, replies)
         if erased_files:
             # Only now that the erasure is committed: photos are not lost to a rollback.
-            with transaction(self.database) as work:
-                users.remove_files(work.session, MediaStore(self.settings.media_dir),
-                                   erased_files)
+            retried(lambda _: self._remove_files(erased_files))
         return deliveries
+
+    def _remove_files(self, files: set[str]) -> None:
+        with transaction(self.database) as work:
+            users.remove_files(work.session, MediaStore(self.settings.media_dir), files)
+
+    def _unsent_replies(self, conn: Connection, inbound: Inbound) -> list[Delivery]:
+        found = outbox_rows.pending_by_prefix(conn, f"{_reply_base(inbound)}:")
+        return [Delivery(key, inbound.channel, address, Outbound.from_payload(payload))
+                for key, address, payload in found]
 
     def _translator(self, lang: str, user: User | None) -> Translator:
         province = user.province if user is not None else None
@@ -119,7 +135,7 @@ class Conversations:
             conversation.answers = ctx.state.to_json()
             conversation.updated_at = ctx.now
             conversation_rows.save(conn, conversation)
-        base = f"reply:{inbound.channel}:{inbound.message_id or uuid.uuid4().hex}"
+        base = _reply_base(inbound)
         deliveries = [Delivery(f"{base}:{i}", inbound.channel, inbound.address, reply)
                       for i, reply in enumerate(replies)]
         lease = self.settings.reply_lease
@@ -129,3 +145,8 @@ class Conversations:
         outbox.queue(conn, [Message(to, MessageKind.REPLY, d.key, d.message.to_payload(),
                                     not_before=not_before) for d in deliveries], ctx.now)
         return deliveries, erased_files
+
+
+def _reply_base(inbound: Inbound) -> str:
+    """What the keys of a message's replies start with."""
+    return f"reply:{inbound.channel}:{inbound.message_id or uuid.uuid4().hex}"

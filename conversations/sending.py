@@ -280,6 +280,15 @@ def pause(session: Session, channel: str, key: str, outcome: Outcome, now: datet
     hold_channel(session, channel, [], now + timedelta(seconds=outcome.retry_after or 0), now)
 
 
+def moves_on(current: str | None, state: str) -> bool:
+    """Whether a report moves a message on: queued, sent, delivered, read, never back; a
+    failure only before delivery (a late "failed" after "read" changes nothing)."""
+    reached = DELIVERY_ORDER.get(current or "", -1)
+    if state in FAILED_REPORTS:
+        return reached <= DELIVERY_ORDER[DeliveryStatus.SENT]
+    return state in DELIVERY_ORDER and DELIVERY_ORDER[state] >= reached
+
+
 def record_report(session: Session, provider_id: str, state: str, now: datetime,
                   error_code: str | None = None, failure: Outcome | None = None,
                   as_template_for: Sequence[str] = ()) -> OutboxMessage | None:
@@ -288,14 +297,12 @@ def record_report(session: Session, provider_id: str, state: str, now: datetime,
     `as_template_for` are the kinds that go again as their template, when the platform's
     window closed before the message arrived. Returns the message, if it is ours."""
     message = rows.by_provider_id(session, provider_id)
-    if message is None:
-        return None
-    current = DELIVERY_ORDER.get(message.delivery_status or "", -1)
-    if DELIVERY_ORDER.get(state, -1) >= current:
-        message.delivery_status = state
-        message.updated_at = now
-        if error_code:
-            message.error_code = error_code
+    if message is None or not moves_on(message.delivery_status, state):
+        return message
+    message.delivery_status = state
+    message.updated_at = now
+    if error_code:
+        message.error_code = error_code
     if state not in FAILED_REPORTS or failure is None:
         return message
     message.last_error = (failure.error or state)[:500]

@@ -99,6 +99,13 @@ def first_time_seen(conn: Connection, channel: str, message_id: str) -> bool:
                           "at": utcnow()}).rowcount == 1
 
 
+def forget_handled_before(session: Session, before: datetime) -> int:
+    """Drop the message ids handled before `before`; returns how many."""
+    result = session.execute(delete(HandledInbound).where(
+        col(HandledInbound.handled_at) < before))
+    return result.rowcount
+
+
 def lock(conn: Connection, channel: str, address: str) -> ConversationState:
     """The conversation of an address, created if new and locked until commit.
 

@@ -6,11 +6,13 @@ BEGIN IMMEDIATE); PostgreSQL is used by changing the URL alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,9 +21,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Dialect, Engine, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+log = logging.getLogger("kriya.db")
+# A transaction whose connection died is run again this many times in all, after these
+# pauses (seconds): a restart or a failover of PostgreSQL, an operator ending sessions.
+TRIES = 3
+PAUSES = (0.05, 0.25)
 
 
 class SchemaOutdated(RuntimeError):
@@ -164,6 +173,37 @@ def ensure_schema(engine: Engine) -> None:
         f"the database schema is at revision {revision or 'unknown'}, this Kriya needs "
         f"{head_revision()}: run `kriya db upgrade` first"
     )
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether `error` is the database connection dying (or refused) rather than a fault of
+    the work: the transaction did not commit, and may run again on a new connection."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    state = getattr(error.orig, "sqlstate", "")
+    # 08: connection exception; 57P: the server shut down or cannot take connections yet.
+    # A driver error with no state at all (psycopg's "connection refused") is the client's.
+    if state is None:
+        return isinstance(error, OperationalError)
+    return str(state).startswith(("08", "57P"))
+
+
+def retried(work: Callable[[int], T], tries: int = TRIES) -> T:
+    """`work(attempt)`, a whole transaction, run again on a new connection when its
+    connection died, up to `tries` times in all. The attempt number (0 first) lets work
+    that may have committed before the connection died find what it did."""
+    for attempt in range(tries):
+        try:
+            return work(attempt)
+        except Exception as error:
+            if attempt + 1 >= tries or not connection_lost(error):
+                raise
+            log.warning("database connection lost (%s); trying again", type(error.orig).__name__
+                        if isinstance(error, DBAPIError) else error)
+            time.sleep(PAUSES[min(attempt, len(PAUSES) - 1)])
+    raise AssertionError("unreachable")
 
 
 def ping(engine: Engine) -> bool:

@@ -1,7 +1,7 @@
 """Tables written as files for organisers: CSV (UTF-8, opens in Excel) or XLSX (openpyxl).
 
-A value typed by a user that a spreadsheet would run as a formula ("=HYPERLINK(...)")
-is written as text.
+A value typed by a user that a spreadsheet would run as a formula ("=HYPERLINK(...)",
+also in full-width letters) is written as text.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -36,11 +37,15 @@ def format_of(path: Path) -> str:
 
 
 def _safe(value: Cell, spreadsheet: bool) -> Any:
-    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+    if not isinstance(value, str):
         return value
-    if _NUMBER.fullmatch(value):  # a phone number, +62...
+    # As a spreadsheet may read it: a full-width "＝" (or "＋", "－", "＠") is an "=".
+    seen = unicodedata.normalize("NFKC", value)
+    if not seen.startswith(_FORMULA_START):
         return value
-    if spreadsheet and not value.startswith("="):
+    if _NUMBER.fullmatch(seen):  # a phone number, +62...
+        return value
+    if spreadsheet and not seen.startswith("="):
         return value  # in a workbook only "=" makes a formula
     return "'" + value
 

@@ -91,6 +91,17 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
 
 
+def pending_by_prefix(conn: Connection, key_prefix: str) -> list[tuple[str, str, dict]]:
+    """(key, address, payload) of the pending messages whose keys start with `key_prefix`,
+    in the order they were queued."""
+    found = conn.execute(
+        select(OutboxMessage.idempotency_key, OutboxMessage.address, OutboxMessage.payload)
+        .where(col(OutboxMessage.idempotency_key).startswith(key_prefix, autoescape=True),
+               OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.id))
+    return [(key, address, payload) for key, address, payload in found]
+
+
 def by_provider_id(session: Session, provider_id: str) -> OutboxMessage | None:
     return session.exec(
         select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)).first()

@@ -22,6 +22,13 @@ from conversations.sending import Outcome
 from storage.media import MediaStore
 
 
+class Unavailable(Exception):
+    """A message could not be handled now (the database is out of reach): nothing of it
+    was kept, and the platform should deliver it again a little later."""
+
+    retry_after = 5  # seconds
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one message may carry on a platform."""
@@ -56,7 +63,8 @@ class Host(Protocol):
     media: MediaStore  # where photos people send are kept, and files sent come from
 
     async def reply(self, channel: Channel, inbound: Inbound) -> None:
-        """Handle one message and send its replies through `channel` at once."""
+        """Handle one message and send its replies through `channel` at once; raises
+        `Unavailable` when it cannot be handled now."""
 
     async def set_reachable(self, channel: str, address: str, reachable: bool) -> None:
         """The platform says the person blocked the bot (False) or let it back in (True)."""

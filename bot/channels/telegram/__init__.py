@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from bot.channels.base import AddressOption, Channel, Due, Host, Limits
+from bot.channels.base import AddressOption, Channel, Due, Host, Limits, Unavailable
 from bot.channels.telegram import sending
 from bot.channels.telegram.http import AiohttpRequest
 from bot.channels.telegram.updates import CHANNEL, UPDATE_TYPES, fetch_photo, read_update
@@ -124,7 +124,12 @@ class TelegramChannel(Channel):
             update = Update.de_json(await request.json(), self.bot)
         except Exception:  # a body Telegram would never send: nothing to handle
             return JSONResponse({"ok": False, "error": "not a Telegram update"}, 400)
-        await self.process(update)
+        try:
+            await self.process(update)
+        except Unavailable as error:  # nothing was kept: Telegram sends the update again
+            log.warning("Telegram update %s not handled now: %s", update.update_id, error)
+            return Response(status_code=503,
+                            headers={"Retry-After": str(Unavailable.retry_after)})
         return Response(OK_BODY, media_type="application/json")
 
     async def process(self, update: Update) -> None:
@@ -160,5 +165,11 @@ class TelegramChannel(Channel):
                 await asyncio.sleep(POLL_RETRY)
                 continue
             for update in updates:
+                try:
+                    await self.process(update)
+                except Unavailable as error:  # asked for again, from this update on
+                    log.warning("Telegram update %s not handled now: %s", update.update_id,
+                                error)
+                    await asyncio.sleep(POLL_RETRY)
+                    break
                 offset = update.update_id + 1
-                await self.process(update)

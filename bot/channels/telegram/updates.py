@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,7 +15,10 @@ from bot import photos
 from conversations.messages import Inbound, Photo
 from storage.media import MediaStore
 
+log = logging.getLogger("kriya.telegram")
 CHANNEL = "telegram"
+LARGEST_ID = 2**53  # Telegram's ids fit in 52 bits (and a sign)
+ALBUM_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 # Reactions (message_reaction) are not asked for: a thumbs-up on a question is no answer.
 UPDATE_TYPES = ["message", "callback_query", "my_chat_member"]
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API will not hand over bigger files
@@ -47,8 +52,35 @@ def _largest_photo(message: Any) -> Photo | None:
     return None
 
 
+def _is_id(value: Any) -> bool:
+    return type(value) is int and abs(value) < LARGEST_ID
+
+
+def _refused(update: Update) -> str | None:
+    """Why an update is not answered: ids of a shape Telegram never sends, or a chat that
+    is not a private one (a group, a supergroup, a channel: Kriya talks to persons)."""
+    member, query = update.my_chat_member, update.callback_query
+    message = update.message or (query.message if query is not None else None)
+    chat = member.chat if member is not None else message.chat if message is not None \
+        else None
+    ids = [update.update_id, *(each.id for each in (chat, update.effective_user)
+                                if each is not None)]
+    if not all(_is_id(value) for value in ids):
+        return "malformed ids"
+    album = update.message.media_group_id if update.message is not None else None
+    if album is not None and not ALBUM_ID.fullmatch(str(album)):
+        return "a malformed album id"
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return f"a {chat.type} chat"
+    return None
+
+
 def read_update(update: Update) -> Incoming:
     """The channel-neutral meaning of a Telegram update (private chats only)."""
+    refusal = _refused(update)
+    if refusal is not None:
+        log.warning("ignored Telegram update %r: %s", update.update_id, refusal)
+        return Incoming()
     message_id = f"update:{update.update_id}"
     if update.message_reaction is not None or update.message_reaction_count is not None:
         return Incoming()  # an emoji on a message: no answer, nothing to say back
@@ -68,7 +100,7 @@ def read_update(update: Update) -> Incoming:
                           profile_name=query.from_user.first_name)
         return Incoming(inbound=inbound if key else None, callback_query_id=query.id)
     message = update.message
-    if message is None or message.chat.type != ChatType.PRIVATE:
+    if message is None:
         return Incoming()
     text = message.text or message.caption
     photo = _largest_photo(message)

@@ -17,12 +17,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
-from bot.channels.base import AddressOption, Channel, Due, Host, Limits
+from bot.channels.base import AddressOption, Channel, Due, Host, Limits, Unavailable
 from bot.channels.whatsapp import sending
 from bot.channels.whatsapp.forms import (
     CHANNEL,
     Incoming,
     fetch_photo,
+    is_sid,
     media_host_allowed,
     read_form,
 )
@@ -46,6 +47,9 @@ class WhatsAppSettings(ChannelSettings):
     sender: str | None = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
     api_base_url: str = Field("https://api.twilio.com", validation_alias="TWILIO_API_BASE_URL")
     rate: float = Field(20, gt=0, validation_alias="TWILIO_RATE")
+    # The connection overrides the webhook's URL carries after "#" (README): Twilio never
+    # sends them, and a signature over the URL with them is accepted as well.
+    webhook_fragment: str = Field("rc=3&rp=5xx", validation_alias="TWILIO_WEBHOOK_FRAGMENT")
 
 
 def templates() -> dict[str, str]:
@@ -138,7 +142,10 @@ class WhatsAppChannel(Channel):
         url = self.public_url + path
         if request.url.query:
             url += "?" + request.url.query
-        if not signature or not self.validator.validate(url, params, signature):
+        fragment = self.twilio.webhook_fragment.lstrip("#")
+        signed = [url, f"{url}#{fragment}"] if fragment else [url]
+        if not signature or not any(self.validator.validate(candidate, params, signature)
+                                    for candidate in signed):
             return None
         return params
 
@@ -163,7 +170,14 @@ class WhatsAppChannel(Channel):
             inbound = combine(list(await asyncio.gather(*map(self._with_photos, parts))))
         else:
             inbound = incoming.inbound
-        await self.host.reply(self, inbound)
+        try:
+            await self.host.reply(self, inbound)
+        except Unavailable as error:
+            # Nothing of it was kept: Twilio delivers it again when the webhook's URL asks
+            # for retries on 5xx (README), and then it is handled once.
+            log.warning("WhatsApp message %s not handled now: %s", inbound.message_id, error)
+            return Response(status_code=503,
+                            headers={"Retry-After": str(Unavailable.retry_after)})
         return Response(TWIML_EMPTY, media_type="text/xml")
 
     async def _with_photos(self, incoming: Incoming) -> Inbound:
@@ -188,7 +202,10 @@ class WhatsAppChannel(Channel):
             return Response(status_code=403)
         sid = params.get("MessageSid") or params.get("SmsSid")
         state = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-        if sid and state:
+        if not is_sid(sid):
+            log.warning("ignored a status callback with a malformed MessageSid: %r",
+                        (sid or "")[:40])
+        elif state:
             code = params.get("ErrorCode") or None
             # A message that closed window stopped may go again as its kind's template.
             closed = code in sending.OUTSIDE_WINDOW

@@ -6,6 +6,8 @@ account's credentials, and only from the host of the Twilio API.
 
 from __future__ import annotations
 
+import logging
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,17 +20,25 @@ from bot import photos
 from conversations.messages import Inbound, Photo
 from storage.media import MediaStore
 
+log = logging.getLogger("kriya.whatsapp")
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg": "image/jpeg", "image/jpg": "image/jpeg", "image/png": "image/png"}
 MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 DOWNLOAD_TIMEOUT = 6.0  # seconds; with the wait for more photos, under Twilio's 15
+# A Twilio SID: two letters of its kind ("SM", "MM") and 32 hex digits.
+SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+MAX_SENDER = 40  # "whatsapp:" and an E.164 number, with room to spare
+
+
+def is_sid(value: str | None) -> bool:
+    return value is not None and SID.fullmatch(value) is not None
 
 
 def address_of(sender: str) -> str | None:
     """The E.164 number of `whatsapp:+62...`, or None for anything else."""
-    if not sender.startswith(PREFIX):
+    if not sender.startswith(PREFIX) or len(sender) > MAX_SENDER or not sender.isprintable():
         return None
     try:
         number = phonenumbers.parse(sender[len(PREFIX):], None)
@@ -67,11 +77,17 @@ def is_reaction(form: Mapping[str, str]) -> bool:
 
 def read_form(form: Mapping[str, str]) -> Incoming | None:
     """A Twilio inbound message, or None when it is not one we can answer (a reaction is
-    not an answer: it is dropped, and the question it is on stays open)."""
+    not an answer: it is dropped, and the question it is on stays open; a message id or
+    sender of a shape Twilio never sends is refused before anything is stored)."""
     sid = form.get("MessageSid") or form.get("SmsMessageSid")
     address = address_of(form.get("From", ""))
-    if not sid or address is None or is_reaction(form):
+    if not is_sid(sid) or address is None:
+        log.warning("ignored a WhatsApp webhook with a malformed MessageSid or From: "
+                    "%r, %r", (sid or "")[:40], form.get("From", "")[:40])
         return None
+    if is_reaction(form):
+        return None
+    assert sid is not None
     text = form.get("Body") or None
     choice = choice_step = None
     payload = form.get("ButtonPayload")
