@@ -396,4 +396,5 @@ class ChannelPace(SQLModel, table=True):
 
 
 # The console's tables live beside these; importing them here puts them on the same metadata.
+import storage.gathering_models  # noqa: E402,F401
 from storage import access_models, curation_models, thread_models  # noqa: E402,F401
