@@ -11,6 +11,7 @@ from sqlalchemy import Engine as Database
 
 from conversations import reminders
 from conversations.context import Settings
+from storage import locks
 from storage.db import session_scope
 from storage.models import utcnow
 
@@ -18,8 +19,11 @@ log = logging.getLogger("kriya.reminders")
 
 
 def run_reminders(database: Database, settings: Settings, now: datetime | None = None) -> int:
-    """One tick: queue the reminders due at `now`; returns how many were queued."""
+    """One tick: queue the reminders due at `now`; returns how many were queued. With
+    several server processes each ticks; one at a time queues, the others pass."""
     with session_scope(database) as session:
+        if not locks.try_lock(session, locks.REMINDERS):
+            return 0  # another process is queueing them now; what it queues is recorded
         return reminders.run_due(session, now or utcnow(), settings.default_zone,
                                  settings.quiet)
 
