@@ -4,24 +4,42 @@ reminders queued once whichever process ticks, `kriya serve --workers`, and back
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import func, select
+import uvicorn
+from sqlalchemy import func, select, text
 
+from bot.cli import main
+from bot.cli.chat import app_from_environment
 from bot.config import Config
 from bot.gathering import Gathering, inbound_from_json, inbound_gatherer, inbound_to_json
+from bot.scheduler import run_reminders
+from bot.wiring import config
 from bot.work import DatabaseWork
 from conversations.messages import Inbound, Photo
+from storage import backup
+from storage.db import make_engine, session_scope, upgrade
 from storage.gathering_models import GatheredPart
 from storage.gathering_models import Gathering as GatheringRow
-from storage.models import utcnow
-from tests.conftest import START, kriya_serve
+from storage.models import User, utcnow
+from tests.conftest import START, eventually, kriya_serve, together
+from tests.fake_telegram import free_port
+from tests.test_reminders import DEADLINE, add_program, people, reminders
 from tests.test_telegram import (  # noqa: F401 (the Bot API stand-in's fixtures)
     CHAT,
     SECRET,
@@ -31,6 +49,8 @@ from tests.test_telegram import (  # noqa: F401 (the Bot API stand-in's fixtures
     stored_sizes,
 )
 from tests.test_telegram import fake as fake  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # The parts of one answer
 
@@ -133,3 +153,153 @@ def photo_update(n: int) -> dict[str, Any]:
         "chat": {"id": CHAT, "type": "private"},
         "photo": [{"file_id": f"p{n}", "file_unique_id": f"u{n}", "width": 1280,
                    "height": 960, "file_size": 2000}]}}
+
+
+# Reminders, whichever process ticks
+
+
+def test_processes_ticking_at_once_queue_each_reminder_once(database, conversations):
+    add_program(database)
+    people(database, "Jawa Timur", "Bali", "Papua")
+    # Four processes' ticks, their clocks a little apart, all at the same moment.
+    moments = [DEADLINE - timedelta(days=3) + timedelta(seconds=25 * n) for n in range(4)]
+    queued: list[int] = []
+    failures = together(
+        lambda at: queued.append(run_reminders(database, conversations.settings, at)), moments)
+    assert failures == []
+    assert sum(queued) == 3 and len(reminders(database)) == 3
+
+
+# kriya serve --workers N
+
+
+def kriya_main(monkeypatch, database_url: str, *args: str) -> int:
+    """`kriya ARGS` in this process, configured by the environment as it would be."""
+    monkeypatch.setenv("KRIYA_DATABASE_URL", database_url)
+    monkeypatch.setattr(sys, "argv", ["kriya", *args])
+    config.cache_clear()
+    try:
+        main()
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    finally:
+        config.cache_clear()
+    return 0
+
+
+def test_serve_with_workers_on_sqlite_is_refused_in_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert kriya_main(monkeypatch, f"sqlite:///{tmp_path}/k.db", "serve", "--workers", "2") == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("kriya: --workers needs PostgreSQL")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_serve_with_workers_runs_the_app_factory_in_that_many_processes(
+        monkeypatch, database_url, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    assert kriya_main(monkeypatch, database_url, "serve", "--workers", "3", "--port", "8123") == 0
+    assert served["app"] == "bot.cli.chat:app_from_environment"
+    assert (served["factory"], served["workers"], served["port"]) == (True, 3, 8123)
+    # Each process builds its app from the environment it was started with.
+    monkeypatch.setenv("KRIYA_DATABASE_URL", database_url)
+    config.cache_clear()
+    try:
+        app = app_from_environment()
+    finally:
+        config.cache_clear()
+    assert app.state.database.dialect.name == "postgresql"
+    app.state.database.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_worker_processes_serve_one_port(database_url, tmp_path):
+    port = free_port()
+    env = {**os.environ, "KRIYA_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bot", "serve", "--workers", "2", "--port", str(port)]
+    with subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True) as server:
+        try:
+            health = eventually(lambda: _health(port), lambda status: status == 200, 20)
+            workers = eventually(lambda: _children(server.pid), lambda found: len(found) >= 3)
+        finally:
+            server.send_signal(signal.SIGINT)
+            log = server.communicate(timeout=15)[1]
+    assert health == 200, log
+    assert server.returncode == 0, log
+    # Two server processes (and multiprocessing's resource tracker), stopped in order.
+    assert len(workers) == 3 and log.count("Application shutdown complete") == 2, log
+
+
+def _health(port: int) -> int | None:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code
+    except httpx.TransportError:
+        return None
+
+
+def _children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+# kriya db backup
+
+
+def test_a_backup_taken_while_writes_go_on_opens_and_holds_the_rows(tmp_path):
+    url = f"sqlite:///{tmp_path}/kriya.db"
+    database = make_engine(url)
+    upgrade(database)
+    written = itertools.count(1)
+    done = threading.Event()
+
+    def write() -> None:
+        while not done.is_set():
+            n = next(written)
+            with session_scope(database) as session:
+                session.add(User(channel="telegram", address=str(n), name=f"Perajin {n}"))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        eventually(lambda: _users(database), lambda n: n >= 50)
+        assert backup.backup(url, tmp_path / "copy.db") == "ok"
+        before = _users(database)
+    finally:
+        done.set()
+        writer.join()
+        database.dispose()
+    copy = make_engine(f"sqlite:///{tmp_path}/copy.db")
+    try:
+        with copy.connect() as conn:
+            addresses = conn.execute(text("SELECT address FROM users")).scalars().all()
+    finally:
+        copy.dispose()
+    # Every row committed before the copy began, and whole transactions only.
+    assert len(addresses) >= 50 and sorted(map(int, addresses)) == list(
+        range(1, len(addresses) + 1))
+    assert len(addresses) <= _users_at(tmp_path / "kriya.db") and before >= 50
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def _users(database) -> int:
+    with database.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM users")).scalar_one()
+
+
+def _users_at(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_backup_of_postgresql_is_refused_naming_pg_dump(monkeypatch, capsys, database_url,
+                                                          tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert kriya_main(monkeypatch, database_url, "db", "backup", "copy.db") == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "pg_dump -Fc" in line and not (tmp_path / "copy.db").exists()
