@@ -27,6 +27,8 @@ T = TypeVar("T")
 # A leader that has not taken its group this long after the group began is taken to be
 # gone (its process stopped): the next part answers for the group instead.
 QUIET_AFTER = timedelta(seconds=30)
+# Parts nobody came back for (their process stopped, no later part came) are let go.
+FORGET_AFTER = timedelta(hours=1)
 
 
 class Gathering:
@@ -45,7 +47,9 @@ class Gathering:
 
     def take(self, group: str, token: str) -> list[dict[str, Any]] | None:
         with self.database.begin() as conn:
-            return parts.take(conn, group, token)
+            taken = parts.take(conn, group, token)
+            parts.forget(conn, utcnow() - FORGET_AFTER)
+            return taken
 
 
 class Gatherer(Generic[T]):

@@ -52,3 +52,10 @@ def take(conn: Connection, group: str, token: str) -> list[dict[str, Any]] | Non
                             .order_by(PARTS.c.id)).scalars().all()
     conn.execute(delete(PARTS).where(PARTS.c.group_key == group))
     return list(payloads)
+
+
+def forget(conn: Connection, before: datetime) -> None:
+    """Groups begun before `before`, and their parts: their leader's process stopped and no
+    later part came to answer for them."""
+    conn.execute(delete(GROUPS).where(GROUPS.c.started_at < before))
+    conn.execute(delete(PARTS).where(PARTS.c.added_at < before))

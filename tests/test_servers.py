@@ -49,6 +49,8 @@ from tests.test_telegram import (  # noqa: F401 (the Bot API stand-in's fixtures
     stored_sizes,
 )
 from tests.test_telegram import fake as fake  # noqa: F401
+from tests.test_whatsapp import Person, jpeg, serving, twilio_api  # noqa: F401
+from tests.test_whatsapp import twilio as twilio  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,6 +100,13 @@ def test_a_group_whose_leader_went_quiet_is_answered_by_the_next_part(database, 
     assert gathering.add("g", "update:1", {"n": 1}, "next", 1.5)
     assert gathering.take("g", "gone") is None
     assert gathering.take("g", "next") == [{"n": 0}, {"n": 1}]
+    # Parts of a group nobody came back for are let go after an hour.
+    monkeypatch.setattr("bot.gathering.utcnow", lambda: gone - timedelta(hours=2))
+    gathering.add("forgotten", "update:5", {"n": 5}, "gone", 1.5)
+    monkeypatch.undo()
+    assert gathering.add("g", "update:6", {"n": 6}, "now", 1.5)
+    assert gathering.take("g", "now") == [{"n": 6}]
+    assert count(database, GatheredPart.__table__) == count(database, GatheringRow.__table__) == 0
 
 
 def test_a_gatherer_gives_the_parts_to_the_first_caller_alone(database):
@@ -303,3 +312,25 @@ def test_a_backup_of_postgresql_is_refused_naming_pg_dump(monkeypatch, capsys, d
     assert kriya_main(monkeypatch, database_url, "db", "backup", "copy.db") == 2
     [line] = capsys.readouterr().err.splitlines()
     assert "pg_dump -Fc" in line and not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_whatsapp_photos_posted_to_two_servers_in_turn_are_one_answer(database_url, twilio,
+                                                                      tmp_path):
+    with ExitStack() as stack:
+        servers = [stack.enter_context(serving(database_url, twilio, tmp_path / "media"))
+                   for _ in range(2)]
+        siti = Person(servers[0], twilio)
+        siti.says("halo")
+        twilio.media.update({f"{n}": (jpeg((400 + n, 300)), "image/jpeg") for n in range(3)})
+        replies_before = len(siti.bodies())
+        forms = [siti.form(media=[(twilio.media_url(f"{n}"), "image/jpeg")]) for n in range(3)]
+        posts = [(Person(servers[n % 2], twilio), form) for n, form in enumerate(forms)]
+        posts.append((Person(servers[1], twilio), forms[0]))  # Twilio retries one
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            responses = list(pool.map(lambda post: post[0].post(post[1]), posts))
+        assert [r.status_code for r in responses] == [200] * 4
+        assert len(siti.bodies()) == replies_before + 1  # one answer, one reply
+        assert len(twilio.media_requests()) == 3
