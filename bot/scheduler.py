@@ -20,10 +20,10 @@ log = logging.getLogger("kriya.reminders")
 
 def run_reminders(database: Database, settings: Settings, now: datetime | None = None) -> int:
     """One tick: queue the reminders due at `now`; returns how many were queued. With
-    several server processes each ticks; one at a time queues, the others pass."""
+    several server processes each ticks, one at a time: a tick that waited for another
+    finds what that one queued."""
     with session_scope(database) as session:
-        if not locks.try_lock(session, locks.REMINDERS):
-            return 0  # another process is queueing them now; what it queues is recorded
+        locks.hold(session, locks.REMINDERS)
         return reminders.run_due(session, now or utcnow(), settings.default_zone,
                                  settings.quiet)
 
