@@ -205,6 +205,18 @@ def test_serve_with_workers_on_sqlite_is_refused_in_one_line(monkeypatch, capsys
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_serve_with_workers_and_telegram_long_polling_is_refused(monkeypatch, capsys,
+                                                                database_url, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-token")
+    monkeypatch.delenv("KRIYA_PUBLIC_URL", raising=False)
+    assert kriya_main(monkeypatch, database_url, "serve", "--workers", "2") == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("kriya: --workers needs KRIYA_PUBLIC_URL")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_serve_with_workers_runs_the_app_factory_in_that_many_processes(
         monkeypatch, database_url, tmp_path):
     monkeypatch.chdir(tmp_path)
@@ -230,18 +242,21 @@ def test_two_worker_processes_serve_one_port(database_url, tmp_path):
     port = free_port()
     env = {**os.environ, "KRIYA_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "bot", "serve", "--workers", "2", "--port", str(port)]
-    with subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True) as server:
+    log = tmp_path / "serve.log"
+    with log.open("w") as output, subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT) as server:
         try:
-            health = eventually(lambda: _health(port), lambda status: status == 200, 20)
-            workers = eventually(lambda: _children(server.pid), lambda found: len(found) >= 3)
+            started = eventually(lambda: log.read_text().count("Application startup complete"),
+                                 lambda n: n == 2, 30)
+            health = _health(port)
+            workers = _children(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
-            log = server.communicate(timeout=15)[1]
-    assert health == 200, log
-    assert server.returncode == 0, log
+            server.wait(timeout=20)
+    said = log.read_text()
+    assert (started, health, server.returncode) == (2, 200, 0), said
     # Two server processes (and multiprocessing's resource tracker), stopped in order.
-    assert len(workers) == 3 and log.count("Application shutdown complete") == 2, log
+    assert len(workers) == 3 and said.count("Application shutdown complete") == 2, said
 
 
 def _health(port: int) -> int | None:

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from bot.channels.base import Due
+from bot.channels.telegram import TelegramSettings
 from bot.channels.terminal import TerminalChannel
 from bot.cli.common import BadInput
 from bot.host import AppHost
@@ -85,6 +86,9 @@ def serve(
     if make_url(normalise_url(settings.database_url)).get_backend_name() != "postgresql":
         raise BadInput("--workers needs PostgreSQL (KRIYA_DATABASE_URL=postgresql://...): "
                        "SQLite takes one writer at a time; serve it with one process")
+    if not settings.public_url and settings.settings_for(TelegramSettings).bot_token:
+        raise BadInput("--workers needs KRIYA_PUBLIC_URL (Telegram's webhook): without it "
+                       "Telegram is long-polled, which one process alone may do")
     # An empty database is given its schema here, once, not by every process at once.
     open_database(settings).dispose()
     uvicorn.run("bot.cli.chat:app_from_environment", factory=True, workers=workers, **options)
