@@ -164,6 +164,28 @@ def photo_update(n: int) -> dict[str, Any]:
                    "height": 960, "file_size": 2000}]}}
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_whatsapp_photos_posted_to_two_servers_in_turn_are_one_answer(database_url, twilio,
+                                                                      tmp_path):
+    with ExitStack() as stack:
+        servers = [stack.enter_context(serving(database_url, twilio, tmp_path / "media"))
+                   for _ in range(2)]
+        siti = Person(servers[0], twilio)
+        siti.says("halo")
+        twilio.media.update({f"{n}": (jpeg((400 + n, 300)), "image/jpeg") for n in range(3)})
+        replies_before = len(siti.bodies())
+        forms = [siti.form(media=[(twilio.media_url(f"{n}"), "image/jpeg")]) for n in range(3)]
+        posts = [(Person(servers[n % 2], twilio), form) for n, form in enumerate(forms)]
+        posts.append((Person(servers[1], twilio), forms[0]))  # Twilio retries one
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            responses = list(pool.map(lambda post: post[0].post(post[1]), posts))
+        assert [r.status_code for r in responses] == [200] * 4
+        assert len(siti.bodies()) == replies_before + 1  # one answer, one reply
+        assert len(twilio.media_requests()) == 3
+
+
 # Reminders, whichever process ticks
 
 
@@ -328,24 +350,3 @@ def test_a_backup_of_postgresql_is_refused_naming_pg_dump(monkeypatch, capsys, d
     [line] = capsys.readouterr().err.splitlines()
     assert "pg_dump -Fc" in line and not (tmp_path / "copy.db").exists()
 
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_whatsapp_photos_posted_to_two_servers_in_turn_are_one_answer(database_url, twilio,
-                                                                      tmp_path):
-    with ExitStack() as stack:
-        servers = [stack.enter_context(serving(database_url, twilio, tmp_path / "media"))
-                   for _ in range(2)]
-        siti = Person(servers[0], twilio)
-        siti.says("halo")
-        twilio.media.update({f"{n}": (jpeg((400 + n, 300)), "image/jpeg") for n in range(3)})
-        replies_before = len(siti.bodies())
-        forms = [siti.form(media=[(twilio.media_url(f"{n}"), "image/jpeg")]) for n in range(3)]
-        posts = [(Person(servers[n % 2], twilio), form) for n, form in enumerate(forms)]
-        posts.append((Person(servers[1], twilio), forms[0]))  # Twilio retries one
-
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            responses = list(pool.map(lambda post: post[0].post(post[1]), posts))
-        assert [r.status_code for r in responses] == [200] * 4
-        assert len(siti.bodies()) == replies_before + 1  # one answer, one reply
-        assert len(twilio.media_requests()) == 3
