@@ -1,6 +1,8 @@
 """Webhook benchmark: complete registrations through `kriya serve`, over HTTP, end to end.
 
-`kriya serve` runs as it does in production (uvicorn, one worker, SQLite) in its own process;
+`kriya serve` runs as it does in production (uvicorn, one worker, SQLite) in its own process,
+or with `--database-url postgresql://... --workers N` as several processes on PostgreSQL (in a
+schema of its own in that database, dropped at the end);
 the Bot API it replies to is the fake from the tests, in a second process so that neither
 shares a GIL with the other or with the load generator. Many users register at once, each
 posting its next answer only after the webhook returned the previous one. Latency is measured
@@ -16,6 +18,7 @@ the queue the load itself builds.
 
     python bench/webhook.py [--rate R] [--seconds S] [--think S]
     python bench/webhook.py --concurrency C [--users N]
+    python bench/webhook.py --database-url postgresql://postgres@127.0.0.1/test --workers 2
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ import httpx
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout, also where Kriya is not installed
+
+from bench.engine import postgres_schema  # noqa: E402
+from storage.db import normalise_url  # noqa: E402
+
 # One registration as an artisan types it: /start, consent, role, the six questions, "save".
 ANSWERS = (
     "/start", "1", "1", "Siti Aminah", "Tenun Ikat Sasak", "ntb", "Kota Mataram", "3, 4",
@@ -154,10 +162,10 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **extra}
 
 
-def kriya_env(folder: Path, fake_port: int) -> dict[str, str]:
+def kriya_env(database_url: str, folder: Path, fake_port: int) -> dict[str, str]:
     fake = f"http://{HOST}:{fake_port}"
     return child_env({
-        "KRIYA_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "KRIYA_DATABASE_URL": database_url,
         # A public URL makes Kriya register a webhook at the fake instead of long polling.
         "KRIYA_PUBLIC_URL": "https://bench.invalid",
         "KRIYA_MEDIA_DIR": str(folder / "media"),
@@ -385,8 +393,19 @@ def fake_stats(fake_url: str) -> dict[str, Any]:
     return response.json()
 
 
+@contextmanager
+def bench_database(url: str | None, folder: Path) -> Iterator[str]:
+    """A new SQLite file in `folder`; or, on the PostgreSQL of `url`, a new schema of the
+    benchmark's own, dropped at the end."""
+    if url is None:
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    with postgres_schema(url) as schema_url:
+        yield schema_url
+
+
 def count_registered(database_url: str) -> int:
-    database = create_engine(database_url)
+    database = create_engine(normalise_url(database_url))
     try:
         with database.connect() as conn:
             query = text(
@@ -419,27 +438,30 @@ def report(posts: list[Post], wall: float, stats: dict[str, Any], judged: bool) 
 
 
 def benchmark(users: int, rate: float, think: float, seconds: float,
-              concurrency: int | None) -> None:
+              concurrency: int | None, database_url: str | None = None,
+              workers: int = 1) -> None:
     fake_port, kriya_port = free_port(), free_port()
     fake_url, kriya_url = f"http://{HOST}:{fake_port}", f"http://{HOST}:{kriya_port}"
-    with tempfile.TemporaryDirectory(prefix="kriya-bench-webhook-") as name:
+    with tempfile.TemporaryDirectory(prefix="kriya-bench-webhook-") as name, \
+            bench_database(database_url, Path(name)) as url:
         folder = Path(name)
         fake_command = [sys.executable, str(Path(__file__).resolve()),
                         "--fake-bot-api", str(fake_port)]
         kriya_command = [sys.executable, "-m", "bot", "serve", "--host", HOST,
-                         "--port", str(kriya_port)]
+                         "--port", str(kriya_port), "--workers", str(workers)]
         fake_log, kriya_log = folder / "fake.log", folder / "kriya.log"
         # Kriya runs in the scratch folder, so a developer's .env and media/ stay out of it.
         with running(fake_command, child_env({}), folder, fake_log) as fake:
             wait_until_ready(f"{fake_url}/stats", fake, fake_log)
-            with running(kriya_command, kriya_env(folder, fake_port), folder, kriya_log) as kriya:
+            with running(kriya_command, kriya_env(url, folder, fake_port), folder,
+                         kriya_log) as kriya:
                 wait_until_ready(f"{kriya_url}/healthz", kriya, kriya_log)
                 check("setWebhook" in fake_stats(fake_url)["methods"],
                       "kriya serve did not register its webhook")
                 posts, wall, finished = run_load(kriya_port, users, rate, think, seconds,
                                                  concurrency)
                 report(posts, wall, fake_stats(fake_url), judged=concurrency is None)
-                registered = count_registered(f"sqlite:///{folder / 'bench.db'}")
+                registered = count_registered(url)
                 print(f"users who sent every answer: {finished}, registered: {registered}")
                 check(registered == finished,
                       f"{registered} users registered, {finished} sent every answer")
@@ -458,6 +480,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "to find the most the server can take")
     parser.add_argument("--users", type=int, default=600, metavar="N",
                         help="with --concurrency: users who register (default: 600)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="serve on this PostgreSQL database, in a schema of its own "
+                             "(default: a new SQLite file)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="kriya serve --workers N (with a PostgreSQL --database-url)")
     parser.add_argument("--fake-bot-api", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.users < 2 or args.rate <= 0 or args.think < 0 or args.seconds < 1:
@@ -465,6 +492,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      "and --seconds at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         parser.error("--concurrency must be at least 1")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers > 1 and not (args.database_url or "").startswith("postgres"):
+        parser.error("--workers needs --database-url postgresql://...")
     return args
 
 
@@ -476,12 +507,15 @@ def main(argv: list[str] | None = None) -> int:
     load = (f"{args.rate:g} updates/s arriving for {args.seconds:g} s, {args.think:g} s "
             "between a user's answers on average" if args.concurrency is None else
             f"{args.users} users, {args.concurrency} always with an update in flight")
+    served = ("PostgreSQL" if args.database_url else "SQLite")
     print(
         f"webhook benchmark: registrations of {len(ANSWERS)} updates each, {load}; "
-        "kriya serve (uvicorn, 1 worker) on SQLite, fake Bot API in its own process"
+        f"kriya serve (uvicorn, {args.workers} worker{'s' if args.workers > 1 else ''}) on "
+        f"{served}, fake Bot API in its own process"
     )
     try:
-        benchmark(args.users, args.rate, args.think, args.seconds, args.concurrency)
+        benchmark(args.users, args.rate, args.think, args.seconds, args.concurrency,
+                  args.database_url, args.workers)
     except BenchmarkFailed as error:
         print(f"FAILED: {error}")
         return 1

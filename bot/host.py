@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.channels.base import Channel, Due, Unavailable
+from bot.gathering import Gathering
 from bot.recorder import Recorder
 from bot.work import DatabaseWork
 from conversations import sending, users
@@ -25,6 +26,8 @@ class AppHost:
         self.conversations = conversations
         self.media = MediaStore(media_dir)
         self.work = DatabaseWork(conversations.database)
+        # Parts of one answer that arrive apart, kept where every process sees them.
+        self.gathering = Gathering(conversations.database, self.work)
         # How sends went, written in batches: the replies sent here and, in a server, what
         # the dispatchers send.
         self.recorder = Recorder(conversations.database, self.work)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine as Database
 
 from conversations import reminders, upkeep
 from conversations.context import Settings
+from storage import locks
 from storage.db import session_scope
 from storage.models import utcnow
 
@@ -19,8 +20,11 @@ log = logging.getLogger("kriya.reminders")
 
 
 def run_reminders(database: Database, settings: Settings, now: datetime | None = None) -> int:
-    """One tick: queue the reminders due at `now`; returns how many were queued."""
+    """One tick: queue the reminders due at `now`; returns how many were queued. With
+    several server processes each ticks, one at a time: a tick that waited for another
+    finds what that one queued."""
     with session_scope(database) as session:
+        locks.hold(session, locks.REMINDERS)
         return reminders.run_due(session, now or utcnow(), settings.default_zone,
                                  settings.quiet)
 

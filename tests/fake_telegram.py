@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import os
+import random
 import re
 import socket
 import threading
@@ -205,7 +206,8 @@ def _error(code: int, description: str, parameters: dict | None = None) -> JSONR
 
 
 _PORT_BLOCK = 2000
-_next_port = itertools.count()
+# From a random place in the block: two test runs side by side rarely meet.
+_next_port = itertools.count(random.randrange(_PORT_BLOCK))
 
 
 def free_port() -> int:

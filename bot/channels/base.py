@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol
 from starlette.routing import BaseRoute
 
 from bot.config import ChannelSettings, Config
+from bot.gathering import Gathering
 from conversations.messages import Inbound
 from conversations.sending import Outcome
 from storage.media import MediaStore
@@ -61,6 +62,7 @@ class Host(Protocol):
     """What the app gives a channel (bot.host.AppHost is the one Kriya makes)."""
 
     media: MediaStore  # where photos people send are kept, and files sent come from
+    gathering: Gathering  # where the parts of one answer wait for each other
 
     async def reply(self, channel: Channel, inbound: Inbound) -> None:
         """Handle one message and send its replies through `channel` at once; raises

@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import chat, console, data, delivery, offices
+from bot.cli import backup, chat, console, data, delivery, offices
 from bot.cli.common import BadInput
 from bot.config import ConfigError
 from storage.db import SchemaOutdated
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command()(chat.chat)
 app.command()(chat.serve)
 app.command("demo-data")(data.demo_data)
+data.db_app.command("backup")(backup.db_backup)
 app.add_typer(data.db_app, name="db")
 app.add_typer(data.programs_app, name="programs")
 app.add_typer(data.lapas_app, name="lapas")

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy.engine import make_url
 
 from bot.channels.base import Due
+from bot.channels.telegram import TelegramSettings
 from bot.channels.terminal import TerminalChannel
+from bot.cli.common import BadInput
 from bot.host import AppHost
-from bot.wiring import build_conversations, config
+from bot.wiring import build_conversations, config, open_database
 from conversations import sending
 from conversations.messages import Inbound
-from storage.db import session_scope
+from storage.db import normalise_url, session_scope
 from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 TERMINAL_USER = "local"
 
@@ -61,6 +67,8 @@ async def _chat(address: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Server processes on this port (needs PostgreSQL).")] = 1,
 ) -> None:
     """Serve the webhooks of every configured channel, with the outbox dispatcher, and the
     staff console at /console/."""
@@ -68,5 +76,26 @@ def serve(
 
     from bot.server import create_app
 
+    settings = config()
     # No access log: a line per webhook call costs time and tells an operator nothing.
-    uvicorn.run(create_app(config()), host=host, port=port, log_level="info", access_log=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
+                               "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if make_url(normalise_url(settings.database_url)).get_backend_name() != "postgresql":
+        raise BadInput("--workers needs PostgreSQL (KRIYA_DATABASE_URL=postgresql://...): "
+                       "SQLite takes one writer at a time; serve it with one process")
+    if not settings.public_url and settings.settings_for(TelegramSettings).bot_token:
+        raise BadInput("--workers needs KRIYA_PUBLIC_URL (Telegram's webhook): without it "
+                       "Telegram is long-polled, which one process alone may do")
+    # An empty database is given its schema here, once, not by every process at once.
+    open_database(settings).dispose()
+    uvicorn.run("bot.cli.chat:app_from_environment", factory=True, workers=workers, **options)
+
+
+def app_from_environment() -> Starlette:
+    """The app of one of `kriya serve --workers N`'s processes, configured as the first."""
+    from bot.server import create_app
+
+    return create_app(config())

@@ -24,8 +24,7 @@ from bot.channels.telegram import sending
 from bot.channels.telegram.http import AiohttpRequest
 from bot.channels.telegram.updates import CHANNEL, UPDATE_TYPES, fetch_photo, read_update
 from bot.config import ChannelSettings, Config
-from bot.gathering import Gatherer, combine
-from conversations.messages import Inbound
+from bot.gathering import combine, inbound_gatherer
 from conversations.sending import Outcome
 
 # Durations from PTB as timedelta, the form its next major version makes the only one.
@@ -79,7 +78,7 @@ class TelegramChannel(Channel):
         self.rate = settings.rate
         self.secret = webhook_secret(settings)
         self.public_url = public_url
-        self.albums: Gatherer[Inbound] = Gatherer(ALBUM_WAIT)
+        self.albums = inbound_gatherer(host.gathering, CHANNEL, ALBUM_WAIT)
 
     @classmethod
     def configure(cls, config: Config, host: Host) -> TelegramChannel | None:
@@ -143,7 +142,7 @@ class TelegramChannel(Channel):
         if inbound is None:
             return
         if incoming.album is not None:
-            parts = await self.albums.collect((inbound.address, incoming.album), inbound)
+            parts = await self.albums.collect(f"{inbound.address}:{incoming.album}", inbound)
             if parts is None:
                 return  # the album's first update answers for all of them
             inbound = combine(parts, message_id=f"album:{incoming.album}")

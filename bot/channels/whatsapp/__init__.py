@@ -28,7 +28,7 @@ from bot.channels.whatsapp.forms import (
     read_form,
 )
 from bot.config import ChannelSettings, Config, ConfigError
-from bot.gathering import Gatherer, combine
+from bot.gathering import Gatherer, combine, inbound_from_json, inbound_to_json
 from bot.media_links import MediaLinks
 from conversations.answers import parse_phone
 from conversations.messages import Inbound, Photo
@@ -84,7 +84,10 @@ class WhatsAppChannel(Channel):
         # The photos Kriya sends: Twilio fetches them from these signed URLs.
         self.links = MediaLinks(host.media, public_url, settings.auth_token)
         self.gatherer: Gatherer[Incoming] = Gatherer(
-            MEDIA_WAIT, identity=lambda part: part.inbound.message_id)
+            host.gathering, CHANNEL, MEDIA_WAIT, key=lambda part: part.inbound.message_id or "",
+            encode=lambda part: {"inbound": inbound_to_json(part.inbound), "media": part.media},
+            decode=lambda data: Incoming(inbound_from_json(data["inbound"]),
+                                         tuple(tuple(m) for m in data["media"])))
         # Made in `start`: their HTTP sessions belong to the running event loop.
         self.sender: sending.Sender | None = None
         self.http: httpx.AsyncClient | None = None
