@@ -24,6 +24,7 @@ class AppHost:
     def __init__(self, conversations: Conversations, media_dir: str | Path) -> None:
         self.conversations = conversations
         self.media = MediaStore(media_dir)
+        self.database = conversations.database
         self.work = DatabaseWork(conversations.database)
         # How sends went, written in batches: the replies sent here and, in a server, what
         # the dispatchers send.

@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.base import AddressOption, Channel, Due, Host, Limits
 from bot.channels.whatsapp import sending
+from bot.channels.whatsapp.contents import Contents
 from bot.channels.whatsapp.forms import (
     CHANNEL,
     Incoming,
@@ -46,6 +47,10 @@ class WhatsAppSettings(ChannelSettings):
     sender: str | None = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
     api_base_url: str = Field("https://api.twilio.com", validation_alias="TWILIO_API_BASE_URL")
     rate: float = Field(20, gt=0, validation_alias="TWILIO_RATE")
+    content_base_url: str = Field("https://content.twilio.com",
+                                  validation_alias="TWILIO_CONTENT_BASE_URL")
+    # Questions as buttons and lists; off sends them all as numbered text.
+    interactive: bool = Field(True, validation_alias="KRIYA_WHATSAPP_INTERACTIVE")
 
 
 def templates() -> dict[str, str]:
@@ -84,6 +89,8 @@ class WhatsAppChannel(Channel):
         # Made in `start`: their HTTP sessions belong to the running event loop.
         self.sender: sending.Sender | None = None
         self.http: httpx.AsyncClient | None = None
+        self.contents = Contents(host.database, host.work.run, settings.content_base_url,
+                                 self.auth) if settings.interactive else None
 
     @classmethod
     def configure(cls, config: Config, host: Host) -> WhatsAppChannel | None:
@@ -113,9 +120,11 @@ class WhatsAppChannel(Channel):
         settings = self.twilio
         client = sending.make_client(settings.account_sid or "", settings.auth_token or "",
                                      settings.api_base_url)
+        if self.contents is not None:
+            await self.contents.start()
         self.sender = sending.Sender(client, settings.sender or "",
                                      self.public_url + "/whatsapp/status", self.templates,
-                                     self.links.url)
+                                     self.links.url, self.contents)
         self.http = httpx.AsyncClient()
 
     async def stop(self) -> None:
@@ -123,6 +132,8 @@ class WhatsAppChannel(Channel):
             await sending.close_client(self.sender.client)
         if self.http is not None:
             await self.http.aclose()
+        if self.contents is not None:
+            await self.contents.stop()
 
     async def send(self, due: Due) -> Outcome:
         assert self.sender is not None, "WhatsAppChannel.start() was not awaited"
