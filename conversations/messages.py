@@ -58,7 +58,9 @@ class Option:
     key: str
     label: str
     number: str = ""
-    description: str = ""  # a line under the label where a channel has room (a deadline)
+    # The detail the label ends with ("closes 21 Dec", "2 seats left"), which a channel with
+    # room shows on a line of its own
+    description: str = ""
 
     def line(self, position: int) -> str:
         """'6. Pameran Jakarta', '0. Menu utama', '# Kembali'."""

@@ -396,9 +396,4 @@ class ChannelPace(SQLModel, table=True):
 
 
 # The console's tables live beside these; importing them here puts them on the same metadata.
-from storage import (  # noqa: E402,F401
-    access_models,
-    content_models,
-    curation_models,
-    thread_models,
-)
+from storage import access_models, content_models, curation_models, thread_models  # noqa: E402,F401

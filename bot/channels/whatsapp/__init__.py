@@ -27,12 +27,13 @@ from bot.channels.whatsapp.forms import (
     media_host_allowed,
     read_form,
 )
+from bot.channels.whatsapp.interactive import MORE
 from bot.config import ChannelSettings, Config, ConfigError
 from bot.gathering import Gatherer, combine
 from bot.media_links import MediaLinks
 from conversations.answers import parse_phone
 from conversations.messages import Inbound, Photo
-from conversations.sending import Outcome
+from conversations.sending import Outcome, OutcomeStatus
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.whatsapp")
@@ -174,8 +175,22 @@ class WhatsAppChannel(Channel):
             inbound = combine(list(await asyncio.gather(*map(self._with_photos, parts))))
         else:
             inbound = incoming.inbound
-        await self.host.reply(self, inbound)
+        await self._answer(inbound)
         return Response(TWIML_EMPTY, media_type="text/xml")
+
+    async def _answer(self, inbound: Inbound) -> None:
+        """Hand a message to Kriya; a tap on a long list's "More" row is answered here, with
+        the list's next page (an old list's page is known as old when a row of it is
+        tapped)."""
+        choice = inbound.choice or ""
+        if choice.startswith(MORE) and self.contents is not None and self.sender is not None:
+            sid = await self.contents.made(choice[len(MORE):])
+            if sid is not None:
+                outcome = await self.sender.send_page(inbound.address, sid)
+                if outcome.status == OutcomeStatus.SENT:
+                    return
+                log.warning("the next page of a list did not go: %s", outcome.error)
+        await self.host.reply(self, inbound)
 
     async def _with_photos(self, incoming: Incoming) -> Inbound:
         assert self.http is not None

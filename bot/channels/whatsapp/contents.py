@@ -47,7 +47,10 @@ class Contents:
             await self.http.aclose()
 
     async def sid(self, interactive: Interactive) -> str:
-        """The Content SID of this question's controls, made now if it is new."""
+        """The Content SID of this question's controls, made now if it is new (with the
+        later pages of a long list, which a tap on its "More" row opens)."""
+        if interactive.following is not None:
+            await self.sid(interactive.following)
         key = interactive.key
         if key in self.known:
             return self.known[key]
@@ -62,6 +65,15 @@ class Contents:
                                            interactive.kind)
                 self._remember(key, found)
         self._making.pop(key, None)
+        return self.known[key]
+
+    async def made(self, key: str) -> str | None:
+        """The Content SID of a resource made before, by its key; None for any other key."""
+        if key not in self.known:
+            found = await self.run(content_rows.content_sid, self.database, key)
+            if found is None:
+                return None
+            self._remember(key, found)
         return self.known[key]
 
     def _remember(self, key: str, sid: str) -> None:

@@ -31,17 +31,21 @@ MOST_BODY = 1024
 MOST_ID = 200
 BODY = "{{1}}"
 CHOOSE = N_("Choose")  # the button that opens a list
+MORE = "more:"  # a row that opens the rest of a long list: "<tag>|more:<its key>"
+ROWS_BEFORE_MORE = MOST_ROWS - 1
 ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
 class Interactive:
-    """One Content resource's definition, and the text that fills it in for one message."""
+    """One Content resource's definition, and the text that fills it in for one message;
+    a list longer than WhatsApp's goes on in the `following` page, behind a "More" row."""
 
     kind: str
     language: str
     types: dict[str, Any]
     body: str
+    following: Interactive | None = None
 
     @property
     def key(self) -> str:
@@ -53,11 +57,18 @@ class Interactive:
 
     def definition(self) -> dict[str, Any]:
         """The body of a Content API create call."""
-        return {"friendly_name": f"kriya_{self.key[:24]}", "language": self.language,
-                "variables": {"1": "-"}, "types": self.types}
+        found = {"friendly_name": f"kriya_{self.key[:24]}", "language": self.language,
+                 "types": self.types}
+        if self.body:  # a list's later page has its words in it, and no variable
+            found["variables"] = {"1": "-"}
+        return found
 
-    def variables(self) -> str:
-        return json.dumps({"1": self.body}, ensure_ascii=False)
+    def variables(self) -> str | None:
+        return json.dumps({"1": self.body}, ensure_ascii=False) if self.body else None
+
+    def pages(self) -> list[Interactive]:
+        """This one and the pages after it."""
+        return [self, *(self.following.pages() if self.following is not None else ())]
 
 
 def shorten(text: str, most: int) -> str:
@@ -72,6 +83,17 @@ def shorten(text: str, most: int) -> str:
     return head.rstrip(" ,;:/-(") + ELLIPSIS
 
 
+def _without_detail(option: Option) -> str:
+    """An option's label without the detail it ends with, which goes on a line of its own:
+    "Pameran Jakarta (tutup 21 Des)" -> "Pameran Jakarta"."""
+    detail = option.description
+    if detail:
+        for suffix in (f" ({detail})", f" - {detail}"):
+            if option.label.endswith(suffix):
+                return option.label[:-len(suffix)]
+    return option.label
+
+
 def choice_id(step: str | None, option: Option, position: int) -> str:
     data = f"{step_tag(step)}|{option.key}"
     if len(data) > MOST_ID:
@@ -83,15 +105,15 @@ def design(message: Outbound) -> Interactive | None:
     """The controls a question is shown with on WhatsApp, or None for a numbered list."""
     options = message.options
     body = message.text.strip()
-    if message.multiple or not 2 <= len(options) <= MOST_ROWS or not body \
-            or len(body) > MOST_BODY:
+    if len(options) < 2 or not body or len(body) > MOST_BODY:
         return None
     language = translator(message.language, "Asia/Jakarta").lang
-    if len(options) <= MOST_BUTTONS:
+    if len(options) <= MOST_BUTTONS and not message.multiple:
         titles = [shorten(option.label, BUTTON_TITLE) for option in options]
         if len(set(titles)) == len(titles):  # WhatsApp refuses two buttons alike
             return _buttons(message, titles, body, language)
-    return _rows(message, body, language)
+    numbered = list(enumerate(options, 1))
+    return _rows(message, numbered, body, language)
 
 
 def _buttons(message: Outbound, titles: list[str], body: str, language: str) -> Interactive:
@@ -108,17 +130,48 @@ def _buttons(message: Outbound, titles: list[str], body: str, language: str) -> 
                        {QUICK_REPLY: {"body": BODY, "actions": actions}}, body)
 
 
-def _rows(message: Outbound, body: str, language: str) -> Interactive:
-    items = []
-    for n, option in enumerate(message.options, 1):
-        title = shorten(option.label, ROW_TITLE)
-        # A cut title leaves the whole label to the line under it.
-        parts = [option.label if title != option.label else "", option.description]
-        description = shorten(" · ".join(p for p in parts if p), ROW_DESCRIPTION)
-        item = {"item": title, "id": choice_id(message.step, option, n)}
-        if description:
-            item["description"] = description
-        items.append(item)
-    button = shorten(translator(language, "Asia/Jakarta")._(CHOOSE), LIST_BUTTON)
+def _rows(message: Outbound, numbered: list[tuple[int, Option]], body: str,
+          language: str) -> Interactive:
+    """A list of up to ten rows; a longer one shows nine and a "More" row that opens the
+    next page (a resource of its own, with its words in it)."""
+    tr = translator(language, "Asia/Jakarta")
+    following = None
+    shown = numbered
+    if len(numbered) > MOST_ROWS:
+        shown = numbered[:ROWS_BEFORE_MORE]
+        following = _rows(message, numbered[ROWS_BEFORE_MORE:], "", language)
+    # Several may be picked by typing their numbers: the rows show them.
+    items = [_row(message.step, position, option, message.multiple)
+             for position, option in shown]
+    if following is not None:
+        more = {"item": shorten(tr._(N_("More")), ROW_TITLE),
+                "id": f"{step_tag(message.step)}|{MORE}{following.key}"}
+        numbers = [option.number or str(position)
+                   for position, option in numbered[ROWS_BEFORE_MORE:]]
+        numbers = [number for number in numbers if number.isdigit()]
+        if numbers:
+            more["description"] = tr._(N_("Options {first} to {last}")).format(
+                first=numbers[0], last=numbers[-1])
+        items.append(more)
+    words = BODY if body else shorten(tr._(N_("More options:")), MOST_BODY)
+    button = shorten(tr._(CHOOSE), LIST_BUTTON)
     return Interactive(LIST_PICKER, language,
-                       {LIST_PICKER: {"body": BODY, "button": button, "items": items}}, body)
+                       {LIST_PICKER: {"body": words, "button": button, "items": items}},
+                       body, following)
+
+
+def _row(step: str | None, position: int, option: Option, numbered: bool
+         ) -> dict[str, str]:
+    """One row: its name as its title (with its number, "3. Tenun", where numbers are
+    typed), and on the line under it the detail, and the whole name when the title had
+    to be cut."""
+    name = _without_detail(option)
+    shown = Option(option.key, name, option.number).line(position) if numbered else name
+    title = shorten(shown, ROW_TITLE)
+    cut = not title.endswith(name)
+    parts = [name if cut else "", option.description]
+    item = {"item": title, "id": choice_id(step, option, position)}
+    description = shorten(" · ".join(p for p in parts if p), ROW_DESCRIPTION)
+    if description:
+        item["description"] = description
+    return item

@@ -129,7 +129,7 @@ class Sender:
             return None
         try:
             created = await self._create(to=to, content_sid=sid,
-                                         content_variables=shown.variables())
+                                         content_variables=shown.variables() or "{}")
         except TwilioRestException as error:
             outcome = outcome_of_exception(error)
             if outcome.status == OutcomeStatus.FAILED and \
@@ -138,6 +138,14 @@ class Sender:
                             "text", sid, outcome.error)
                 return None
             return outcome
+        except Exception as error:
+            return outcome_of_exception(error)
+        return Outcome(OutcomeStatus.SENT, provider_id=created.sid)
+
+    async def send_page(self, address: str, sid: str) -> Outcome:
+        """The next page of a long list, made before (a tap on its "More" row)."""
+        try:
+            created = await self._create(to=PREFIX + address, content_sid=sid)
         except Exception as error:
             return outcome_of_exception(error)
         return Outcome(OutcomeStatus.SENT, provider_id=created.sid)
