@@ -60,6 +60,7 @@ class FakeTwilio:
     taken: list[tuple[float, str]] = field(default_factory=list)  # (when, To) taken
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # made, by Content SID
     content_failures: int = 0  # Content API calls to answer with a server error
+    content_refusals: int = 0  # messages with a Content SID to refuse (error 21656)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -131,6 +132,9 @@ class FakeTwilio:
         content = params.get("ContentSid")
         if content and not content.startswith("HX"):
             return _error(400, 21655, "The ContentSid is Invalid")
+        if content and self.content_refusals > 0:
+            self.content_refusals -= 1
+            return _error(400, 21656, "The ContentVariables Parameter is invalid")
         failure = self.failures.get(params.get("To", ""))
         if failure is not None and failure.times > 0:
             failure.times -= 1

@@ -21,7 +21,7 @@ from bot.channels.whatsapp.interactive import (
 from conversations.messages import Option, Outbound
 from storage.content_models import WhatsAppContent
 from storage.db import session_scope
-from storage.models import Conversation, Product, Registration, User
+from storage.models import Conversation, OutboxMessage, Product, Registration, User
 from tests import test_whatsapp as served
 from tests.conftest import START, eventually
 from tests.fake_twilio import FakeTwilio
@@ -174,6 +174,16 @@ def test_when_the_content_api_fails_the_question_comes_as_numbered_text(kriya, t
     assert "ContentSid" not in sent and "\n1. Saya setuju" in sent["Body"]
     siti.says("1")  # answered by its number
     assert twilio.content_sids(TO)[-1] is not None  # the next question has its buttons
+
+
+def test_buttons_twilio_refuses_come_as_numbered_text(kriya, twilio):
+    twilio.content_refusals = 1
+    siti = Person(kriya, twilio)
+    siti.says("halo")
+    refused, sent = twilio.sent(TO)
+    assert refused.get("ContentSid") and "\n1. Saya setuju" in sent["Body"]
+    [row] = eventually(lambda: rows(kriya, OutboxMessage), lambda found: found[0].status == "sent")
+    assert row.provider_id  # the question reached her
 
 
 def test_a_second_person_asked_the_same_question_gets_the_same_resource(kriya, twilio):
