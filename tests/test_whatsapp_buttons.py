@@ -6,6 +6,7 @@ numbered text whenever buttons cannot be had."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from sqlmodel import Session, select
@@ -173,6 +174,11 @@ def test_when_the_content_api_fails_the_question_comes_as_numbered_text(kriya, t
     [sent] = twilio.sent(TO)
     assert "ContentSid" not in sent and "\n1. Saya setuju" in sent["Body"]
     siti.says("1")  # answered by its number
+    # For a minute the Content API is left alone: a reply does not wait for it.
+    assert twilio.content_sids(TO)[-1] is None and len(twilio.content_creates()) == 1
+    contents = kriya.app.state.channels["whatsapp"].contents
+    contents.clock = lambda: time.monotonic() + 61
+    siti.says("1")
     assert twilio.content_sids(TO)[-1] is not None  # the next question has its buttons
 
 

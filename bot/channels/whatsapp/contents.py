@@ -9,6 +9,7 @@ aiohttp, so the call is made here with httpx.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +19,12 @@ from sqlalchemy import Engine
 from bot.channels.whatsapp.interactive import Interactive
 from storage import contents as content_rows
 
-CREATE_TIMEOUT = 10.0  # seconds for the Content API to make one resource
+# Seconds for the Content API to make one resource: a reply waits for it, inside the 15
+# seconds Twilio gives the webhook.
+CREATE_TIMEOUT = 5.0
+# After the Content API failed, questions go as numbered text this long without asking it
+# again: a reply does not wait for an API that is down.
+PAUSE_AFTER_FAILURE = 60.0
 REMEMBERED = 4096  # resources kept in memory (a few per question and language)
 
 Run = Callable[..., Awaitable[Any]]
@@ -38,6 +44,8 @@ class Contents:
         self.known: dict[str, str] = {}
         self.http: httpx.AsyncClient | None = None
         self._making: dict[str, asyncio.Lock] = {}
+        self._paused_until = 0.0  # by `clock`
+        self.clock: Callable[[], float] = time.monotonic
 
     async def start(self) -> None:
         self.http = httpx.AsyncClient(timeout=CREATE_TIMEOUT)
@@ -56,15 +64,17 @@ class Contents:
             return self.known[key]
         # Two people asked the same new question at once: one resource is made.
         lock = self._making.setdefault(key, asyncio.Lock())
-        async with lock:
-            if key not in self.known:
-                found = await self.run(content_rows.content_sid, self.database, key)
-                if found is None:
-                    made = await self._create(interactive)
-                    found = await self.run(content_rows.keep, self.database, key, made,
-                                           interactive.kind)
-                self._remember(key, found)
-        self._making.pop(key, None)
+        try:
+            async with lock:
+                if key not in self.known:
+                    found = await self.run(content_rows.content_sid, self.database, key)
+                    if found is None:
+                        made = await self._create(interactive)
+                        found = await self.run(content_rows.keep, self.database, key, made,
+                                               interactive.kind)
+                    self._remember(key, found)
+        finally:
+            self._making.pop(key, None)
         return self.known[key]
 
     async def made(self, key: str) -> str | None:
@@ -82,6 +92,15 @@ class Contents:
         self.known[key] = sid
 
     async def _create(self, interactive: Interactive) -> str:
+        if self.clock() < self._paused_until:
+            raise ContentError("the Content API failed a moment ago")
+        try:
+            return await self._post(interactive)
+        except ContentError:
+            self._paused_until = self.clock() + PAUSE_AFTER_FAILURE
+            raise
+
+    async def _post(self, interactive: Interactive) -> str:
         assert self.http is not None, "Contents.start() was not awaited"
         try:
             response = await self.http.post(f"{self.base_url}/v1/Content", auth=self.auth,
