@@ -95,9 +95,11 @@ def _without_detail(option: Option) -> str:
 
 
 def choice_id(step: str | None, option: Option, position: int) -> str:
+    """What a tap sends back: "<question tag>|<option key>", as Telegram's callback data."""
     data = f"{step_tag(step)}|{option.key}"
-    if len(data) > MOST_ID:
-        data = f"{step_tag(step)}|{position}"  # the engine also understands its number
+    if len(data) > MOST_ID:  # the engine also understands the number shown for it
+        number = option.number if option.number.isdigit() else str(position)
+        data = f"{step_tag(step)}|{number}"
     return data
 
 
