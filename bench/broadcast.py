@@ -132,6 +132,7 @@ class Kriya:
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
             "TWILIO_API_BASE_URL": twilio.base_url, "TWILIO_RATE": str(limit),
+            "TWILIO_CONTENT_BASE_URL": twilio.base_url,
             "TWILIO_TEMPLATE_BROADCAST": "HX" + "b" * 32,
         }
         self.process: subprocess.Popen | None = None

@@ -25,6 +25,7 @@ class AppHost:
     def __init__(self, conversations: Conversations, media_dir: str | Path) -> None:
         self.conversations = conversations
         self.media = MediaStore(media_dir)
+        self.database = conversations.database
         self.work = DatabaseWork(conversations.database)
         # Parts of one answer that arrive apart, kept where every process sees them.
         self.gathering = Gathering(conversations.database, self.work)

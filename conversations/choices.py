@@ -57,6 +57,8 @@ class Choice(Answer):
     start: int | Callable[[Context], int] = 1
     pages: Callable[[Context], tuple[bool, bool]] | None = None  # (previous, next) exist
     label: str | None = None  # set to confirm a typed answer ("Jenis kerajinan: Tenun ✔")
+    # A line under some options, where a channel shows one (a program's deadline)
+    details: Callable[[Context], dict[str, str]] | None = None
 
     def show(self, value: Any, ctx: Context) -> str:
         names = dict(self.pairs(ctx))
@@ -78,7 +80,8 @@ class Choice(Answer):
 
     def options(self, ctx: Context) -> list[Option]:
         first = self.first_number(ctx)
-        found = [Option(key, ctx._(label), str(first + i))
+        details = self.details(ctx) if self.details is not None else {}
+        found = [Option(key, ctx._(label), str(first + i), details.get(key, ""))
                  for i, (key, label) in enumerate(self.pairs(ctx))]
         found += [Option(key, ctx._(PAGE_LABELS[key]), PAGE_KEYS[key])
                   for key in self.page_keys(ctx)]

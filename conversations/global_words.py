@@ -103,7 +103,8 @@ class GlobalWords:
             text += " " + ctx._("To keep them as a draft instead, type menu.")
         options = (*CONFIRM_CANCEL.options(ctx),
                    *[o for o in self._navigation() if o.key == NAV_MENU])
-        return [Outbound(text=text, options=options, step=f"{active[0].name}:{active[1].name}")]
+        return [Outbound(text=text, options=options, step=f"{active[0].name}:{active[1].name}",
+                         language=ctx.tr.lang)]
 
     def _cancelled(self: Turn, flow: Flow) -> list[Outbound]:
         ctx = self.ctx

@@ -58,6 +58,9 @@ class Option:
     key: str
     label: str
     number: str = ""
+    # The detail the label ends with ("closes 21 Dec", "2 seats left"), which a channel with
+    # room shows on a line of its own
+    description: str = ""
 
     def line(self, position: int) -> str:
         """'6. Pameran Jakarta', '0. Menu utama', '# Kembali'."""
@@ -76,6 +79,7 @@ class Outbound:
     step: str | None = None
     document: str | None = None  # a file in the media store, sent as a file (an export)
     filename: str | None = None  # the name it is shown with
+    language: str | None = None  # the reader's, for words a channel adds (a list's button)
 
     def shown_length(self) -> int:
         """Characters on the screen: the text and its options as numbered lines."""
@@ -101,14 +105,15 @@ class Outbound:
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
         if self.options:
-            payload["options"] = [[o.key, o.label, o.number] if o.number else [o.key, o.label]
-                                  for o in self.options]
+            payload["options"] = [_option_payload(o) for o in self.options]
         if self.multiple:
             payload["multiple"] = True
         if self.media:
             payload["media"] = list(self.media)
         if self.step:
             payload["step"] = self.step
+        if self.language:
+            payload["language"] = self.language
         if self.document:
             payload["document"] = self.document
             payload["filename"] = self.filename or self.document.rsplit("/", 1)[-1]
@@ -124,7 +129,15 @@ class Outbound:
             step=payload.get("step"),
             document=payload.get("document"),
             filename=payload.get("filename"),
+            language=payload.get("language"),
         )
+
+
+def _option_payload(option: Option) -> list[str]:
+    if option.description:
+        return [option.key, option.label, option.number, option.description]
+    return [option.key, option.label, option.number] if option.number else [option.key,
+                                                                             option.label]
 
 
 def _cut(text: str, most: int) -> int:

@@ -60,6 +60,11 @@ def deadline_note(ctx: Context, deadline: datetime | None) -> str:
 
 def list_label(ctx: Context, program: Program) -> str:
     """One line in a list of programs: title and when registration closes."""
+    return f"{program.title} ({list_when(ctx, program)})"
+
+
+def list_when(ctx: Context, program: Program) -> str:
+    """When registration closes, in a list ("closes 21 Dec"), or when it starts."""
     organiser = ctx.tr.in_zone(program.timezone)
     if program.registration_deadline is None:
         reader = ctx.tr if program.mode == ONLINE else organiser
@@ -69,7 +74,7 @@ def list_label(ctx: Context, program: Program) -> str:
     else:
         when = ctx._("closes {date}").format(
             date=_list_date(organiser, program.registration_deadline, ctx.now))
-    return f"{program.title} ({when})"
+    return when
 
 
 def funding_text(ctx: Context, program: Program) -> str:

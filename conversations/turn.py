@@ -186,6 +186,7 @@ class Turn(GlobalWords):
             multiple=step.expects.multiple,
             media=step.media(ctx) if step.media is not None else (),
             step=f"{self.conversation.flow or ''}:{step.name}",
+            language=ctx.tr.lang,
         )
 
     def _walked(self, step: Step) -> None:

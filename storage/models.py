@@ -321,6 +321,7 @@ class ChannelPace(SQLModel, table=True):
 # The console's tables live beside these; importing them here puts them on the same metadata.
 from storage import (  # noqa: E402,F401
     access_models,
+    content_models,
     curation_models,
     gathering_models,
     thread_models,

@@ -2,13 +2,17 @@
 
 It answers `POST /2010-04-01/Accounts/{sid}/Messages.json` (checking the account's Basic
 auth, reading the form the library sends), serves media files at Twilio's media paths, and
-can be told to answer a recipient with any of Twilio's errors. Every call is recorded.
+can be told to answer a recipient with any of Twilio's errors. It is also the Content API
+(`POST /v1/Content` makes a resource from JSON, `GET /v1/Content/{sid}` fetches it), which
+can be told to fail. Every call is recorded, with the Content SID each message used.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field, fields
@@ -54,10 +58,14 @@ class FakeTwilio:
     limit: RateLimit | None = None  # messages beyond it are answered 429 (error 20429)
     refused: int = 0  # messages answered 429
     taken: list[tuple[float, str]] = field(default_factory=list)  # (when, To) taken
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # made, by Content SID
+    content_failures: int = 0  # Content API calls to answer with a server error
+    content_refusals: int = 0  # messages with a Content SID to refuse (error 21656)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
+        self._content_sids = itertools.count(1)
 
     @property
     def base_url(self) -> str:
@@ -70,6 +78,27 @@ class FakeTwilio:
     def sent(self, to: str | None = None) -> list[dict[str, str]]:
         return [c.params for c in self.calls if c.path.endswith("/Messages.json")
                 and (to is None or c.params.get("To") == to)]
+
+    def content_sids(self, to: str | None = None) -> list[str | None]:
+        """The Content SID each message to `to` used, in order (None: plain text)."""
+        return [params.get("ContentSid") for params in self.sent(to)]
+
+    def shown(self, params: dict[str, str]) -> str:
+        """What a message shows its reader: its body; or, for a Content resource made
+        here, its body filled in and each button or row's title in brackets."""
+        content = self.contents.get(params.get("ContentSid") or "")
+        if content is None:
+            return params.get("Body", "")
+        variables = {**content.get("variables", {}),
+                     **json.loads(params.get("ContentVariables") or "{}")}
+        [(kind, shape)] = content["types"].items()
+        body = re.sub(r"{{(\w+)}}", lambda m: variables.get(m.group(1), ""), shape["body"])
+        titles = [a["title"] for a in shape.get("actions", ())] + \
+                 [i["item"] for i in shape.get("items", ())]
+        return "\n".join([body, "", *(f"[{title}]" for title in titles)])
+
+    def content_creates(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/v1/Content"]
 
     def media_requests(self) -> list[Call]:
         return [c for c in self.calls if "/Media/" in c.path]
@@ -100,6 +129,12 @@ class FakeTwilio:
             with self._lock:
                 self.refused += 1
             return _error(429, 20429, "Too Many Requests")
+        content = params.get("ContentSid")
+        if content and not content.startswith("HX"):
+            return _error(400, 21655, "The ContentSid is Invalid")
+        if content and self.content_refusals > 0:
+            self.content_refusals -= 1
+            return _error(400, 21656, "The ContentVariables Parameter is invalid")
         failure = self.failures.get(params.get("To", ""))
         if failure is not None and failure.times > 0:
             failure.times -= 1
@@ -127,8 +162,37 @@ class FakeTwilio:
         data, content_type = self.media[media_id]
         return Response(data, media_type=content_type)
 
+    async def _create_content(self, request: Request) -> Response:
+        definition = json.loads(await request.body() or b"{}")
+        with self._lock:
+            self.calls.append(Call(request.url.path, definition,
+                                   request.headers.get("authorization")))
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        if self.content_failures > 0:
+            self.content_failures -= 1
+            return _error(500, 20500, "Internal Server Error")
+        if not isinstance(definition.get("types"), dict) or not definition["types"]:
+            return _error(400, 20001, "types is required")
+        sid = f"HX{next(self._content_sids):032x}"
+        content = {"sid": sid, "account_sid": self.account_sid, **definition,
+                   "url": f"{self.base_url}/v1/Content/{sid}"}
+        with self._lock:
+            self.contents[sid] = content
+        return JSONResponse(content, status_code=201)
+
+    async def _fetch_content(self, request: Request) -> Response:
+        with self._lock:
+            self.calls.append(Call(request.url.path, {}, request.headers.get("authorization")))
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        content = self.contents.get(request.path_params["sid"])
+        return JSONResponse(content) if content else _error(404, 20404, "not found")
+
     def app(self) -> Starlette:
         return Starlette(routes=[
+            Route("/v1/Content", self._create_content, methods=["POST"]),
+            Route("/v1/Content/{sid}", self._fetch_content, methods=["GET"]),
             Route("/2010-04-01/Accounts/{account}/Messages.json", self._messages,
                   methods=["POST"]),
             Route("/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",

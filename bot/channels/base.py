@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from sqlalchemy import Engine as Database
 from starlette.routing import BaseRoute
 
 from bot.config import ChannelSettings, Config
 from bot.gathering import Gathering
+from bot.work import DatabaseWork
 from conversations.messages import Inbound
 from conversations.sending import Outcome
 from storage.media import MediaStore
@@ -63,6 +65,8 @@ class Host(Protocol):
 
     media: MediaStore  # where photos people send are kept, and files sent come from
     gathering: Gathering  # where the parts of one answer wait for each other
+    database: Database  # where a channel keeps what it made at its platform
+    work: DatabaseWork  # how database work runs from the event loop
 
     async def reply(self, channel: Channel, inbound: Inbound) -> None:
         """Handle one message and send its replies through `channel` at once; raises

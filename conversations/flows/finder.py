@@ -148,6 +148,11 @@ def _result_choices(ctx: Context) -> list[tuple[str, str]]:
     return [(f"p:{p.id}", program_text.list_label(ctx, p)) for p in found]
 
 
+def _result_details(ctx: Context) -> dict[str, str]:
+    found, _ = _query(ctx)
+    return {f"p:{p.id}": program_text.list_when(ctx, p) for p in found}
+
+
 def _first_number(ctx: Context) -> int:
     return int(ctx.scratch.get("page", 0)) * PAGE + 1
 
@@ -263,7 +268,8 @@ finder = Flow("finder", title=N_("Find programs"), entry=Entry(
     Step("keyword", N_("Type a keyword (for example: karet, tenun, pameran jakarta)."),
          Text(min_len=2, max_len=60), then="results", on_answer=_set_words),
     Step("results", results_text,
-         Results(choices=_result_choices, start=_first_number, pages=_pages),
+         Results(choices=_result_choices, start=_first_number, pages=_pages,
+                 details=_result_details),
          then=Branch(_after_results, ("detail", "results", "how")), on_answer=_turn_page,
          before_asking=_typed_at_start),
     Step("detail", detail_text,

@@ -159,19 +159,33 @@ def _route_choices(ctx: Context) -> list[tuple[str, str]]:
     program = program_of(ctx)
     if program is None:
         return []
-    taken = signups.seats(ctx.session, program.id)
+    seats = _route_seats(ctx)
     choices = []
     for entry in program.funding_routes:
         route = entry["route"]
         label = ctx._(vocabulary.FUNDING_ROUTES.get(route, route))
-        left = taken.left(program, route)
-        if left == 0:
-            label += " - " + ctx._("full, waiting list")
-        elif left is not None and signups.route_seats(program, route) is not None:
-            label += " - " + ctx.tr.ngettext("{n} seat left", "{n} seats left", left).format(
-                n=left)
+        if route in seats:
+            label += " - " + seats[route]
         choices.append((route, label))
     return choices
+
+
+def _route_seats(ctx: Context) -> dict[str, str]:
+    """The places left on each route that has a quota: "2 seats left", "full, waiting list"."""
+    program = program_of(ctx)
+    if program is None:
+        return {}
+    taken = signups.seats(ctx.session, program.id)
+    found = {}
+    for entry in program.funding_routes:
+        route = entry["route"]
+        left = taken.left(program, route)
+        if left == 0:
+            found[route] = ctx._("full, waiting list")
+        elif left is not None and signups.route_seats(program, route) is not None:
+            found[route] = ctx.tr.ngettext("{n} seat left", "{n} seats left", left).format(
+                n=left)
+    return found
 
 
 def route_text(ctx: Context) -> str:
@@ -296,7 +310,8 @@ signup = Flow("signup", title=N_("Sign up for a program"), work=True, steps=[
     Step("products", N_("Which of your accepted products will you bring? Choose one or "
                         "more (for example: 1, 3)."),
          MultiChoice(choices=_product_choices), known_answer=_products_known),
-    Step("route", route_text, Choice(choices=_route_choices), known_answer=_route_known),
+    Step("route", route_text, Choice(choices=_route_choices, details=_route_seats),
+         known_answer=_route_known),
     Step("notes", N_("Anything the organiser should know? For example: booth needs such as "
                      "electricity or a table. Or choose No notes."),
          OptionalNote(max_len=500), known_answer=_notes_known),

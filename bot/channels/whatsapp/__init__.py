@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.base import AddressOption, Channel, Due, Host, Limits, Unavailable
 from bot.channels.whatsapp import sending
+from bot.channels.whatsapp.contents import Contents
 from bot.channels.whatsapp.forms import (
     CHANNEL,
     Incoming,
@@ -27,12 +28,13 @@ from bot.channels.whatsapp.forms import (
     media_host_allowed,
     read_form,
 )
+from bot.channels.whatsapp.interactive import MORE
 from bot.config import ChannelSettings, Config, ConfigError
 from bot.gathering import Gatherer, combine, inbound_from_json, inbound_to_json
 from bot.media_links import MediaLinks
 from conversations.answers import parse_phone
 from conversations.messages import Inbound, Photo
-from conversations.sending import Outcome
+from conversations.sending import Outcome, OutcomeStatus
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.whatsapp")
@@ -50,6 +52,10 @@ class WhatsAppSettings(ChannelSettings):
     # The connection overrides the webhook's URL carries after "#" (README): Twilio never
     # sends them, and a signature over the URL with them is accepted as well.
     webhook_fragment: str = Field("rc=3&rp=5xx", validation_alias="TWILIO_WEBHOOK_FRAGMENT")
+    content_base_url: str = Field("https://content.twilio.com",
+                                  validation_alias="TWILIO_CONTENT_BASE_URL")
+    # Questions as buttons and lists; off sends them all as numbered text.
+    interactive: bool = Field(True, validation_alias="KRIYA_WHATSAPP_INTERACTIVE")
 
 
 def templates() -> dict[str, str]:
@@ -91,6 +97,8 @@ class WhatsAppChannel(Channel):
         # Made in `start`: their HTTP sessions belong to the running event loop.
         self.sender: sending.Sender | None = None
         self.http: httpx.AsyncClient | None = None
+        self.contents = Contents(host.database, host.work.run, settings.content_base_url,
+                                 self.auth) if settings.interactive else None
 
     @classmethod
     def configure(cls, config: Config, host: Host) -> WhatsAppChannel | None:
@@ -120,9 +128,11 @@ class WhatsAppChannel(Channel):
         settings = self.twilio
         client = sending.make_client(settings.account_sid or "", settings.auth_token or "",
                                      settings.api_base_url)
+        if self.contents is not None:
+            await self.contents.start()
         self.sender = sending.Sender(client, settings.sender or "",
                                      self.public_url + "/whatsapp/status", self.templates,
-                                     self.links.url)
+                                     self.links.url, self.contents)
         self.http = httpx.AsyncClient()
 
     async def stop(self) -> None:
@@ -130,6 +140,8 @@ class WhatsAppChannel(Channel):
             await sending.close_client(self.sender.client)
         if self.http is not None:
             await self.http.aclose()
+        if self.contents is not None:
+            await self.contents.stop()
 
     async def send(self, due: Due) -> Outcome:
         assert self.sender is not None, "WhatsAppChannel.start() was not awaited"
@@ -174,7 +186,7 @@ class WhatsAppChannel(Channel):
         else:
             inbound = incoming.inbound
         try:
-            await self.host.reply(self, inbound)
+            await self._answer(inbound)
         except Unavailable as error:
             # Nothing of it was kept: Twilio delivers it again when the webhook's URL asks
             # for retries on 5xx (README), and then it is handled once.
@@ -182,6 +194,20 @@ class WhatsAppChannel(Channel):
             return Response(status_code=503,
                             headers={"Retry-After": str(Unavailable.retry_after)})
         return Response(TWIML_EMPTY, media_type="text/xml")
+
+    async def _answer(self, inbound: Inbound) -> None:
+        """Hand a message to Kriya; a tap on a long list's "More" row is answered here, with
+        the list's next page (an old list's page is known as old when a row of it is
+        tapped)."""
+        choice = inbound.choice or ""
+        if choice.startswith(MORE) and self.contents is not None and self.sender is not None:
+            sid = await self.contents.made(choice[len(MORE):])
+            if sid is not None:
+                outcome = await self.sender.send_page(inbound.address, sid)
+                if outcome.status == OutcomeStatus.SENT:
+                    return
+                log.warning("the next page of a list did not go: %s", outcome.error)
+        await self.host.reply(self, inbound)
 
     async def _with_photos(self, incoming: Incoming) -> Inbound:
         assert self.http is not None

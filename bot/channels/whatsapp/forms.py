@@ -90,13 +90,14 @@ def read_form(form: Mapping[str, str]) -> Incoming | None:
     assert sid is not None
     text = form.get("Body") or None
     choice = choice_step = None
-    payload = form.get("ButtonPayload")
+    # A tapped quick reply carries its id as ButtonPayload, a tapped list row as ListId.
+    payload = form.get("ButtonPayload") or form.get("ListId")
     if payload:
         tag, separator, key = payload.partition("|")
-        if separator:  # a quick reply of ours: "<step tag>|<option key>"
+        if separator:  # a button or row of ours: "<step tag>|<option key>"
             choice, choice_step, text = key, tag, None
         else:
-            text = form.get("ButtonText") or payload
+            text = form.get("ButtonText") or form.get("ListTitle") or payload
     try:
         count = min(int(form.get("NumMedia") or 0), 10)
     except ValueError:

@@ -1,15 +1,17 @@
 """Outbox messages out to WhatsApp, through the twilio `Client`.
 
-WhatsApp has no buttons outside approved templates, so options are a short numbered list
-and an answer is the number or the option's words. Free text may only go to someone who
-wrote in the last 24 hours; past that, a message goes as the approved template of its
-kind, or not at all. Twilio's error codes map to what they mean for the message.
+Inside the 24-hour window a question with options goes as quick-reply buttons or a list
+(bot.channels.whatsapp.interactive), or, when those cannot be had, as a short numbered
+list; either way an answer may also be the number or the option's words. Past the window
+nothing but an approved template may go: a message goes as the template of its kind, or
+not at all. Twilio's error codes map to what they mean for the message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +22,13 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from bot.channels.text import split_text
+from bot.channels.whatsapp.contents import Contents
 from bot.channels.whatsapp.forms import PREFIX
+from bot.channels.whatsapp.interactive import design
 from conversations.messages import Outbound
 from conversations.sending import REPLY_WINDOW, Outcome, OutcomeStatus, in_reply_window
 
+log = logging.getLogger("kriya.whatsapp")
 MAX_BODY = 1600  # Twilio refuses a longer WhatsApp body
 # Free text is allowed this long after the user's last message (the outbox's rule).
 WINDOW = REPLY_WINDOW
@@ -60,6 +65,8 @@ class Sender:
     templates: Mapping[str, str]  # Content SIDs by message kind
     # The public URL Twilio can fetch a media-store file from; None sends no photos.
     media_url: Callable[[str], str] | None = None
+    # Where buttons and lists come from; None sends every question as numbered text.
+    contents: Contents | None = None
 
     async def send(self, address: str, kind: str, payload: dict[str, Any],
                    window_open: bool) -> Outcome:
@@ -91,6 +98,9 @@ class Sender:
                     await self._create(to=to, media_url=[self.media_url(path)])
                 except Exception as error:
                     return outcome_of_exception(error)
+        tapped = await self._interactive(to, message)
+        if tapped is not None:
+            return tapped
         bodies = render(message)
         sid = None
         for number, body in enumerate(bodies):
@@ -105,6 +115,40 @@ class Sender:
                                                    f"sent: {outcome.error}", provider_id=sid)
             sid = sid or created.sid
         return Outcome(OutcomeStatus.SENT, provider_id=sid)
+
+    async def _interactive(self, to: str, message: Outbound) -> Outcome | None:
+        """The question as buttons or a list; None when it is to go as numbered text."""
+        shown = design(message) if self.contents is not None else None
+        if shown is None or self.contents is None:
+            return None
+        try:
+            sid = await self.contents.sid(shown)
+        except Exception as error:  # the Content API, or the database, failed
+            log.warning("WhatsApp question sent as numbered text: no Content resource for "
+                        "it (%s)", error)
+            return None
+        try:
+            created = await self._create(to=to, content_sid=sid,
+                                         content_variables=shown.variables() or "{}")
+        except TwilioRestException as error:
+            outcome = outcome_of_exception(error)
+            if outcome.status == OutcomeStatus.FAILED and \
+                    outcome.error_code not in OUTSIDE_WINDOW:
+                log.warning("WhatsApp refused the question as %s (%s): sent as numbered "
+                            "text", sid, outcome.error)
+                return None
+            return outcome
+        except Exception as error:
+            return outcome_of_exception(error)
+        return Outcome(OutcomeStatus.SENT, provider_id=created.sid)
+
+    async def send_page(self, address: str, sid: str) -> Outcome:
+        """The next page of a long list, made before (a tap on its "More" row)."""
+        try:
+            created = await self._create(to=PREFIX + address, content_sid=sid)
+        except Exception as error:
+            return outcome_of_exception(error)
+        return Outcome(OutcomeStatus.SENT, provider_id=created.sid)
 
     async def _create(self, **fields: Any) -> Any:
         if self.status_callback:
