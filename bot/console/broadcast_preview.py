@@ -6,8 +6,6 @@ because no template is set."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -53,8 +51,7 @@ def of(desk: Desk, draft: Draft, people: list[Any]) -> Preview:
 def photo_token(desk: Desk, path: str) -> str:
     """Made with this session's secret for one stored photo: the form can only carry back
     a photo this staff member uploaded, and the preview's link works in this browser."""
-    key = hashlib.sha256(f"broadcast-photo:{desk.secret}".encode()).digest()
-    return hmac.new(key, path.encode(), hashlib.sha256).hexdigest()[:32]
+    return desk.signature("broadcast-photo", path)
 
 
 def photo_url(desk: Desk, path: str) -> str:

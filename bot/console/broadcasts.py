@@ -4,17 +4,14 @@ broadcasts. Another office's broadcast is a 404, like a missing one."""
 
 from __future__ import annotations
 
-import hmac
-from pathlib import Path
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console import broadcast_form, web
-from bot.console.broadcast_preview import photo_token, photo_url
+from bot.console.broadcast_preview import photo_url
 from bot.console.web import Console, Desk, NotFound, Pages
-from bot.media_links import file_response
 from conversations import audit, broadcast_view, broadcasts, programs
 from conversations.broadcast_view import Progress
 from conversations.i18n import N_
@@ -127,14 +124,9 @@ def photo(console: Console, desk: Desk) -> Response:
     """A broadcast's photo, or one just uploaded to the form, by its signed link."""
     params = desk.request.path_params
     path = params["path"]
-    if not broadcast_form.KEPT_PHOTO.fullmatch(path) or not hmac.compare_digest(
-            params["token"], photo_token(desk, path)):
+    if not broadcast_form.KEPT_PHOTO.fullmatch(path):
         raise NotFound
-    root = Path(console.settings.media_dir if console.settings else "media")
-    found = file_response(root, path, {"Cache-Control": "private, max-age=3600"})
-    if found is None:
-        raise NotFound
-    return found
+    return desk.stored_file("broadcast-photo", path, path)
 
 
 def routes(console: Console) -> list[Route]:

@@ -4,24 +4,16 @@ number typed there would land in browser histories and server logs."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from pathlib import Path
-
 from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console import web
 from bot.console.web import Console, Desk, NotFound, Pages
-from bot.media_links import file_response
 from conversations import people, products_view, signups, vocabulary
 
 
 def photo_token(desk: Desk, product_id: int, path: str) -> str:
-    """Made with this session's secret for exactly this product's file: unguessable, and
-    worthless in another browser or after logout."""
-    key = hashlib.sha256(f"photo:{desk.secret}".encode()).digest()
-    return hmac.new(key, f"{product_id}:{path}".encode(), hashlib.sha256).hexdigest()[:32]
+    return desk.signature("photo", f"{product_id}:{path}")
 
 
 def photo_url(desk: Desk, product_id: int, path: str) -> str:
@@ -71,15 +63,9 @@ def photo(console: Console, desk: Desk) -> Response:
     except ValueError:
         raise NotFound from None
     path = params["path"]
-    if not hmac.compare_digest(params["token"], photo_token(desk, product_id, path)):
-        raise NotFound
     if not products_view.may_see_file(desk.session, desk.reach, product_id, path):
         raise NotFound
-    root = Path(console.settings.media_dir if console.settings else "media")
-    found = file_response(root, path, {"Cache-Control": "private, max-age=3600"})
-    if found is None:
-        raise NotFound
-    return found
+    return desk.stored_file("photo", f"{product_id}:{path}", path)
 
 
 def routes(console: Console) -> list[Route]:

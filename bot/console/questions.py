@@ -5,9 +5,6 @@ every other role of the office answers."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +13,6 @@ from starlette.routing import Route
 
 from bot.console import web
 from bot.console.web import Console, Desk, NotFound, Pages
-from bot.media_links import file_response
 from conversations import people, threads
 from conversations.i18n import N_
 from conversations.threads import ThreadRefused
@@ -27,9 +23,7 @@ DONE = {"answered": N_("Your answer was sent."), "assigned": N_("The conversatio
 
 
 def photo_token(desk: Desk, thread_id: int, path: str) -> str:
-    """Made with this session's secret for exactly this thread's file."""
-    key = hashlib.sha256(f"thread-photo:{desk.secret}".encode()).digest()
-    return hmac.new(key, f"{thread_id}:{path}".encode(), hashlib.sha256).hexdigest()[:32]
+    return desk.signature("thread-photo", f"{thread_id}:{path}")
 
 
 def photo_url(desk: Desk, thread_id: int, path: str) -> str:
@@ -133,15 +127,9 @@ def close(desk: Desk) -> Response:
 def photo(console: Console, desk: Desk) -> Response:
     params = desk.request.path_params
     thread_id, path = _thread_id(desk), params["path"]
-    if not hmac.compare_digest(params["token"], photo_token(desk, thread_id, path)):
-        raise NotFound
     if not threads.shows_file(desk.session, desk.reach, thread_id, path):
         raise NotFound
-    root = Path(console.settings.media_dir if console.settings else "media")
-    found = file_response(root, path, {"Cache-Control": "private, max-age=3600"})
-    if found is None:
-        raise NotFound
-    return found
+    return desk.stored_file("thread-photo", f"{thread_id}:{path}", path)
 
 
 def routes(console: Console) -> list[Route]:

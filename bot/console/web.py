@@ -7,12 +7,15 @@ not exist, or belongs to another office, raises `NotFound`: both get the same 40
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot import channels
+from bot.media_links import file_response
 from conversations import logins, reach
 from conversations.i18n import (
     DEFAULT_LANGUAGE,
@@ -98,6 +102,24 @@ class Desk:
     @property
     def csrf(self) -> str:
         return logins.csrf_token(self.secret)
+
+    def signature(self, purpose: str, subject: str) -> str:
+        """A mark made with this session's secret for one file shown on a page: a link that
+        cannot be guessed, and is worthless in another browser or after logout."""
+        key = hashlib.sha256(f"{purpose}:{self.secret}".encode()).digest()
+        return hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def stored_file(self, purpose: str, subject: str, path: str) -> Response:
+        """A file of the media folder, for a link this session signed (else NotFound)."""
+        token = self.request.path_params.get("token", "")
+        if not hmac.compare_digest(token, self.signature(purpose, subject)):
+            raise NotFound
+        settings = self.console.settings
+        root = Path(settings.media_dir if settings else "media")
+        found = file_response(root, path, {"Cache-Control": "private, max-age=3600"})
+        if found is None:
+            raise NotFound
+        return found
 
     def query(self, name: str, default: str = "") -> str:
         return (self.request.query_params.get(name) or default).strip()
