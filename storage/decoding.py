@@ -44,21 +44,26 @@ class TooLarge(Exception):
 
 class Budget:
     """At most `slots` decodes at once, holding at most `total` bytes of pixels between
-    them; a decode bigger than the whole budget runs alone."""
+    them; a decode bigger than the whole budget runs alone. Each starts in the order it
+    came: a big picture is not kept waiting by small ones forever."""
 
     def __init__(self, total: int, slots: int) -> None:
         self.total, self.slots = total, slots
         self.used = self.running = 0
         self._changed = threading.Condition()
+        self._tickets = self._next = 0  # handed out, and the next to start
 
     @contextmanager
     def hold(self, cost: int) -> Iterator[None]:
         cost = min(cost, self.total)
         with self._changed:
-            self._changed.wait_for(
-                lambda: self.running < self.slots and self.used + cost <= self.total)
+            ticket, self._tickets = self._tickets, self._tickets + 1
+            self._changed.wait_for(lambda: ticket == self._next and self.running < self.slots
+                                   and self.used + cost <= self.total)
+            self._next += 1
             self.used += cost
             self.running += 1
+            self._changed.notify_all()
         try:
             yield
         finally:

@@ -25,7 +25,7 @@ from conversations.messages import Photo
 from storage import decoding
 from storage.media import MediaStore
 from storage.photos import MAX_SIDE, NotAPhoto, _flatten, save_picture
-from tests.conftest import Chat, kriya_serve
+from tests.conftest import Chat, eventually, kriya_serve
 from tests.test_products import answer_up_to_photos
 
 
@@ -144,6 +144,28 @@ def test_at_most_two_pictures_are_decoded_at_once():
 
 def test_a_decode_bigger_than_the_budget_runs_alone():
     assert run_holders(decoding.Budget(total=100, slots=2), [500] * 4) == 1
+
+
+def test_a_big_decode_is_not_overtaken_by_small_ones_that_came_after_it():
+    budget = decoding.Budget(total=100, slots=2)
+    order: list[str] = []
+    release = threading.Event()
+
+    def hold(name: str, cost: int) -> None:
+        with budget.hold(cost):
+            order.append(name)
+            if name == "first":
+                release.wait()
+
+    threads = []
+    for name, cost, tickets in (("first", 10, 1), ("big", 100, 2), ("late", 10, 3)):
+        threads.append(threading.Thread(target=hold, args=(name, cost)))
+        threads[-1].start()
+        assert eventually(lambda: budget._tickets, lambda n, t=tickets: n == t) == tickets
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert order == ["first", "big", "late"]
 
 
 # Downloads: one deadline for the photos of a message

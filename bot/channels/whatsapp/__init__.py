@@ -159,9 +159,10 @@ class WhatsAppChannel(Channel):
             parts = await self.gatherer.collect(incoming.inbound.address, incoming)
             if parts is None:
                 return Response(TWIML_EMPTY, media_type="text/xml")
-            # Fetched side by side: the wait above plus one download stays well under the
-            # 15 seconds Twilio waits for an answer.
-            deadline = photos.deadline()  # one for all the photos of the message
+            # Fetched side by side, all by one deadline: a host dripping bytes cannot hold
+            # the request longer. (Twilio waits 15 s for this answer, but the replies go
+            # through its API, not in the answer: a late one loses nothing.)
+            deadline = photos.deadline()
             inbound = combine(list(await asyncio.gather(
                 *(self._with_photos(part, deadline) for part in parts))))
         else:
