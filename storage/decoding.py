@@ -78,15 +78,24 @@ class Budget:
 BUDGET = Budget(total=160 * 2**20, slots=2)
 
 
-def _malloc_trim() -> Callable[[], object]:
+def _glibc_memory() -> Callable[[], object]:
+    """On glibc, blocks of 8 MB or more (a picture's rows) are mapped each on its own, so
+    that freeing one gives it back to the system in whichever thread it was made (by
+    default glibc raises that size as big blocks are freed, then keeps them in the
+    thread's heap); a trim gives back what smaller blocks leave free. (Smaller ones, a
+    PNG's bands, are reused from the heap: mapping each anew takes twice the time.)
+    Elsewhere, nothing."""
     try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc: its allocator returns memory itself
+        libc = ctypes.CDLL("libc.so.6")
+        trim, mallopt = libc.malloc_trim, libc.mallopt
+    except (OSError, AttributeError):
         return lambda: None
+    mallopt(M_MMAP_THRESHOLD, 8 << 20)
     return lambda: trim(0)
 
 
-give_back_memory = _malloc_trim()
+M_MMAP_THRESHOLD = -3  # mallopt's parameter, from glibc's malloc.h
+give_back_memory = _glibc_memory()
 
 
 def fitted_size(size: tuple[int, int], side: int) -> tuple[int, int]:

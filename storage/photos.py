@@ -61,22 +61,39 @@ def save_picture(media: MediaStore, data: bytes) -> Picture:
     OSError when the media store cannot keep it."""
     probe = _open(data)
     short_side = min(probe.size)
-    # Its turn among the pictures being decoded, then no more pixels than the kept copy.
+    # Its turn among the pictures being decoded, then no more pixels than the kept copy;
+    # they are all gone when its turn ends, and the memory with them.
     with decoding.BUDGET.hold(decoding.cost(probe, MAX_SIDE)):
-        picture = _decode(probe, data)
-        brightness, sharpness = _measure(picture)
-        kept_jpeg = _jpeg(picture)
-        thumb = picture.copy()
-        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-        thumb_jpeg = _jpeg(thumb)
-        mark = fingerprint(picture)
-    kept, kept_new = media.store(kept_jpeg, "image/jpeg")
-    thumb_path, thumb_new = media.store(thumb_jpeg, "image/jpeg")
-    return Picture(path=kept, thumb=thumb_path, width=picture.width,
-                   height=picture.height, short_side=short_side, fingerprint=mark,
-                   brightness=brightness, sharpness=sharpness,
+        made = _made(probe, data)
+    kept, kept_new = media.store(made.jpeg, "image/jpeg")
+    thumb, thumb_new = media.store(made.thumb_jpeg, "image/jpeg")
+    return Picture(path=kept, thumb=thumb, width=made.width, height=made.height,
+                   short_side=short_side, fingerprint=made.fingerprint,
+                   brightness=made.brightness, sharpness=made.sharpness,
                    new_files=tuple(path for path, new in ((kept, kept_new),
-                                                          (thumb_path, thumb_new)) if new))
+                                                          (thumb, thumb_new)) if new))
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What is kept of a picture's pixels: its JPEGs and measures."""
+
+    jpeg: bytes
+    thumb_jpeg: bytes
+    width: int
+    height: int
+    fingerprint: str
+    brightness: float
+    sharpness: float
+
+
+def _made(probe: Image.Image, data: bytes) -> _Made:
+    picture = _decode(probe, data)
+    brightness, sharpness = _measure(picture)
+    thumb = picture.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return _Made(_jpeg(picture), _jpeg(thumb), picture.width, picture.height,
+                 fingerprint(picture), brightness, sharpness)
 
 
 def _open(data: bytes) -> Image.Image:
