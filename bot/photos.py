@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import anyio.to_thread
 
@@ -19,6 +20,7 @@ from storage.media import MediaStore
 log = logging.getLogger("kriya.photos")
 DOWNLOAD_SECONDS = 20.0  # for all the photos of one message
 DOWNLOAD, STORAGE = "download", "storage"  # Photo.failed
+SLOW_SECONDS = 3.0  # a photo taking longer to check and store is logged
 
 
 def deadline() -> float:
@@ -35,6 +37,7 @@ async def keep(media: MediaStore, data: bytes, ref: str) -> Photo:
     """Store `data` as a clean JPEG, or say it is not a photo, or that it could not be
     stored. Pillow's work runs in a thread: a large photo takes a moment to decode, and
     other users' messages go on."""
+    started = time.monotonic()
     try:
         stored = await anyio.to_thread.run_sync(store_photo, media, data)
     except NotAPhoto:
@@ -43,6 +46,10 @@ async def keep(media: MediaStore, data: bytes, ref: str) -> Photo:
         log.error("could not store a photo in the media folder %s: %s",
                   media.root.resolve(), error)
         return Photo(ref=ref, size=len(data), failed=STORAGE)
+    seconds = time.monotonic() - started
+    if seconds > SLOW_SECONDS:  # a big picture, or many at once waiting for their turn
+        log.info("a photo of %d kB took %.1f s to check and store (%d x %d kept)",
+                 len(data) // 1024, seconds, stored.width, stored.height)
     return Photo(ref=stored.path, mime="image/jpeg", size=len(data), thumb=stored.thumb,
                  fingerprint=stored.fingerprint, advice=stored.advice,
                  new_files=stored.new_files)
