@@ -153,7 +153,6 @@ def decode_fitted(picture: Image.Image, data: bytes, side: int,
             raise TooLarge(picture.size)
         picture.load()
         reduced = flatten(picture)
-    picture.close()
     reduced.thumbnail((side, side), Image.Resampling.LANCZOS)
     if orientation in UPRIGHT:
         reduced = reduced.transpose(UPRIGHT[orientation])

@@ -134,6 +134,8 @@ def _flatten(picture: Image.Image) -> Image.Image:
         background = Image.new("RGB", picture.size, "white")
         background.paste(picture, mask=picture.getchannel("A"))
         return background
+    if picture.mode == "RGB":
+        return picture  # as it is: a copy of a big picture is as big again
     return picture.convert("RGB")
 
 
