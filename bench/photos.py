@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -83,10 +84,72 @@ def run(path: Path, count: int) -> None:
           f"[{'ok' if peak < TARGET_PEAK_MB and after - before < TARGET_KEPT_MB else 'OVER'}]")
 
 
+def serve(path: Path, count: int) -> None:
+    """`--count` people sending the picture at once as a file, as Telegram documents, to
+    `kriya serve` in its own process (SQLite, the tests' fake Bot API): that process's
+    memory before, at its peak and after."""
+    import httpx
+    import webhook  # bench/webhook.py: its way of running kriya serve
+
+    from tests.fake_telegram import FakeTelegram, ServerThread
+
+    fake = FakeTelegram(token=webhook.TOKEN, port=webhook.free_port())
+    fake.files.update({f"f{n}": path.read_bytes() for n in range(count)})
+    port = webhook.free_port()
+    url = f"http://{webhook.HOST}:{port}"
+    command = [sys.executable, "-m", "bot", "serve", "--host", webhook.HOST, "--port", str(port)]
+    with ServerThread(fake.app(), fake.port), tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        with webhook.running(command, webhook.kriya_env(folder, fake.port), folder,
+                             folder / "kriya.log") as kriya:
+            webhook.wait_until_ready(f"{url}/healthz", kriya, folder / "kriya.log")
+            status = Path(f"/proc/{kriya.pid}/status")
+
+            def rss(field: str = "VmRSS") -> float:
+                line = next(x for x in status.read_text().splitlines() if x.startswith(field))
+                return int(line.split()[1]) / 1024
+
+            def document(n: int) -> httpx.Response:
+                chat = 6_000_000 + n
+                who = {"id": chat, "is_bot": False, "first_name": "Siti"}
+                message = {"message_id": 1, "date": int(time.time()), "from": who,
+                           "chat": {"id": chat, "type": "private"},
+                           "document": {"file_id": f"f{n}", "file_unique_id": f"u{n}",
+                                        "mime_type": "image/png", "file_size": 70_000}}
+                return httpx.post(f"{url}/telegram/webhook", timeout=120,
+                                  json={"update_id": 10 + n, "message": message},
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": webhook.SECRET})
+
+            before, peak, done = rss(), 0.0, threading.Event()
+
+            def watch() -> None:
+                nonlocal peak
+                while not done.is_set():
+                    peak = max(peak, rss())
+                    time.sleep(0.005)
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            started = time.perf_counter()
+            with ThreadPoolExecutor(count) as pool:
+                codes = [r.status_code for r in pool.map(document, range(count))]
+            seconds = time.perf_counter() - started
+            done.set()
+            watcher.join()
+            after = rss()
+            stored = len(list((folder / "media").rglob("*.jpg")))
+    print(f"kriya serve, {path.name} x{count} as Telegram files (answers {codes}, "
+          f"{stored} files kept): before {before:.0f} MB, peak {peak:.0f} MB "
+          f"(+{peak - before:.0f}), after {after:.0f} MB (+{after - before:.0f}), "
+          f"{seconds:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=4)
     parser.add_argument("--side", type=int, default=7000)
+    parser.add_argument("--server", action="store_true",
+                        help="also send the PNG to kriya serve, as Telegram files")
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--make", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -102,6 +165,8 @@ def main() -> None:
         for name in ("big.png", "big.jpg"):
             subprocess.run([sys.executable, __file__, "--run", str(Path(folder) / name),
                             "--count", str(args.count)], check=True)
+        if args.server:
+            serve(Path(folder) / "big.png", args.count)
 
 
 if __name__ == "__main__":
