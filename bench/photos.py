@@ -1,14 +1,16 @@
 """Four 7000 x 7000 photos at once through the photo pipeline: the process's peak memory,
 and what it keeps afterwards.
 
-    python bench/photos.py [--count N] [--side PIXELS]
+    python bench/photos.py [--count N] [--side PIXELS] [--server]
 
 The pictures are real files made with Pillow beforehand, in another process: a PNG of a
 few tens of kB (flat colour with a drawing: what a decompression trick looks like) and a
 JPEG of a photo's grain. Each kind then goes, `--count` at once, through what a webhook
 does with a downloaded photo (bot.photos.keep: checked, decoded, measured, stored), in a
 fresh process that has imported the server first, so its starting memory is like a
-server's. Targets: a peak under 400 MB, and back within 50 MB of the start.
+server's. With --server, the PNG also goes to `kriya serve` in its own process, sent at
+once by `--count` people as Telegram files. Targets: a peak under 400 MB, and back within
+50 MB of the start.
 """
 
 from __future__ import annotations
