@@ -4,7 +4,7 @@ and what it keeps afterwards.
     python bench/photos.py [--count N] [--side PIXELS] [--server]
 
 The pictures are real files made with Pillow beforehand, in another process: a PNG of a
-few tens of kB (flat colour with a drawing: what a decompression trick looks like) and a
+few hundred kB (flat colour with a drawing: what a decompression trick looks like) and a
 JPEG of a photo's grain. Each kind then goes, `--count` at once, through what a webhook
 does with a downloaded photo (bot.photos.keep: checked, decoded, measured, stored), in a
 fresh process that has imported the server first, so its starting memory is like a
