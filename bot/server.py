@@ -39,6 +39,11 @@ REPLY_LEASE = timedelta(seconds=30)
 async def healthz(request: Request) -> Response:
     ok = await run_in_threadpool(ping, request.app.state.database)
     body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "down"}
+    # Without the media folder only photos fail: said, but the server still serves.
+    writable = await run_in_threadpool(request.app.state.media.writable)
+    body["media"] = "ok" if writable else "not writable"
+    if ok and not writable:
+        body["status"] = "degraded"
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
@@ -94,6 +99,7 @@ def create_app(config: Config) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.database = database
     app.state.conversations = conversations
+    app.state.media = host.media
     app.state.channels = {channel.name: channel for channel in served}
     app.state.dispatchers = dispatchers
     app.state.recorder = recorder

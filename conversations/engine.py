@@ -23,7 +23,7 @@ from conversations.messages import Delivery, Inbound, Outbound
 from conversations.outbox import Message, MessageKind, Recipient
 from conversations.provinces import zone_of
 from conversations.state import FlowState
-from conversations.turn import MENU_FLOW, REGISTRATION_FLOW, Turn
+from conversations.turn import FILES_REFUSED, MENU_FLOW, REGISTRATION_FLOW, Turn
 from storage import conversations as conversation_rows
 from storage import outbox as outbox_rows
 from storage import users as user_rows
@@ -115,8 +115,8 @@ class Conversations:
 
     def _persist(self, ctx: Context, replies: list[Outbound]
                  ) -> tuple[list[Delivery], set[str]]:
-        """Save the state and queue the replies; the media files an erasure left to remove
-        once committed."""
+        """Save the state and queue the replies; the media files an erasure or a refused
+        message left, to remove once committed."""
         conn, conversation, inbound = ctx.transaction.conn, ctx.conversation, ctx.inbound
         user_id = None
         erased_files: set[str] = set()
@@ -135,6 +135,10 @@ class Conversations:
             conversation.answers = ctx.state.to_json()
             conversation.updated_at = ctx.now
             conversation_rows.save(conn, conversation)
+        if ctx.cache.get(FILES_REFUSED):
+            # Photos of a refused message: those it wrote itself that no answer names.
+            erased_files |= {path for photo in inbound.photos for path in photo.new_files} \
+                - users.files_in(ctx.state.to_json())
         base = _reply_base(inbound)
         deliveries = [Delivery(f"{base}:{i}", inbound.channel, inbound.address, reply)
                       for i, reply in enumerate(replies)]

@@ -25,6 +25,10 @@ class Photo:
     thumb: str | None = None  # once stored: its thumbnail in the media store
     fingerprint: str | None = None  # the same picture sent twice has the same one
     advice: tuple[str, ...] = ()  # "small", "dark", "blurred"
+    # Why it could not be used although it may be a good photo: "download" (it did not
+    # come) or "storage" (the media store could not keep it).
+    failed: str | None = None
+    new_files: tuple[str, ...] = ()  # files of the media store only this message wrote
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class StoredPhoto:
     height: int
     fingerprint: str
     advice: tuple[str, ...]
+    new_files: tuple[str, ...] = ()  # of path and thumb, those this photo wrote
 
 
 def advice(picture: Picture) -> tuple[str, ...]:
@@ -50,10 +51,11 @@ def advice(picture: Picture) -> tuple[str, ...]:
 
 
 def store_photo(media: MediaStore, data: bytes) -> StoredPhoto:
-    """Check, clean and keep one photo, with advice; raises NotAPhoto for anything else."""
+    """Check, clean and keep one photo, with advice; raises NotAPhoto for anything else,
+    and OSError when the media store cannot keep it."""
     picture = save_picture(media, data)
     return StoredPhoto(picture.path, picture.thumb, picture.width, picture.height,
-                       picture.fingerprint, advice(picture))
+                       picture.fingerprint, advice(picture), picture.new_files)
 
 
 def same_picture(a: str | None, b: str | None) -> bool:

@@ -32,6 +32,9 @@ from storage.statuses import ConversationStatus
 MENU_FLOW = "menu"
 STAFF_MENU_FLOW = "staff_menu"
 REGISTRATION_FLOW = "registration"
+# In the context's cache when a message's files are refused: the engine removes those the
+# message wrote.
+FILES_REFUSED = "files_refused"
 # After this long away, a half-finished question is asked again instead of taking the
 # new message as its answer ("halo" after a night away is not a business name).
 RESUME_AFTER = timedelta(hours=1)
@@ -280,6 +283,7 @@ class Turn(GlobalWords):
         ctx = self.ctx
         refused = self._refuse_files(step)
         if refused is not None:
+            ctx.cache[FILES_REFUSED] = True
             return [self.ask(step, error=refused, short=True)]
         if self._meant_for_earlier_screen(step):
             return self._refused(step, ctx._("That looks like a choice from the screen "
@@ -321,6 +325,12 @@ class Turn(GlobalWords):
         """Why the files of this message cannot answer the step, if they cannot."""
         ctx = self.ctx
         photos = ctx.inbound.photos
+        failed = {photo.failed for photo in photos}
+        if "storage" in failed:  # ours to mend: the answers so far stay, the step too
+            return ctx._("We could not save your photo just now. Your answers so far are "
+                         "kept: please try again in a few minutes.")
+        if "download" in failed:
+            return ctx._("A photo did not reach us. Please try sending it again.")
         if any(photo.not_image for photo in photos):
             return ctx._("That file is not a photo. Please send photos as JPG or PNG images.")
         too_large = [photo for photo in photos if photo.too_large]
@@ -332,6 +342,7 @@ class Turn(GlobalWords):
         return None
 
     def _refused(self, step: Step, message: str) -> list[Outbound]:
+        self.ctx.cache[FILES_REFUSED] = True
         self.state.tries += 1
         if step.max_tries is not None and self.state.tries >= step.max_tries:
             give_up = step.on_give_up or ""

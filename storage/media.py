@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 SUFFIXES = {
@@ -21,6 +22,11 @@ class MediaStore:
 
     def save(self, data: bytes, mime: str | None = None) -> str:
         """Store `data`; returns its path relative to the store, e.g. 'ab/abcdef....jpg'."""
+        return self.store(data, mime)[0]
+
+    def store(self, data: bytes, mime: str | None = None) -> tuple[str, bool]:
+        """Store `data`: its path, and whether this call wrote it (False: the same file
+        was there already, perhaps someone else's)."""
         digest = hashlib.sha256(data).hexdigest()
         relative = Path(digest[:2]) / f"{digest}{SUFFIXES.get(mime or '', '.bin')}"
         target = self.root / relative
@@ -31,7 +37,22 @@ class MediaStore:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(temporary, target)
-        return relative.as_posix()
+            return relative.as_posix(), True
+        return relative.as_posix(), False
+
+    def remove(self, relatives: Iterable[str]) -> None:
+        """Remove these files, those still there."""
+        for relative in relatives:
+            self.path(relative).unlink(missing_ok=True)
+
+    def writable(self) -> bool:
+        """Whether a file can be written in the store now (a probe, removed at once)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root, prefix=".probe-"):
+                return True
+        except OSError:
+            return False
 
     def path(self, relative: str) -> Path:
         return self.root / relative

@@ -6,17 +6,22 @@ pixels than any phone takes is refused before it is decoded (a decompression bom
 kept is re-encoded from the pixels alone, so EXIF metadata, GPS above all, is gone; it is
 turned upright first, as the phone meant it. Each photo gets a thumbnail, a fingerprint
 that barely changes when the same picture is sent again, even recompressed, and the
-measures by which conversations.photos advises on it (size, brightness, sharpness).
+measures by which conversations.photos advises on it (size, brightness, sharpness). Its
+pixels are decoded no larger than the kept copy needs, a few pictures at a time
+(storage.decoding).
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 
-from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
 
+from storage import decoding
 from storage.media import MediaStore
 
 FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -48,26 +53,51 @@ class Picture:
     fingerprint: str  # 16 hex digits; near-equal for the same picture
     brightness: float  # mean, 0-255
     sharpness: float  # variance of its edges at MEASURED_SIDE
+    new_files: tuple[str, ...] = ()  # those of path and thumb this call wrote
 
 
 def save_picture(media: MediaStore, data: bytes) -> Picture:
-    """Check, clean, measure and store one photo; raises NotAPhoto for anything else."""
-    picture = _open(data)
-    picture = ImageOps.exif_transpose(picture)  # upright, as the phone meant it
-    picture = _flatten(picture)
-    short_side = min(picture.size)
+    """Check, clean, measure and store one photo; raises NotAPhoto for anything else, and
+    OSError when the media store cannot keep it."""
+    probe = _open(data)
+    short_side = min(probe.size)
+    # Its turn among the pictures being decoded, then no more pixels than the kept copy;
+    # they are all gone when its turn ends, and the memory with them.
+    with decoding.BUDGET.hold(decoding.cost(probe, MAX_SIDE)):
+        made = _made(probe, data)
+    kept, kept_new = media.store(made.jpeg, "image/jpeg")
+    thumb, thumb_new = media.store(made.thumb_jpeg, "image/jpeg")
+    return Picture(path=kept, thumb=thumb, width=made.width, height=made.height,
+                   short_side=short_side, fingerprint=made.fingerprint,
+                   brightness=made.brightness, sharpness=made.sharpness,
+                   new_files=tuple(path for path, new in ((kept, kept_new),
+                                                          (thumb, thumb_new)) if new))
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What is kept of a picture's pixels: its JPEGs and measures."""
+
+    jpeg: bytes
+    thumb_jpeg: bytes
+    width: int
+    height: int
+    fingerprint: str
+    brightness: float
+    sharpness: float
+
+
+def _made(probe: Image.Image, data: bytes) -> _Made:
+    picture = _decode(probe, data)
     brightness, sharpness = _measure(picture)
-    picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    kept = media.save(_jpeg(picture), "image/jpeg")
     thumb = picture.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-    return Picture(path=kept, thumb=media.save(_jpeg(thumb), "image/jpeg"),
-                   width=picture.width, height=picture.height, short_side=short_side,
-                   fingerprint=fingerprint(picture), brightness=brightness,
-                   sharpness=sharpness)
+    return _Made(_jpeg(picture), _jpeg(thumb), picture.width, picture.height,
+                 fingerprint(picture), brightness, sharpness)
 
 
 def _open(data: bytes) -> Image.Image:
+    """The picture with its header read and checked, its pixels not yet decoded."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -80,13 +110,21 @@ def _open(data: bytes) -> Image.Image:
             if min(width, height) < MIN_SIDE:  # an icon or a dot, not a photo of anything
                 raise NotAPhoto("not_image")
             probe.verify()  # a truncated or corrupt file stops here
-            picture = Image.open(io.BytesIO(data))
-            picture.load()
+            return Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise NotAPhoto("too_many_pixels") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise NotAPhoto("not_image") from error
-    return picture
+
+
+def _decode(picture: Image.Image, data: bytes) -> Image.Image:
+    """Upright RGB pixels, fitted in MAX_SIDE."""
+    try:
+        return decoding.decode_fitted(picture, data, MAX_SIDE, _flatten)
+    except decoding.TooLarge as error:
+        raise NotAPhoto("too_many_pixels") from error
+    except (OSError, SyntaxError, ValueError, IndexError, struct.error, zlib.error) as error:
+        raise NotAPhoto("not_image") from error
 
 
 def _flatten(picture: Image.Image) -> Image.Image:
@@ -96,6 +134,8 @@ def _flatten(picture: Image.Image) -> Image.Image:
         background = Image.new("RGB", picture.size, "white")
         background.paste(picture, mask=picture.getchannel("A"))
         return background
+    if picture.mode == "RGB":
+        return picture  # as it is: a copy of a big picture is as big again
     return picture.convert("RGB")
 
 

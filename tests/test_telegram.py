@@ -285,7 +285,7 @@ def stored_sizes(client) -> list[tuple[int, int]]:
     return sorted(size for size in sizes if max(size) > 320)
 
 
-def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_kept(kriya, fake):
+def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_fetched(kriya, fake):
     siti = User_(kriya, fake)
     siti.says("/start")
     siti.tap("setuju")
@@ -297,8 +297,8 @@ def test_an_album_of_three_photos_is_one_answer_and_every_photo_is_kept(kriya, f
             lambda n: siti.sends_photo(f"p{n}", 2000, album="album-1"), range(3)))
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert len(fake.sent(CHAT)) == replies_before + 1  # one answer, one reply
-    assert "foto" in siti.last()["text"].lower()  # a photo is not what this step takes
-    assert stored_sizes(kriya) == [(400, 300), (401, 300), (402, 300)]
+    assert "tidak perlu foto" in siti.last()["text"].lower()  # this step takes no photo
+    assert stored_sizes(kriya) == []  # so none of the album is kept
     fetched = [c.params["file_id"] for c in fake.calls if c.method == "getFile"]
     assert sorted(fetched) == ["p0", "p1", "p2"]  # the largest size, never the thumbnail
 
@@ -308,7 +308,8 @@ def test_an_image_sent_as_a_file_counts_as_a_photo(kriya, fake):
     siti.says("/start")
     fake.files["doc1"] = picture(500, "PNG")
     siti.sends_photo("doc1", 9, as_document=True)
-    assert stored_sizes(kriya) == [(500, 300)]  # kept, as a JPEG
+    # A photo, where consent takes none (a file that is not a photo is told so).
+    assert "tidak perlu foto" in siti.last()["text"].lower()
 
 
 def test_a_photo_over_20_mb_gets_a_clear_message(kriya, fake):

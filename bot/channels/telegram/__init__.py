@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
+from bot import photos
 from bot.channels.base import AddressOption, Channel, Due, Host, Limits, Unavailable
 from bot.channels.telegram import sending
 from bot.channels.telegram.http import AiohttpRequest
@@ -147,8 +148,10 @@ class TelegramChannel(Channel):
                 return  # the album's first update answers for all of them
             inbound = combine(parts, message_id=f"album:{incoming.album}")
         if inbound.photos:
-            photos = [await fetch_photo(self.bot, self.host.media, p) for p in inbound.photos]
-            inbound = replace(inbound, photos=tuple(photos))
+            deadline = photos.deadline()  # one for all the photos of the message
+            fetched = await asyncio.gather(*(
+                fetch_photo(self.bot, self.host.media, p, deadline) for p in inbound.photos))
+            inbound = replace(inbound, photos=tuple(fetched))
         await self.host.reply(self, inbound)
 
     async def poll(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -9,7 +10,7 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot import photos
 from conversations.messages import Inbound, Photo
@@ -118,17 +119,21 @@ def read_update(update: Update) -> Incoming:
     return Incoming(inbound=inbound, album=message.media_group_id)
 
 
-async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo) -> Photo:
-    """Download a photo with getFile into the media store; the new ref is its stored path."""
+async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo, deadline: float) -> Photo:
+    """Download a photo with getFile into the media store; the new ref is its stored path.
+    The download ends by `deadline` (the event loop's clock)."""
     if photo.size is not None and photo.size > DOWNLOAD_LIMIT:
         return replace(photo, too_large=True)
     try:
-        remote = await bot.get_file(photo.ref)
-        if remote.file_size is not None and remote.file_size > DOWNLOAD_LIMIT:
-            return replace(photo, too_large=True)
-        data = bytes(await remote.download_as_bytearray())
+        async with asyncio.timeout_at(deadline):
+            remote = await bot.get_file(photo.ref)
+            if remote.file_size is not None and remote.file_size > DOWNLOAD_LIMIT:
+                return replace(photo, too_large=True)
+            data = bytes(await remote.download_as_bytearray())
     except BadRequest as error:
         if "too big" in error.message.lower():
             return replace(photo, too_large=True)
-        raise
+        return photos.not_downloaded(photo.ref, photo.mime, error)
+    except (TimeoutError, TelegramError) as error:
+        return photos.not_downloaded(photo.ref, photo.mime, error)
     return await photos.keep(media, data, photo.ref)

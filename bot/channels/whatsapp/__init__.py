@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
+from bot import photos
 from bot.channels.base import AddressOption, Channel, Due, Host, Limits, Unavailable
 from bot.channels.whatsapp import sending
 from bot.channels.whatsapp.contents import Contents
@@ -33,7 +34,7 @@ from bot.config import ChannelSettings, Config, ConfigError
 from bot.gathering import Gatherer, combine, inbound_from_json, inbound_to_json
 from bot.media_links import MediaLinks
 from conversations.answers import parse_phone
-from conversations.messages import Inbound, Photo
+from conversations.messages import Inbound
 from conversations.sending import Outcome, OutcomeStatus
 from storage.models import utcnow
 
@@ -180,9 +181,12 @@ class WhatsAppChannel(Channel):
             parts = await self.gatherer.collect(incoming.inbound.address, incoming)
             if parts is None:
                 return Response(TWIML_EMPTY, media_type="text/xml")
-            # Fetched side by side: the wait above plus one download stays well under the
-            # 15 seconds Twilio waits for an answer.
-            inbound = combine(list(await asyncio.gather(*map(self._with_photos, parts))))
+            # Fetched side by side, all by one deadline: a host dripping bytes cannot hold
+            # the request longer. (Twilio waits 15 s for this answer, but the replies go
+            # through its API, not in the answer: a late one loses nothing.)
+            deadline = photos.deadline()
+            inbound = combine(list(await asyncio.gather(
+                *(self._with_photos(part, deadline) for part in parts))))
         else:
             inbound = incoming.inbound
         try:
@@ -209,19 +213,18 @@ class WhatsAppChannel(Channel):
                 log.warning("the next page of a list did not go: %s", outcome.error)
         await self.host.reply(self, inbound)
 
-    async def _with_photos(self, incoming: Incoming) -> Inbound:
+    async def _with_photos(self, incoming: Incoming, deadline: float) -> Inbound:
         assert self.http is not None
-        photos = await asyncio.gather(*(
+        fetched = await asyncio.gather(*(
             fetch_photo(self.http, self.host.media, url, content_type,
-                        self.twilio.api_base_url, self.auth)
+                        self.twilio.api_base_url, self.auth, deadline)
             for url, content_type in incoming.media
         ), return_exceptions=True)
         kept = []
-        for (url, content_type), photo in zip(incoming.media, photos, strict=True):
+        for (url, content_type), photo in zip(incoming.media, fetched, strict=True):
             if isinstance(photo, BaseException):
                 # The photo could not be fetched: the engine says so and asks again.
-                log.warning("could not fetch WhatsApp media %s: %s", url, photo)
-                photo = Photo(ref=url, mime=content_type or None, not_image=True)
+                photo = photos.not_downloaded(url, content_type or None, photo)
             kept.append(photo)
         return replace(incoming.inbound, photos=tuple(kept))
 

@@ -6,6 +6,7 @@ account's credentials, and only from the host of the Twilio API.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
@@ -26,7 +27,7 @@ PREFIX = "whatsapp:"
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg": "image/jpeg", "image/jpg": "image/jpeg", "image/png": "image/png"}
 MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-DOWNLOAD_TIMEOUT = 6.0  # seconds; with the wait for more photos, under Twilio's 15
+READ_TIMEOUT = 6.0  # seconds one read may take; the whole message has bot.photos' deadline
 # A Twilio SID: two letters of its kind ("SM", "MM") and 32 hex digits.
 SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 MAX_SENDER = 40  # "whatsapp:" and an E.164 number, with room to spare
@@ -121,17 +122,34 @@ def media_host_allowed(url: str, api_base_url: str) -> bool:
 
 async def fetch_photo(
     http: httpx.AsyncClient, media: MediaStore, url: str, content_type: str,
-    api_base_url: str, auth: tuple[str, str],
+    api_base_url: str, auth: tuple[str, str], deadline: float,
 ) -> Photo:
-    """One attachment into the media store, or a Photo saying why it cannot be used."""
+    """One attachment into the media store, or a Photo saying why it cannot be used. The
+    download ends by `deadline` (the event loop's clock), however slowly bytes come."""
     mime = PHOTO_TYPES.get(content_type)
     if mime is None:
         return Photo(ref=url, mime=content_type or None, not_image=True)
     if not media_host_allowed(url, api_base_url):
         raise ForeignMedia(url)
+    try:
+        async with asyncio.timeout_at(deadline):
+            data = await _download(http, url, mime, auth)
+    except (TimeoutError, httpx.HTTPError) as error:
+        return photos.not_downloaded(url, mime, error)
+    if isinstance(data, Photo):
+        return data
+    actual = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
+    if actual is None:  # named a photo, but is not one
+        return Photo(ref=url, mime=mime, size=len(data), not_image=True)
+    return await photos.keep(media, bytes(data), url)
+
+
+async def _download(http: httpx.AsyncClient, url: str, mime: str,
+                    auth: tuple[str, str]) -> bytearray | Photo:
+    """The file's bytes, or a Photo saying it is too large."""
     # httpx drops the credentials if Twilio redirects to its file store on another host.
     async with http.stream("GET", url, auth=auth, follow_redirects=True,
-                           timeout=DOWNLOAD_TIMEOUT) as response:
+                           timeout=READ_TIMEOUT) as response:
         response.raise_for_status()
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > MAX_PHOTO:
@@ -141,10 +159,7 @@ async def fetch_photo(
             data += chunk
             if len(data) > MAX_PHOTO:
                 return Photo(ref=url, mime=mime, size=len(data), too_large=True, limit_mb=5)
-    actual = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
-    if actual is None:  # named a photo, but is not one
-        return Photo(ref=url, mime=mime, size=len(data), not_image=True)
-    return await photos.keep(media, bytes(data), url)
+    return data
 
 
 class ForeignMedia(Exception):
