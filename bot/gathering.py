@@ -85,7 +85,9 @@ def inbound_to_json(inbound: Inbound) -> dict[str, Any]:
 
 
 def inbound_from_json(data: dict[str, Any]) -> Inbound:
-    photos = tuple(Photo(**{**p, "advice": tuple(p.get("advice", ()))})
+    # JSON gives lists back where the photo keeps tuples.
+    photos = tuple(Photo(**{**p, "advice": tuple(p.get("advice", ())),
+                            "new_files": tuple(p.get("new_files", ()))})
                    for p in data.get("photos", ()))
     received = data.get("received_at")
     return Inbound(**{**data, "photos": photos,

@@ -151,7 +151,10 @@ def test_an_album_posted_to_two_servers_in_turn_is_one_answer(two_servers, fake)
                                   zip([*people, people[0]], bodies, strict=True)))
     assert [r.status_code for r in responses] == [200] * 5
     assert len(fake.sent(CHAT)) == replies_before + 1  # one answer, one reply
-    assert stored_sizes(first) == [(400, 300), (401, 300), (402, 300), (403, 300)]
+    assert "tidak perlu foto" in people[0].last()["text"].lower()  # this step takes none
+    assert stored_sizes(first) == []  # so none of the album is kept
+    fetched = [c.params["file_id"] for c in fake.calls if c.method == "getFile"]
+    assert sorted(fetched) == ["p0", "p1", "p2", "p3"]  # every part, each once
 
 
 def photo_update(n: int) -> dict[str, Any]:
