@@ -1,0 +1,28 @@
+"""a channel's pace adapts to what the platform takes: the pace now and the pace last
+refused
+
+Revision ID: 0017
+Revises: 0014
+Create Date: 2026-12-04
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0017'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('channel_pace') as batch:
+        batch.add_column(sa.Column('rate', sa.Float(), nullable=True))
+        batch.add_column(sa.Column('refused_rate', sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('channel_pace') as batch:
+        batch.drop_column('refused_rate')
+        batch.drop_column('rate')
