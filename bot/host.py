@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import metrics
 from bot.channels.base import Channel, Due
 from bot.recorder import Recorder
 from bot.work import DatabaseWork
@@ -34,6 +35,7 @@ class AppHost:
         outbox's queue: a broadcast never delays them. One that cannot go now is left to
         the dispatcher, with those after it, to keep the order."""
         deliveries = await self.work.run(self.conversations.handle, inbound)
+        metrics.update_handled(channel.name)
         now = utcnow()
         for delivery in deliveries:
             due = Due(delivery.key, delivery.address, MessageKind.REPLY,

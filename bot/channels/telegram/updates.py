@@ -9,7 +9,7 @@ from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest
 
-from bot import photos
+from bot import metrics, photos
 from conversations.messages import Inbound, Photo
 from storage.media import MediaStore
 
@@ -98,5 +98,10 @@ async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo) -> Photo:
     except BadRequest as error:
         if "too big" in error.message.lower():
             return replace(photo, too_large=True)
+        metrics.photo_download(CHANNEL, ok=False)
         raise
+    except Exception:
+        metrics.photo_download(CHANNEL, ok=False)
+        raise
+    metrics.photo_download(CHANNEL, ok=True)
     return await photos.keep(media, data, photo.ref)

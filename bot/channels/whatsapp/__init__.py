@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
+from bot import metrics
 from bot.channels.base import AddressOption, Channel, Due, Host, Limits
 from bot.channels.whatsapp import sending
 from bot.channels.whatsapp.forms import (
@@ -175,6 +176,7 @@ class WhatsAppChannel(Channel):
         ), return_exceptions=True)
         kept = []
         for (url, content_type), photo in zip(incoming.media, photos, strict=True):
+            metrics.photo_download(self.name, ok=not isinstance(photo, BaseException))
             if isinstance(photo, BaseException):
                 # The photo could not be fetched: the engine says so and asks again.
                 log.warning("could not fetch WhatsApp media %s: %s", url, photo)
