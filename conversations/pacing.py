@@ -10,6 +10,9 @@ decrease:
 - Every second of sending raises it again: quickly back to near the refused pace, then
   slowly past it, so a platform that takes more is found again and one that does not is
   met only now and then.
+- The first 429 says only that the pace was too fast, not by how much (the setting may be
+  far above the limit): the pace climbs back slowly from there. Later ones come after slow
+  probing, just past the limit, and the climb back to near them is quick.
 - Answers to messages sent at a pace already lowered since lower it no further: the
   messages in flight at a 429 say nothing new.
 
@@ -22,8 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BACK_OFF = 0.85  # the pace after a 429, as a share of the pace refused
-NEAR = 0.9  # below this share of the refused pace, the pace climbs quickly
+BACK_OFF = 0.8  # the pace after a 429, as a share of the pace refused
+NEAR = 0.95  # below this share of the refused pace, the pace climbs quickly
 FAST = 0.05  # of the ceiling, each second of sending, while far below the refused pace
 SLOW = 0.001  # of the ceiling, each second of sending, near or past it
 FLOOR = 0.05  # of the ceiling: the pace never drops below it
@@ -63,4 +66,6 @@ def slowed(pace: Pace, ceiling: float, sent_at: float) -> Pace:
     if sent_at > pace.rate * (1 + 1e-9):
         return pace
     refused = min(sent_at, pace.rate)
-    return Pace(max(floor(ceiling), refused * BACK_OFF), refused)
+    rate = max(floor(ceiling), refused * BACK_OFF)
+    # The first: noted as the lowered pace, so that nothing climbs quickly to it.
+    return Pace(rate, refused if pace.refused is not None else rate)

@@ -56,18 +56,20 @@ def test_set_below_the_limit_nothing_changes():
 def test_a_429_slows_the_pace_once_for_what_was_in_flight():
     pace = Pace.of(None, None, 100)
     slower = pacing.slowed(pace, 100, sent_at=100)
-    assert slower.rate == 100 * pacing.BACK_OFF and slower.refused == 100
+    # The first 429 says not by how much the pace was too fast: no quick climb back.
+    assert slower == Pace(100 * pacing.BACK_OFF, refused=100 * pacing.BACK_OFF)
     # Messages sent before the pace was lowered answer 429 too: no lower again.
     assert pacing.slowed(slower, 100, sent_at=100) == slower
-    # One sent at the lowered pace that meets a 429 lowers it again.
-    assert pacing.slowed(slower, 100, sent_at=slower.rate).rate < slower.rate
+    # One sent at the lowered pace that meets a 429 lowers it again, and is remembered.
+    again = pacing.slowed(pacing.grown(slower, 100, 10), 100, sent_at=81)
+    assert again == Pace(81 * pacing.BACK_OFF, refused=81)
 
 
 def test_the_pace_climbs_fast_to_near_the_refused_pace_then_slowly_up_to_the_ceiling():
     pace = Pace(60, refused=100)
     near = pacing.grown(pace, 120, seconds=8)
-    assert 90 <= near.rate < 91  # 6 a second up to 90, then 0.12 a second
-    assert pacing.grown(near, 120, seconds=60).rate < 100
+    assert 95.2 < near.rate < 95.3  # 6 a second up to 95, then 0.12 a second
+    assert pacing.grown(near, 120, seconds=30).rate < 100
     assert pacing.grown(near, 120, seconds=10_000).rate == 120  # never past the ceiling
     assert Pace.of(150, None, 120).rate == 120  # a setting lowered since
     assert Pace.of(0.001, 100, 120).rate == pacing.floor(120)
