@@ -41,6 +41,7 @@ class AppHost:
             due = Due(delivery.key, delivery.address, MessageKind.REPLY,
                       delivery.message.to_payload(), last_inbound=now)
             outcome = await channel.send(due)
+            metrics.sent(channel.name, outcome)
             await self.recorder.add(delivery.key, outcome)
             if outcome.status != OutcomeStatus.SENT:
                 break
