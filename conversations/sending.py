@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations import pacing
+from conversations import pacing, two_channels
 from conversations.outbox import OPTIONAL_KINDS
 from conversations.quiet_hours import NightHold
 from conversations.spread import next_window
@@ -136,7 +136,8 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
     """Lease the messages of `ids` that may go now; returns them, and whether any was held
     for the night."""
     rows.change(session, ids, now, not_before=now + lease)
-    messages = rows.rows(session, ids)
+    # A person on two channels: a push may belong on the other (conversations.two_channels).
+    messages = two_channels.route(session, rows.rows(session, ids), now)
     people = rows.recipients_state(
         session, {m.user_id for m in messages if m.user_id is not None
                   and m.kind in OPTIONAL_KINDS})
@@ -280,8 +281,9 @@ def _after_failure(session: Session, message: OutboxMessage, status: OutcomeStat
         message.status = OutboxStatus.PENDING
         message.not_before = now + (wait or retry_delay(message.attempts))
     elif status == OutcomeStatus.BLOCKED:
-        message.status = OutboxStatus.BLOCKED
         users.set_reachable(session, message.channel, message.address, False)
+        if not two_channels.fall_back(session, message, now):  # their other channel, once
+            message.status = OutboxStatus.BLOCKED
     else:
         message.status = OutboxStatus.FAILED
 
