@@ -112,3 +112,34 @@ def test_the_dispatchers_log_one_line_a_send_without_number_or_text(database, ca
     assert "refusing decision:0 blocked code=63024" in lines
     assert "refusing decision:1 retry" in lines
     assert not any("+62" in line or "kurasi" in line for line in caplog.text.splitlines())
+
+
+def test_several_processes_add_up_with_a_multiprocess_folder(sqlite_template, tmp_path,
+                                                             monkeypatch):
+    """`kriya serve --workers`: each process writes its counts to PROMETHEUS_MULTIPROC_DIR,
+    and a scrape of any one adds them up."""
+    import os
+    import subprocess
+    import sys
+
+    from prometheus_client import generate_latest
+
+    from bot import metrics
+    from storage.db import make_engine
+    from tests.test_cli import ROOT
+
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    count = ("from bot import metrics; from conversations.sending import SENT; "
+             "metrics.sent('whatsapp', SENT); metrics.update_handled('whatsapp')")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    for _ in range(2):  # two worker processes
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, timeout=60)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    database = make_engine(f"sqlite:///{sqlite_template}")  # the pace is read there
+    found = samples(generate_latest(metrics.registry(database, lambda: {"whatsapp": 20.0}))
+                    .decode())
+    database.dispose()
+    assert value(found, "kriya_sends_total", channel="whatsapp", outcome="sent") == 2
+    assert value(found, "kriya_updates_handled_total", channel="whatsapp") == 2
+    assert value(found, "kriya_pace_per_second", channel="whatsapp") == 20
