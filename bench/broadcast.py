@@ -32,7 +32,8 @@ Run 4 sets TELEGRAM_RATE and TWILIO_RATE a fifth above the stand-ins' limit, as 
 operator who does not know the real limit might: the pace adapts (slower after a 429, up
 again while sending goes well). It prints, per channel, the rate achieved as a share of the
 real limit (target: at least 0.9) and the share of sends answered 429 (target: under 2%).
-`--adaptive-only` runs it alone; `--adaptive-recipients N` sets its size.
+`--adaptive-only` runs it alone; `--adaptive-recipients N` sets its size, `--above 0.95`
+the rate as a multiple of the limit (below it, the pace stays at the setting).
 
 SQLite by default; `--database-url postgresql://...` runs against PostgreSQL (in a schema
 of its own, dropped afterwards).
@@ -260,7 +261,8 @@ def adaptive_run(args: argparse.Namespace, folder: Path) -> bool:
         stack.enter_context(ServerThread(twilio.app(), twilio.port))
         url = stack.enter_context(fresh_database(args.database_url, folder))
         chats, numbers = populate(url, args.adaptive_recipients)
-        kriya = Kriya(url, telegram, twilio, args.limit * ABOVE, folder / "serve-above.log")
+        kriya = Kriya(url, telegram, twilio, args.limit * args.above,
+                      folder / "serve-above.log")
         stack.callback(kriya.stop)
         kriya.broadcast()
         everyone = len(chats) + len(numbers)
@@ -369,13 +371,15 @@ def main() -> None:
     parser.add_argument("--spread-only", action="store_true")
     parser.add_argument("--adaptive-recipients", type=int, default=20_000)
     parser.add_argument("--adaptive-only", action="store_true",
-                        help=f"run 4 alone: the rate set {ABOVE:g} times the real limit")
+                        help="run 4 alone: the rate set --above times the real limit")
+    parser.add_argument("--above", type=float, default=ABOVE,
+                        help=f"run 4's rate as a multiple of the limit (default {ABOVE:g})")
     args = parser.parse_args()
     if args.adaptive_only:
         with tempfile.TemporaryDirectory() as folder:
             print(f"run 4: {args.adaptive_recipients} recipients, half on each channel; the "
                   f"platforms take {args.limit:g} a second, the rate is set to "
-                  f"{args.limit * ABOVE:g}")
+                  f"{args.limit * args.above:g}")
             found = adaptive_run(args, Path(folder))
         print(f"targets (at least {ADAPTIVE_FRACTION} of the real limit, under "
               f"{REFUSED_SHARE:.0%} answered 429): {'met' if found else 'NOT met'}")
