@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import traceback
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine as Database
@@ -44,6 +46,9 @@ IDLE_POLL = 1.0  # seconds between looks at the outbox when it is empty
 # How far behind its pace a dispatcher may catch up, sending faster than its rate.
 CATCH_UP = 0.05
 BATCH_MOST = 100  # messages a claim
+UNEXPECTED = "unexpected: "
+TIMED_OUT = "timed out"
+OWN_WORDS = (UNEXPECTED, TIMED_OUT)
 
 
 class Clock(Protocol):
@@ -195,10 +200,12 @@ class Dispatcher:
             async with asyncio.timeout(self.send_timeout):
                 return await self.channel.send(item)
         except TimeoutError:
-            return Outcome(OutcomeStatus.RETRY, "timed out")
+            return Outcome(OutcomeStatus.RETRY, TIMED_OUT)
         except Exception as error:  # one message's surprise must not hold up the rest
-            # Its type only: a platform's error text may carry the person's number.
-            return Outcome(OutcomeStatus.RETRY, f"unexpected: {type(error).__name__}")
+            # Its type and where, not its text: that may carry the person's number.
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            return Outcome(OutcomeStatus.RETRY, f"{UNEXPECTED}{type(error).__name__} at "
+                                                f"{Path(where.filename).name}:{where.lineno}")
 
     async def settle(self) -> None:
         """Wait for the sends under way and record how they went."""
@@ -208,7 +215,7 @@ class Dispatcher:
 
     # Database work, in the worker threads
 
-    def _claim(self) -> tuple[float, list[Due]]:
+    def _claim(self) -> tuple[float, float, list[Due]]:
         # About a second's worth at the channel's rate: a reply that comes in meanwhile
         # waits for no more than that.
         size = max(1, min(BATCH_MOST, math.ceil(self.pace)))
@@ -241,5 +248,8 @@ def _log_outcome(channel: str, key: str, outcome: Outcome) -> None:
     if outcome.status == OutcomeStatus.SENT and not outcome.error:
         log.debug("%s %s sent", channel, key)
         return
-    log.info("%s %s %s%s", channel, key, metrics.outcome_label(outcome),
-             f" code={outcome.error_code}" if outcome.error_code else "")
+    # The dispatcher's own words only: a platform's may carry the number.
+    own = outcome.error if outcome.error and outcome.error.startswith(OWN_WORDS) else None
+    log.info("%s %s %s%s%s", channel, key, metrics.outcome_label(outcome),
+             f" code={outcome.error_code}" if outcome.error_code else "",
+             f" ({own})" if own else "")
