@@ -91,7 +91,8 @@ def claim_batch(session: Session, channel: str, now: datetime, limit: int, rate:
     start when the batches booked before it are done. The lease runs from the end of that
     time."""
     row = rows.lock_pace(session, channel, now)
-    pace = pacing.Pace.of(row.rate, row.refused_rate, rate) if rate > 0 else None
+    pace = (pacing.Pace.of(row.rate, row.refused_rate, rate, row.steady_seconds)
+            if rate > 0 else None)
     start = max(row.next_at, now)
     span = timedelta(seconds=limit / pace.rate) if pace else timedelta()
     messages = claim(session, channel, now, limit, (start - now) + span + lease, night,
@@ -107,6 +108,7 @@ def _keep_pace(row: ChannelPace, pace: pacing.Pace, ceiling: float) -> None:
     # At the ceiling the pace is the setting's: raising the setting raises it.
     row.rate = None if pace.rate >= ceiling else pace.rate
     row.refused_rate = pace.refused
+    row.steady_seconds = pace.steady
 
 
 def claim(session: Session, channel: str, now: datetime, limit: int, lease: timedelta,
@@ -299,7 +301,8 @@ def pause(session: Session, channel: str, key: str, outcome: Outcome, now: datet
     if sent_at is None or not ceiling:
         return None
     row = rows.lock_pace(session, channel, now)
-    pace = pacing.slowed(pacing.Pace.of(row.rate, row.refused_rate, ceiling), ceiling, sent_at)
+    pace = pacing.slowed(pacing.Pace.of(row.rate, row.refused_rate, ceiling, row.steady_seconds),
+                         ceiling, sent_at)
     _keep_pace(row, pace, ceiling)
     return pace.rate
 

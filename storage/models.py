@@ -391,7 +391,8 @@ class ChannelPace(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=16)
     next_at: datetime = _ts()
     rate: float | None = None  # messages a second now; None: the configured rate
-    refused_rate: float | None = None  # the pace a platform last answered 429
+    refused_rate: float | None = None  # the pace to climb back to quickly after a 429
+    steady_seconds: float | None = None  # of sending since the last 429
 
 
 # The console's tables live beside these; importing them here puts them on the same metadata.

@@ -54,15 +54,22 @@ def test_set_below_the_limit_nothing_changes():
 
 
 def test_a_429_slows_the_pace_once_for_what_was_in_flight():
-    pace = Pace.of(None, None, 100)
+    pace = pacing.grown(Pace.of(None, None, 100), 100, seconds=60)
     slower = pacing.slowed(pace, 100, sent_at=100)
-    # The first 429 says not by how much the pace was too fast: no quick climb back.
-    assert slower == Pace(100 * pacing.BACK_OFF, refused=100 * pacing.BACK_OFF)
+    # After a minute of sending well: just past the limit, remembered to climb back to.
+    assert slower == Pace(100 * pacing.BACK_OFF, refused=100)
     # Messages sent before the pace was lowered answer 429 too: no lower again.
     assert pacing.slowed(slower, 100, sent_at=100) == slower
-    # One sent at the lowered pace that meets a 429 lowers it again, and is remembered.
-    again = pacing.slowed(pacing.grown(slower, 100, 10), 100, sent_at=81)
-    assert again == Pace(81 * pacing.BACK_OFF, refused=81)
+    # One sent at the lowered pace that meets a 429 lowers it again.
+    assert pacing.slowed(pacing.grown(slower, 100, 1), 100, sent_at=81).rate < 81
+
+
+def test_a_429_soon_after_a_change_says_clearly_too_fast():
+    # The setting far above the limit: refused within the first second.
+    slower = pacing.slowed(pacing.grown(Pace.of(None, None, 120), 120, 0.5), 120, 120)
+    assert slower == Pace(120 * pacing.BACK_OFF)  # nothing to climb back to quickly
+    climbed = pacing.grown(slower, 120, seconds=10)
+    assert climbed.rate == 96 + 10 * pacing.MEDIUM * 120 and climbed.refused is None
 
 
 def test_the_pace_climbs_fast_to_near_the_refused_pace_then_slowly_up_to_the_ceiling():
