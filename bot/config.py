@@ -31,6 +31,8 @@ class Config(BaseSettings):
     # Seconds a dispatcher holds the messages it took; a process that dies gives them back
     # after this. A third of it bounds one send.
     send_lease: float = Field(60, gt=3, validation_alias="KRIYA_SEND_LEASE")
+    # The bearer token `GET /metrics` asks for; unset, there is no such route.
+    metrics_token: str | None = Field(None, validation_alias="KRIYA_METRICS_TOKEN")
 
     # Settings given by name when this Config was made (tests, scripts), passed on to the
     # channels' own settings.

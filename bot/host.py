@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import metrics
 from bot.channels.base import Channel, Due, Unavailable
 from bot.gathering import Gathering
 from bot.recorder import Recorder
@@ -44,11 +45,13 @@ class AppHost:
             if connection_lost(error):  # already tried again on new connections
                 raise Unavailable(str(error)) from error
             raise
+        metrics.update_handled(channel.name)
         now = utcnow()
         for delivery in deliveries:
             due = Due(delivery.key, delivery.address, MessageKind.REPLY,
                       delivery.message.to_payload(), last_inbound=now)
             outcome = await channel.send(due)
+            metrics.sent(channel.name, outcome)
             await self.recorder.add(delivery.key, outcome)
             if outcome.status != OutcomeStatus.SENT:
                 break

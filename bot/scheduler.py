@@ -10,6 +10,7 @@ import anyio.to_thread
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine as Database
 
+from bot import metrics
 from conversations import reminders, upkeep
 from conversations.context import Settings
 from storage import locks
@@ -41,7 +42,8 @@ def start_scheduler(database: Database, settings: Settings) -> AsyncIOScheduler:
 
     async def tick() -> None:
         try:
-            queued = await anyio.to_thread.run_sync(run_reminders, database, settings)
+            with metrics.reminder_tick():
+                queued = await anyio.to_thread.run_sync(run_reminders, database, settings)
         except Exception:  # the next tick tries again; nothing was half queued
             log.exception("reminder tick failed")
             return

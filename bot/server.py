@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import channels, console, privacy_page
+from bot import channels, console, metrics, privacy_page
 from bot.channels.base import Channel
 from bot.config import Config
 from bot.dispatcher import Dispatcher
@@ -71,6 +71,7 @@ def create_app(config: Config) -> Starlette:
                                Route(privacy_page.PATH, privacy, methods=["GET"])]
     for channel in served:
         routes += channel.routes()
+    routes += metrics.routes(config.metrics_token, database, served)
     routes.append(console.mount(console.Console(
         database, config.public_url, config.timezone, conversations.settings)))
 
@@ -96,7 +97,7 @@ def create_app(config: Config) -> Starlette:
             await _wind_down(served, dispatchers, recorder)
             database.dispose()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=metrics.middleware(served))
     app.state.database = database
     app.state.conversations = conversations
     app.state.media = host.media

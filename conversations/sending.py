@@ -21,12 +21,13 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from conversations import pacing, two_channels
 from conversations.outbox import OPTIONAL_KINDS
 from conversations.quiet_hours import NightHold
 from conversations.spread import next_window
 from storage import outbox as rows
 from storage import users
-from storage.models import OutboxMessage
+from storage.models import ChannelPace, OutboxMessage
 from storage.statuses import DeliveryStatus, OutboxStatus
 
 MAX_ATTEMPTS = 8
@@ -75,25 +76,39 @@ SENT = Outcome(OutcomeStatus.SENT)
 
 @dataclass(frozen=True)
 class Claim:
-    """A dispatcher's batch: its messages, and when the first of them may go."""
+    """A dispatcher's batch: its messages, when the first of them may go, and the pace
+    (messages a second) they go at."""
 
     start: datetime
     messages: list[OutboxMessage]
+    rate: float = 0.0
 
 
 def claim_batch(session: Session, channel: str, now: datetime, limit: int, rate: float,
                 lease: timedelta, night: NightHold | None = None) -> Claim:
-    """Claim up to `limit` messages and book the time they take at `rate` a second on the
-    channel's pace: the batch may start when the batches booked before it are done. The
-    lease runs from the end of that time."""
-    pace = rows.lock_pace(session, channel, now)
-    start = max(pace.next_at, now)
-    span = timedelta(seconds=limit / rate) if rate > 0 else timedelta()
+    """Claim up to `limit` messages and book the time they take on the channel's pace,
+    which adapts under the ceiling of `rate` a second (conversations.pacing): the batch may
+    start when the batches booked before it are done. The lease runs from the end of that
+    time."""
+    row = rows.lock_pace(session, channel, now)
+    pace = (pacing.Pace.of(row.rate, row.refused_rate, rate, row.steady_seconds)
+            if rate > 0 else None)
+    start = max(row.next_at, now)
+    span = timedelta(seconds=limit / pace.rate) if pace else timedelta()
     messages = claim(session, channel, now, limit, (start - now) + span + lease, night,
                      leaves_at=start)
-    if messages and rate > 0:
-        pace.next_at = start + timedelta(seconds=len(messages) / rate)
-    return Claim(start, messages)
+    if messages and pace:
+        seconds = len(messages) / pace.rate
+        row.next_at = start + timedelta(seconds=seconds)
+        _keep_pace(row, pacing.grown(pace, rate, seconds), rate)
+    return Claim(start, messages, pace.rate if pace else 0.0)
+
+
+def _keep_pace(row: ChannelPace, pace: pacing.Pace, ceiling: float) -> None:
+    # At the ceiling the pace is the setting's: raising the setting raises it.
+    row.rate = None if pace.rate >= ceiling else pace.rate
+    row.refused_rate = pace.refused
+    row.steady_seconds = pace.steady
 
 
 def claim(session: Session, channel: str, now: datetime, limit: int, lease: timedelta,
@@ -123,7 +138,8 @@ def _lease(session: Session, ids: list[int], now: datetime, lease: timedelta,
     """Lease the messages of `ids` that may go now; returns them, and whether any was held
     for the night."""
     rows.change(session, ids, now, not_before=now + lease)
-    messages = rows.rows(session, ids)
+    # A person on two channels: a push may belong on the other (conversations.two_channels).
+    messages = two_channels.route(session, rows.rows(session, ids), now)
     people = rows.recipients_state(
         session, {m.user_id for m in messages if m.user_id is not None
                   and m.kind in OPTIONAL_KINDS})
@@ -267,17 +283,28 @@ def _after_failure(session: Session, message: OutboxMessage, status: OutcomeStat
         message.status = OutboxStatus.PENDING
         message.not_before = now + (wait or retry_delay(message.attempts))
     elif status == OutcomeStatus.BLOCKED:
-        message.status = OutboxStatus.BLOCKED
         users.set_reachable(session, message.channel, message.address, False)
+        if not two_channels.fall_back(session, message, now):  # their other channel, once
+            message.status = OutboxStatus.BLOCKED
     else:
         message.status = OutboxStatus.FAILED
 
 
-def pause(session: Session, channel: str, key: str, outcome: Outcome, now: datetime) -> None:
+def pause(session: Session, channel: str, key: str, outcome: Outcome, now: datetime,
+          sent_at: float | None = None, ceiling: float | None = None) -> float | None:
     """The platform refused a message for the channel's pace: the message waits as long
-    as it asked, and so does every dispatcher of the channel."""
+    as it asked, and so does every dispatcher of the channel. The message went at `sent_at`
+    a second: the channel's pace slows under its `ceiling` (conversations.pacing).
+    Returns the channel's pace now, if it was given."""
     record_one(session, key, outcome, now)
     hold_channel(session, channel, [], now + timedelta(seconds=outcome.retry_after or 0), now)
+    if sent_at is None or not ceiling:
+        return None
+    row = rows.lock_pace(session, channel, now)
+    pace = pacing.slowed(pacing.Pace.of(row.rate, row.refused_rate, ceiling, row.steady_seconds),
+                         ceiling, sent_at)
+    _keep_pace(row, pace, ceiling)
+    return pace.rate
 
 
 def moves_on(current: str | None, state: str) -> bool:

@@ -305,17 +305,17 @@ class Broadcast(SQLModel, table=True):
 
 
 class ChannelPace(SQLModel, table=True):
-    """When a channel's next message may leave, shared by every dispatcher of the channel.
-
-    A platform's rate limit is per bot or sender, not per process: each dispatcher books the
-    time its batch will take here, so two `kriya serve` processes together keep to the rate
-    one would. A platform's "slow down" moves `next_at` for all of them.
-    """
+    """When a channel's next message may leave, and at what pace (conversations.pacing),
+    shared by every dispatcher: a platform's limit is per sender, not per process. Each
+    dispatcher books its batch's time here; a platform's "slow down" moves `next_at`."""
 
     __tablename__ = "channel_pace"
 
     channel: str = Field(primary_key=True, max_length=16)
     next_at: datetime = _ts()
+    rate: float | None = None  # messages a second now; None: the configured rate
+    refused_rate: float | None = None  # the pace to climb back to quickly after a 429
+    steady_seconds: float | None = None  # of sending since the last 429
 
 
 # The console's tables live beside these; importing them here puts them on the same metadata.

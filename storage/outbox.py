@@ -276,5 +276,19 @@ def lock_pace(session: Session, channel: str, now: datetime) -> ChannelPace:
     return pace
 
 
+def paces(session: Session) -> dict[str, float | None]:
+    """Each channel's stored pace (None: its configured rate)."""
+    return {channel: rate for channel, rate in session.execute(
+        select(ChannelPace.channel, ChannelPace.rate)).all()}
+
+
+def depth(session: Session) -> dict[tuple[str, int], int]:
+    """Pending messages by (channel, priority)."""
+    return {(channel, priority): int(n) for channel, priority, n in session.execute(
+        select(OutboxMessage.channel, OutboxMessage.priority, func.count())
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .group_by(OutboxMessage.channel, OutboxMessage.priority)).all()}
+
+
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"

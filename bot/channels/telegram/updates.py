@@ -12,7 +12,7 @@ from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot import photos
+from bot import metrics, photos
 from conversations.messages import Inbound, Photo
 from storage.media import MediaStore
 
@@ -133,7 +133,10 @@ async def fetch_photo(bot: Bot, media: MediaStore, photo: Photo, deadline: float
     except BadRequest as error:
         if "too big" in error.message.lower():
             return replace(photo, too_large=True)
+        metrics.photo_download(CHANNEL, ok=False)
         return photos.not_downloaded(photo.ref, photo.mime, error)
     except (TimeoutError, TelegramError) as error:
+        metrics.photo_download(CHANNEL, ok=False)
         return photos.not_downloaded(photo.ref, photo.mime, error)
+    metrics.photo_download(CHANNEL, ok=True)
     return await photos.keep(media, data, photo.ref)

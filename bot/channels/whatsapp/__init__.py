@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
-from bot import photos
+from bot import metrics, photos
 from bot.channels.base import AddressOption, Channel, Due, Host, Limits, Unavailable
 from bot.channels.whatsapp import sending
 from bot.channels.whatsapp.contents import Contents
@@ -222,6 +222,7 @@ class WhatsAppChannel(Channel):
         ), return_exceptions=True)
         kept = []
         for (url, content_type), photo in zip(incoming.media, fetched, strict=True):
+            metrics.photo_download(self.name, ok=not isinstance(photo, BaseException))
             if isinstance(photo, BaseException):
                 # The photo could not be fetched: the engine says so and asks again.
                 photo = photos.not_downloaded(url, content_type or None, photo)
