@@ -14,6 +14,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -67,13 +68,7 @@ def create_app(config: Config) -> Starlette:
     dispatchers = [Dispatcher(channel, database, host.work, recorder,
                               lease=timedelta(seconds=config.send_lease), night=night)
                    for channel in served]
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
-                               Route(privacy_page.PATH, privacy, methods=["GET"])]
-    for channel in served:
-        routes += channel.routes()
-    routes += metrics.routes(config.metrics_token, database, served)
-    routes.append(console.mount(console.Console(
-        database, config.public_url, config.timezone, conversations.settings)))
+    routes = _routes(config, database, served, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -105,6 +100,19 @@ def create_app(config: Config) -> Starlette:
     app.state.dispatchers = dispatchers
     app.state.recorder = recorder
     return app
+
+
+def _routes(config: Config, database: Any, served: list[Channel], settings: Any
+            ) -> list[BaseRoute]:
+    """Health, the privacy notice, each channel's webhooks, metrics and the console."""
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
+                               Route(privacy_page.PATH, privacy, methods=["GET"])]
+    for channel in served:
+        routes += channel.routes()
+    routes += metrics.routes(config.metrics_token, database, served)
+    routes.append(console.mount(console.Console(
+        database, config.public_url, config.timezone, settings)))
+    return routes
 
 
 async def _stop(tasks: list[asyncio.Task]) -> None:
