@@ -102,7 +102,8 @@ def serve(path: Path, count: int) -> None:
     command = [sys.executable, "-m", "bot", "serve", "--host", webhook.HOST, "--port", str(port)]
     with ServerThread(fake.app(), fake.port), tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        with webhook.running(command, webhook.kriya_env(folder, fake.port), folder,
+        database_url = f"sqlite:///{folder / 'kriya.db'}"
+        with webhook.running(command, webhook.kriya_env(database_url, folder, fake.port), folder,
                              folder / "kriya.log") as kriya:
             webhook.wait_until_ready(f"{url}/healthz", kriya, folder / "kriya.log")
             status = Path(f"/proc/{kriya.pid}/status")
