@@ -10,6 +10,20 @@ from zoneinfo import ZoneInfo
 
 from conversations.provinces import zone_of
 
+SPAN = re.compile(r"\s*(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*")
+
+
+def span_of_hours(text: str) -> tuple[time, time]:
+    """"21:00-07:00" or "08.00-16.00": its two times; ValueError for anything else."""
+    found = SPAN.fullmatch(text or "")
+    try:
+        if found is None:
+            raise ValueError
+        h1, m1, h2, m2 = map(int, found.groups())
+        return time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a span of hours") from None
+
 
 @dataclass(frozen=True)
 class QuietHours:
@@ -23,14 +37,7 @@ class QuietHours:
         """"21:00-07:00" (the default), or "off" for none; ValueError for anything else."""
         if text.strip().lower() in ("off", "none", ""):
             return None
-        found = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*", text)
-        try:
-            if found is None:
-                raise ValueError
-            h1, m1, h2, m2 = map(int, found.groups())
-            hours = cls(time(h1, m1), time(h2, m2))
-        except ValueError:
-            raise ValueError(f"{text!r} is not a span of hours") from None
+        hours = cls(*span_of_hours(text))
         if hours.start == hours.end:
             raise ValueError(f"{text!r} starts and ends at the same time")
         return hours

@@ -11,16 +11,14 @@ next day rather than arrive late.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conversations.quiet_hours import QuietHours
+from conversations.quiet_hours import QuietHours, span_of_hours
 
 DAY = timedelta(days=1)
-_SPAN = re.compile(r"\s*(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*")
 
 
 class NoHoursLeft(ValueError):
@@ -37,14 +35,7 @@ class SendWindow:
     @classmethod
     def parse(cls, text: str) -> SendWindow:
         """"08:00-16:00" or "08.00-16.00", within one day; ValueError for anything else."""
-        found = _SPAN.fullmatch(text or "")
-        try:
-            if found is None:
-                raise ValueError
-            h1, m1, h2, m2 = map(int, found.groups())
-            window = cls(time(h1, m1), time(h2, m2))
-        except ValueError:
-            raise ValueError(f"{text!r} is not a span of hours") from None
+        window = cls(*span_of_hours(text))
         if window.start >= window.end:
             raise ValueError(f"{text!r} does not end after it starts on the same day")
         return window
