@@ -190,17 +190,27 @@ def rate(taken: list[tuple[float, object]]) -> float:
     return (len(taken) - 1) / (taken[-1][0] - taken[0][0])
 
 
-def run(args: argparse.Namespace, folder: Path, kill: bool) -> bool:
+def stand_ins(stack: ExitStack, args: argparse.Namespace, folder: Path, recipients: int,
+              rate: float, log: Path
+              ) -> tuple[FakeTelegram, FakeTwilio, Kriya, str, tuple[set[str], set[str]]]:
+    """The two platforms' stand-ins taking `args.limit` a second, a database (its URL) of
+    `recipients` people, and Kriya set to send `rate` a second; all ended with `stack`."""
     telegram = FakeTelegram(port=free_port(), limit=RateLimit(args.limit))
     twilio = FakeTwilio(port=free_port(), limit=RateLimit(args.limit))
+    stack.enter_context(ServerThread(telegram.app(), telegram.port))
+    stack.enter_context(ServerThread(twilio.app(), twilio.port))
+    url = stack.enter_context(fresh_database(args.database_url, folder))
+    people = populate(url, recipients)
+    kriya = Kriya(url, telegram, twilio, rate, log)
+    stack.callback(kriya.stop)
+    return telegram, twilio, kriya, url, people
+
+
+def run(args: argparse.Namespace, folder: Path, kill: bool) -> bool:
     with ExitStack() as stack:
-        stack.enter_context(ServerThread(telegram.app(), telegram.port))
-        stack.enter_context(ServerThread(twilio.app(), twilio.port))
-        url = stack.enter_context(fresh_database(args.database_url, folder))
-        chats, numbers = populate(url, args.recipients)
-        kriya = Kriya(url, telegram, twilio, args.limit,
-                      folder / f"serve-{'kill' if kill else 'plain'}.log")
-        stack.callback(kriya.stop)
+        telegram, twilio, kriya, url, (chats, numbers) = stand_ins(
+            stack, args, folder, args.recipients, args.limit,
+            folder / f"serve-{'kill' if kill else 'plain'}.log")
         queued = kriya.broadcast()
         assert queued == args.recipients, f"{queued} queued for {args.recipients} people"
         everyone = len(chats) + len(numbers)
@@ -255,16 +265,10 @@ REFUSED_SHARE = 0.02
 def adaptive_run(args: argparse.Namespace, folder: Path) -> bool:
     """Run 4: TELEGRAM_RATE and TWILIO_RATE set ABOVE the stand-ins' limit, which the
     operator does not know: the pace has to find it."""
-    telegram = FakeTelegram(port=free_port(), limit=RateLimit(args.limit))
-    twilio = FakeTwilio(port=free_port(), limit=RateLimit(args.limit))
     with ExitStack() as stack:
-        stack.enter_context(ServerThread(telegram.app(), telegram.port))
-        stack.enter_context(ServerThread(twilio.app(), twilio.port))
-        url = stack.enter_context(fresh_database(args.database_url, folder))
-        chats, numbers = populate(url, args.adaptive_recipients)
-        kriya = Kriya(url, telegram, twilio, args.limit * args.above,
-                      folder / "serve-above.log")
-        stack.callback(kriya.stop)
+        telegram, twilio, kriya, url, (chats, numbers) = stand_ins(
+            stack, args, folder, args.adaptive_recipients, args.limit * args.above,
+            folder / "serve-above.log")
         kriya.broadcast()
         everyone = len(chats) + len(numbers)
         started = time.monotonic()
