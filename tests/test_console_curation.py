@@ -133,6 +133,8 @@ def test_the_queue_is_the_offices_provinces_oldest_first_and_filters(console):
     assert "Songket Sukarara" in by_craft and "Tas Ketak" not in by_craft
     outside = text_of(console.get(f"/console/kurasi?provinsi={SUMSEL}").text)
     assert "Kain Palembang" not in outside
+    # The summary's count of waiting products leads to this queue.
+    assert 'href="/console/kurasi">produk menunggu kurasi</a>' in console.get("/console/").text
 
 
 def test_a_product_page_shows_full_photos_advice_producer_code_and_history(console):
