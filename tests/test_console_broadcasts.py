@@ -109,7 +109,7 @@ def test_count_and_preview_keep_every_field_and_show_both_platforms(console):
     preview = text_of(page.text.split('id="preview"')[1])
     assert "Telegram 2 penerima" in preview
     assert "1 penerima · sebagai pesan biasa" in preview
-    assert "TWILIO_TEMPLATE_BROADCAST" in preview and "tidak akan menerimanya" in preview
+    assert "TWILIO_TEMPLATE_BROADCAST" in preview and "tidak akan mendapat pesan" in preview
     assert preview.count("Pendaftaran Pameran Tenun Lombok dibuka!") == 2
     with session_scope(console.database) as session:
         assert session.exec(select(Broadcast)).first() is None  # a preview sends nothing
@@ -152,10 +152,10 @@ def test_an_empty_audience_and_provinces_outside_reach_are_refused(console):
     artisans(console.database, PAPUA)
     empty = compose(console, action="send")  # nobody registered in NTB
     assert empty.status_code == 400
-    assert "Tidak ada orang dalam penerima ini" in text_of(empty.text)
+    assert "Tidak ada orang yang cocok dengan pilihan penerima ini" in text_of(empty.text)
     outside = compose(console, action="send", provinces=[PAPUA])
     assert outside.status_code == 400
-    assert "di luar jangkauan kantor Anda" in text_of(outside.text)
+    assert "di luar wilayah kerja kantor Anda" in text_of(outside.text)
     with session_scope(console.database) as session:
         assert session.exec(select(OutboxMessage)).first() is None
 

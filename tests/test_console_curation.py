@@ -226,7 +226,7 @@ def test_next_takes_the_oldest_of_the_kind_asked_and_skipping_lets_go(console):
     crafted = console.post("/console/kurasi/berikutnya", follow_redirects=True,
                            data={"csrf": csrf, "jenis": "anyaman"})
     assert crafted.url.path == f"/console/kurasi/{anyaman}"
-    assert "Dipegang untuk Anda sampai" in text_of(crafted.text)
+    assert "Dicadangkan untuk Anda sampai" in text_of(crafted.text)
     first = console.post("/console/kurasi/berikutnya", data={"csrf": csrf},
                          follow_redirects=True)
     assert first.url.path == f"/console/kurasi/{oldest}"

@@ -152,7 +152,7 @@ def test_the_table_shows_status_place_route_products_and_wita_times_filtered_and
     body, seen = page_of(console, "pameran-lombok")
     when = START - timedelta(minutes=90)
     assert f"{WITA.short_date(when)} {WITA.time(when)}" in seen  # the office's zone
-    assert "WITA" in seen and "Waktu dalam WITA" in seen
+    assert "WITA" in seen and "Waktu ditampilkan dalam WITA" in seen
     for shown in ("Siti", "UD Siti", "APBN (anggaran negara)", "Bawa 3 kain", "terkonfirmasi",
                   "Tenun Siti", "Mandiri (biaya sendiri)", "urutan ke-1 di daftar tunggu",
                   "urutan ke-2 di daftar tunggu", "Bali"):
@@ -237,7 +237,7 @@ def test_an_organiser_undoes_within_ten_minutes_and_the_applicant_is_told_only_a
     clock.now = START + timedelta(minutes=3)
     _, seen = page_of(console, "seleksi-desain")
     assert seen.count("Batalkan keputusan") == 2 and "tinggal 7 menit" in seen
-    assert f"diberitahukan pukul {WITA.time(START + timedelta(minutes=10))}" in seen
+    assert f"diberi tahu pukul {WITA.time(START + timedelta(minutes=10))}" in seen
     undone = post(console, "seleksi-desain", {"batalkan": ids["Baiq"]})
     assert "Keputusan dibatalkan" in text_of(undone.text)
     assert statuses(console.database, "seleksi-desain")["Baiq"] == "confirmed"

@@ -148,7 +148,7 @@ def test_a_viewer_reads_an_empty_answer_is_refused_and_the_summary_counts_the_wa
                    {"csrf": csrf_of(page.text), "text": "Jawaban"})
     assert refused.status_code == 403 and outbox_to(console, "6281200000011") == []
     summary = text_of(console.get("/console/").text)
-    assert "2 pertanyaan terbuka dari Tanya petugas" in summary
+    assert "2 pertanyaan dari Tanya petugas yang masih terbuka" in summary
     assert "yang terlama menunggu jawaban: 1 hari" in summary
 
     console.cookies.clear()

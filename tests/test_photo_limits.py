@@ -262,7 +262,7 @@ def jpeg_bytes(shade: int = 0) -> bytes:
     return encoded(drawing((1200 + shade, 900)), "JPEG")
 
 
-WORDS = {"download": "coba kirim lagi", "storage": "coba lagi beberapa menit lagi",
+WORDS = {"download": "coba kirim lagi", "storage": "coba lagi dalam beberapa menit",
          "not a photo": "bukan foto"}
 
 
@@ -288,7 +288,7 @@ def test_a_photo_the_store_cannot_keep_is_told_and_the_answers_stay(
     assert photo.failed == "storage"
     assert str(folder) in caplog.text  # the log names the folder
     chat.say(photos=(photo,))
-    assert "beberapa menit lagi" in chat.text and chat.step == "product:photos"
+    assert "dalam beberapa menit" in chat.text and chat.step == "product:photos"
     media = MediaStore(chat.conversations.settings.media_dir)
     chat.say(photos=(asyncio.run(photos.keep(media, jpeg_bytes(), "ref")),))
     assert chat.step == "product:packaging"
@@ -334,7 +334,7 @@ def test_telegram_answers_a_storage_failure_with_its_words_not_an_error(
         siti.says("/start")
         fake.files["p1"] = picture(900)
         assert siti.sends_photo("p1", 2000).status_code == 200
-        assert "beberapa menit lagi" in fake.sent(CHAT)[-1]["text"]
+        assert "dalam beberapa menit" in fake.sent(CHAT)[-1]["text"]
         health = kriya.get("/healthz").json()
         assert health["media"] == "not writable" and health["status"] == "degraded"
 

@@ -164,7 +164,7 @@ def test_an_unknown_column_is_named_with_the_nearest_known_unless_ignored():
     assert "`consent_date`" in str(error) and "`consent`" in str(error)
     one = refusal(lambda: people(b"nama,provinsi,no hp,consent_date\n"))
     assert one.text(INDONESIAN._) == ("peserta.csv: kolom `consent_date` tidak dikenal; "
-                                      "maksudnya `consent`?")
+                                      "mungkin maksud Anda `consent`?")
     table = read_table(data, ".csv", "p.csv", user_files.COLUMNS, ignore_unknown=True)
     assert table.ignored == ["consent_date", "catatan"]
     assert user_files.check(table)[0].consent is None
@@ -349,7 +349,7 @@ def test_an_indonesian_computer_is_told_in_indonesian_and_lang_chooses(
                                str(path), locale=locale)
         assert status == 2 and err.count("\n") == 1
         assert "tidak ada yang diimpor" in err
-        assert "kolom `consent_date` tidak dikenal; maksudnya `consent`?" in err
+        assert "kolom `consent_date` tidak dikenal; mungkin maksud Anda `consent`?" in err
     status, _, err = kriya(monkeypatch, capsys, database_url, "users", "import", str(path),
                            "--lang", "en", locale="id_ID.UTF-8")
     assert status == 2 and "nothing imported" in err and "column `consent_date`" in err

@@ -43,7 +43,7 @@ def test_a_curator_judges_a_photo_at_full_size_and_the_artisan_hears_the_note(
     assert_shows_content(screenshot(page, "antrean"))
     page.get_by_role("link", name="Kain Tenun Songket Subahnale").click()
     page.get_by_role("button", name="Nilai produk ini").click()
-    expect(page.get_by_text("Dipegang untuk Anda sampai")).to_be_visible()
+    expect(page.get_by_text("Dicadangkan untuk Anda sampai")).to_be_visible()
 
     page.locator('a[href="#foto-2"]').click()
     assert page.url.endswith("#foto-2")

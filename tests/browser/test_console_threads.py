@@ -37,7 +37,7 @@ def test_a_question_from_the_chat_is_answered_in_the_console_and_reaches_the_cha
     assert "Terkirim ke Disperindag NTB" in siti.text, siti.text
 
     log_in(page, kriya_site, admin)
-    expect(page.get_by_text("pertanyaan terbuka dari Tanya petugas")).to_be_visible()
+    expect(page.get_by_text("pertanyaan dari Tanya petugas yang masih terbuka")).to_be_visible()
     page.get_by_role("link", name="Pesan", exact=True).click()
     assert_shows_content(screenshot(page, "pesan"))
     page.get_by_role("link", name="Siti Aminah").click()
