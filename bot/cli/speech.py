@@ -52,7 +52,11 @@ def refused(file: object, error: ProgramFileError, dry_run: bool, tr: Translator
         for line in lines:
             typer.echo(tr._("refused: {row}").format(row=line))
     verb = tr._("nothing would be imported") if dry_run else tr._("nothing imported")
-    return BadInput(f"{file}: {verb}: " + ("; ".join(lines) if lines else error.text(tr._)))
+    if lines:
+        return BadInput(f"{file}: {verb}: " + "; ".join(lines))
+    why = error.text(tr._)
+    # A problem with the whole file names the file itself.
+    return BadInput(f"{verb}: {why}" if why.startswith(f"{file}:") else f"{file}: {verb}: {why}")
 
 
 def ignored(columns: list[str], tr: Translator) -> str:
