@@ -27,15 +27,10 @@ __all__ = ["Console", "mount"]
 
 
 def mount(console: Console) -> Mount:
-    def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",),
-             changes: bool = False) -> Route:
-        return Route(path, web.staff_page(console, handler, changes=changes),
-                     methods=list(methods))
-
     async def missing(request: Request) -> Response:
         return web.not_found(request, console)
 
-    routes = [*auth.routes(console), page("/", summary.page),
+    routes = [*auth.routes(console), web.route(console, "/", summary.page),
               *people.routes(console),
               *staff_pages.routes(console),
               *audit_page.routes(console),

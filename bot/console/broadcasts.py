@@ -120,7 +120,7 @@ def stop(desk: Desk) -> Response:
                          ok="already" if stopped.already else "stopped")
 
 
-def photo(console: Console, desk: Desk) -> Response:
+def photo(desk: Desk) -> Response:
     """A broadcast's photo, or one just uploaded to the form, by its signed link."""
     params = desk.request.path_params
     path = params["path"]
@@ -131,18 +131,14 @@ def photo(console: Console, desk: Desk) -> Response:
 
 def routes(console: Console) -> list[Route]:
     def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",),
-             changes: bool = False) -> Route:
-        return Route(path, web.staff_page(console, handler, changes=changes),
-                     methods=list(methods))
-
-    def see_photo(desk: Desk) -> Response:
-        return photo(console, desk)
+             **options: bool) -> Route:
+        return web.route(console, path, handler, methods, **options)
 
     return [
         page("/siaran", list_page),
         page("/siaran/baru", broadcast_form.new_form, changes=True),
         page("/siaran/baru", broadcast_form.compose, ("POST",)),
-        page("/siaran/foto/{token}/{path:path}", see_photo),
+        page("/siaran/foto/{token}/{path:path}", photo),
         page("/siaran/{broadcast_id}", broadcast_page),
         page("/siaran/{broadcast_id}/berhenti", stop, ("POST",)),
     ]

@@ -147,7 +147,7 @@ def decide(desk: Desk) -> Response:
 
 def routes(console: Console) -> list[Route]:
     def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
-        return Route(path, web.staff_page(console, handler), methods=list(methods))
+        return web.route(console, path, handler, methods)
 
     return [
         page("/kurasi", queue_page),

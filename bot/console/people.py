@@ -56,7 +56,7 @@ def person_page(desk: Desk) -> Response:
                        phone=people.phone_shown(user.phone), signups=signed)
 
 
-def photo(console: Console, desk: Desk) -> Response:
+def photo(desk: Desk) -> Response:
     params = desk.request.path_params
     try:
         product_id = int(params["product_id"])
@@ -69,13 +69,8 @@ def photo(console: Console, desk: Desk) -> Response:
 
 
 def routes(console: Console) -> list[Route]:
-    def see_photo(desk: Desk) -> Response:
-        return photo(console, desk)
-
     return [
-        Route("/pengguna", web.staff_page(console, search_page, reads=True),
-              methods=["GET", "POST"]),
-        Route("/pengguna/{user_id}", web.staff_page(console, person_page), methods=["GET"]),
-        Route("/foto/{product_id}/{token}/{path:path}", web.staff_page(console, see_photo),
-              methods=["GET"]),
+        web.route(console, "/pengguna", search_page, ("GET", "POST"), reads=True),
+        web.route(console, "/pengguna/{user_id}", person_page),
+        web.route(console, "/foto/{product_id}/{token}/{path:path}", photo),
     ]

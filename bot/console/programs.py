@@ -181,10 +181,8 @@ def delete(desk: Desk) -> Response:
 
 
 def routes(console: Console) -> list[Route]:
-    def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",),
-             changes: bool = False) -> Route:
-        return Route(path, web.staff_page(console, handler, changes=changes, programs=True),
-                     methods=list(methods))
+    def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
+        return web.route(console, path, handler, methods, programs=True)
 
     return [
         page("/program", list_page),

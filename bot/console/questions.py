@@ -124,7 +124,7 @@ def close(desk: Desk) -> Response:
     return desk.redirect(f"/pesan/{done.id}", ok="closed")
 
 
-def photo(console: Console, desk: Desk) -> Response:
+def photo(desk: Desk) -> Response:
     params = desk.request.path_params
     thread_id, path = _thread_id(desk), params["path"]
     if not threads.shows_file(desk.session, desk.reach, thread_id, path):
@@ -134,10 +134,7 @@ def photo(console: Console, desk: Desk) -> Response:
 
 def routes(console: Console) -> list[Route]:
     def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
-        return Route(path, web.staff_page(console, handler), methods=list(methods))
-
-    def see_photo(desk: Desk) -> Response:
-        return photo(console, desk)
+        return web.route(console, path, handler, methods)
 
     return [
         page("/pesan", list_page),
@@ -145,5 +142,5 @@ def routes(console: Console) -> list[Route]:
         page("/pesan/{thread_id}/balas", answer, ("POST",)),
         page("/pesan/{thread_id}/tugaskan", assign, ("POST",)),
         page("/pesan/{thread_id}/tutup", close, ("POST",)),
-        page("/pesan/{thread_id}/foto/{token}/{path:path}", see_photo),
+        page("/pesan/{thread_id}/foto/{token}/{path:path}", photo),
     ]

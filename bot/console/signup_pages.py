@@ -241,8 +241,7 @@ def download(desk: Desk) -> Response:
 
 def routes(console: Console) -> list[Route]:
     def page(path: str, handler: web.Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
-        return Route(path, web.staff_page(console, handler, programs=True),
-                     methods=list(methods))
+        return web.route(console, path, handler, methods, programs=True)
 
     return [
         page("/program/{program_id}/pendaftar", table_page),

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from bot import channels
 from bot.media_links import file_response
@@ -223,6 +224,12 @@ def not_found(request: Request, console: Console) -> HTMLResponse:
 
 
 Handler = Callable[[Desk], Response]
+
+
+def route(console: Console, path: str, handler: Handler, methods: tuple[str, ...] = ("GET",),
+          **options: bool) -> Route:
+    """A console route to a staff page (`options` as for `staff_page`)."""
+    return Route(path, staff_page(console, handler, **options), methods=list(methods))
 
 
 def staff_page(console: Console, handler: Handler, *, changes: bool = False,
