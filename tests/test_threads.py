@@ -14,10 +14,11 @@ from typing import Any
 from PIL import Image
 from sqlmodel import select
 
-from bot.channels.whatsapp.sending import Sender, in_window
+from bot.channels.whatsapp.sending import Sender
 from conversations import offices, reach, staff, threads, users
 from conversations.messages import Photo
 from conversations.photos import store_photo
+from conversations.sending import in_reply_window
 from storage.conversations import last_inbound
 from storage.db import session_scope
 from storage.media import MediaStore
@@ -169,7 +170,7 @@ def sent_on_whatsapp(conversations, row: OutboxMessage, now) -> dict[str, Any]:
         last = last_inbound(session, "whatsapp", [row.address]).get(row.address)
     client = FakeTwilioClient()
     sender = Sender(client, "whatsapp:+14155238886", None, {"reply": "HX" + "a" * 32})  # type: ignore[arg-type]
-    asyncio.run(sender.send(row.address, row.kind, row.payload, in_window(last, now)))
+    asyncio.run(sender.send(row.address, row.kind, row.payload, in_reply_window(last, now)))
     [fields] = client.sent
     return fields
 

@@ -35,7 +35,7 @@ from bot.gathering import Gatherer, combine, inbound_from_json, inbound_to_json
 from bot.media_links import MediaLinks
 from conversations.answers import parse_phone
 from conversations.messages import Inbound
-from conversations.sending import Outcome, OutcomeStatus
+from conversations.sending import Outcome, OutcomeStatus, in_reply_window
 from storage.models import utcnow
 
 log = logging.getLogger("kriya.whatsapp")
@@ -146,7 +146,7 @@ class WhatsAppChannel(Channel):
 
     async def send(self, due: Due) -> Outcome:
         assert self.sender is not None, "WhatsAppChannel.start() was not awaited"
-        window_open = sending.in_window(due.last_inbound, utcnow())
+        window_open = in_reply_window(due.last_inbound, utcnow())
         return await self.sender.send(due.address, due.kind, due.payload, window_open)
 
     async def _signed_form(self, request: Request, path: str) -> dict[str, str] | None:

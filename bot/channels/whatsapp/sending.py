@@ -26,12 +26,10 @@ from bot.channels.whatsapp.contents import Contents
 from bot.channels.whatsapp.forms import PREFIX
 from bot.channels.whatsapp.interactive import design
 from conversations.messages import Outbound
-from conversations.sending import REPLY_WINDOW, Outcome, OutcomeStatus, in_reply_window
+from conversations.sending import Outcome, OutcomeStatus
 
 log = logging.getLogger("kriya.whatsapp")
 MAX_BODY = 1600  # Twilio refuses a longer WhatsApp body
-# Free text is allowed this long after the user's last message (the outbox's rule).
-WINDOW = REPLY_WINDOW
 MAX_MEDIA_SENT = 6  # photos sent with one message (five of a product and its packaging)
 SEND_TIMEOUT = 15.0  # seconds for Twilio to take one message
 
@@ -48,11 +46,6 @@ def render(message: Outbound) -> list[str]:
         lines = [option.line(n) for n, option in enumerate(message.options, 1)]
         text = "\n".join([text, "", *lines])
     return split_text(text, MAX_BODY)
-
-
-
-
-in_window = in_reply_window
 
 
 @dataclass
