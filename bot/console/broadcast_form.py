@@ -15,7 +15,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,11 +104,6 @@ def _photo_ok(desk: Desk, path: str, token: str) -> bool:
         token, photo_token(desk, path))
 
 
-def media_root(desk: Desk) -> Path:
-    settings = desk.console.settings
-    return Path(settings.media_dir if settings else "media")
-
-
 def _take_photo(desk: Desk, draft: Draft, errors: dict[str, str]) -> None:
     """A new photo from the form replaces the kept one; one that is not a photo is
     refused beside its field, and the kept one stays."""
@@ -123,7 +117,7 @@ def _take_photo(desk: Desk, draft: Draft, errors: dict[str, str]) -> None:
         errors["photo"] = desk._("The photo is larger than 2 MB. Choose a smaller one.")
         return
     try:
-        draft.photo = store_photo(MediaStore(media_root(desk)), data).path
+        draft.photo = store_photo(MediaStore(desk.console.media_root), data).path
     except NotAPhoto:
         errors["photo"] = desk._("That file is not a photo. Choose a JPEG, PNG or WebP "
                                  "picture.")

@@ -103,8 +103,7 @@ def confirm(desk: Desk) -> Response:
 
 
 def _folder(desk: Desk) -> Path:
-    settings = desk.console.settings
-    return Path(settings.media_dir if settings else "media") / WAITING
+    return desk.console.media_root / WAITING
 
 
 def _keep(desk: Desk, name: str, data: bytes, ignore: bool) -> str:

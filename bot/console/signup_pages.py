@@ -228,9 +228,9 @@ def download(desk: Desk) -> Response:
         raise web.NotFound
     if not desk.reach.runs_programs:
         raise Refused
-    media = desk.console.settings.media_dir if desk.console.settings else "media"
     tr = desk.tr.in_zone(exports.FILE_ZONE)
-    data, n = exports.registrations_file(desk.session, program, tr, media, fmt)
+    data, n = exports.registrations_file(desk.session, program, tr,
+                                       desk.console.media_root, fmt)
     audit.record(desk.session, desk.user, audit.CONSOLE, "signups.exported", "program",
                  program.id, after={"format": fmt, "rows": n}, office_id=desk.reach.office.id,
                  now=desk.now)

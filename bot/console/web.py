@@ -77,6 +77,11 @@ class Console:
     settings: Any = None  # conversations.context.Settings, for domain calls that need it
 
     @property
+    def media_root(self) -> Path:
+        """The folder of photos and files, as `kriya serve` keeps them."""
+        return Path(self.settings.media_dir if self.settings else "media")
+
+    @property
     def secure(self) -> bool:
         return bool(self.public_url and self.public_url.startswith("https://"))
 
@@ -115,9 +120,8 @@ class Desk:
         token = self.request.path_params.get("token", "")
         if not hmac.compare_digest(token, self.signature(purpose, subject)):
             raise NotFound
-        settings = self.console.settings
-        root = Path(settings.media_dir if settings else "media")
-        found = file_response(root, path, {"Cache-Control": "private, max-age=3600"})
+        found = file_response(self.console.media_root, path,
+                              {"Cache-Control": "private, max-age=3600"})
         if found is None:
             raise NotFound
         return found
