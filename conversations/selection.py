@@ -40,6 +40,21 @@ def undoable(registration: Registration | None, user: User | None, now: datetime
         and now < final and user is not None and registration.decided_by == user.id
 
 
+def _deciding(session: Session, decider: User) -> reaching.Reach | None:
+    """The reach of one who may decide on applicants (manages programs); None for others."""
+    reach = reaching.of(session, decider)
+    if not staff.manages_programs(decider) or reach is None or decider.id is None:
+        return None
+    return reach
+
+
+def places_left(session: Session, program: Program) -> int | None:
+    """How many more applicants the quota lets be selected; None: no quota."""
+    if program.quota is None:
+        return None
+    return max(0, program.quota - rows.count(session, program.id, SignUpStatus.SELECTED))
+
+
 def decide(session: Session, registration_id: int, decider: User, selected: bool,
            now: datetime, default_zone: str, *, via: str = audit.CHAT
            ) -> tuple[Registration | None, str]:
@@ -47,8 +62,8 @@ def decide(session: Session, registration_id: int, decider: User, selected: bool
     log keeps it. Returns the registration and "ok", or None and why not: "not_allowed"
     (the decider does not manage programs, or not this one: another office runs it),
     "gone", "decided" (someone else was first) or "full" (as many selected as the quota)."""
-    reach = reaching.of(session, decider)
-    if not staff.manages_programs(decider) or reach is None or decider.id is None:
+    reach = _deciding(session, decider)
+    if reach is None:
         return None, "not_allowed"
     registration = rows.get(session, registration_id)
     if registration is None:
@@ -61,8 +76,7 @@ def decide(session: Session, registration_id: int, decider: User, selected: bool
         return None, "not_allowed"
     if registration.status != SignUpStatus.CONFIRMED:
         return None, "decided"
-    if selected and program.quota is not None and \
-            rows.count(session, program.id, SignUpStatus.SELECTED) >= program.quota:
+    if selected and places_left(session, program) == 0:
         return None, "full"
     registration.status = SignUpStatus.SELECTED if selected else SignUpStatus.NOT_SELECTED
     registration.decided_by = decider.id
@@ -93,8 +107,8 @@ def decide_many(session: Session, program_id: str, registration_ids: Sequence[in
     """Mark applicants of one program selected or not, each as `decide` does. Within the
     quota or not at all: when more of them wait than places are left, nothing is done.
     Those someone else decided meanwhile stay as they are and are named."""
-    reach = reaching.of(session, decider)
-    if not staff.manages_programs(decider) or reach is None or decider.id is None:
+    reach = _deciding(session, decider)
+    if reach is None:
         return Batch([], [], "not_allowed")
     program = programs.lock(session, program_id)
     if program is None:
@@ -106,8 +120,7 @@ def decide_many(session: Session, program_id: str, registration_ids: Sequence[in
     for registration in here:
         session.refresh(registration)  # as it stands under the lock
     waiting = [r for r in here if r.status == SignUpStatus.CONFIRMED]
-    left = None if program.quota is None else max(
-        0, program.quota - rows.count(session, program.id, SignUpStatus.SELECTED))
+    left = places_left(session, program)
     if selected and left is not None and len(waiting) > left:
         return Batch([], [], "full", left)
     done: list[Registration] = []

@@ -95,8 +95,7 @@ def table_page(desk: Desk, notice: str | None = None, problem: str | None = None
         orders={code: desk._(label) for code, label in ORDER_LABELS.items()},
         selecting=signups.has_selection(program) and desk.reach.runs_programs,
         selected=counts.get(SignUpStatus.SELECTED, 0),
-        full=program.quota is not None
-        and counts.get(SignUpStatus.SELECTED, 0) >= program.quota,
+        full=selection.places_left(desk.session, program) == 0,
         promotable=signup_table.promotable(desk.session, program)
         if desk.reach.runs_programs else 0,
         notice=notice or _done(desk), problem=problem)
