@@ -54,7 +54,7 @@ def office_for(session: Session, province: str | None) -> Office:
     """The office a question from this province goes to: one that names the province
     (the first by id, should several), else the national office."""
     for office in office_rows.every(session):
-        if office.provinces and province in office.provinces:
+        if office.provinces and offices.reaches(office, province):  # a provincial one
             return office
     found = offices.get(session, offices.NATIONAL)
     assert found is not None
